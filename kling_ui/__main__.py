@@ -1,0 +1,230 @@
+"""CLI: python -m kling_ui generate | serve | jobs ...
+
+Progress goes to stderr; `generate` prints the saved video's path as its last stdout line.
+Every failure is one line on stderr and a non-zero exit (no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from .config import Settings, load_settings
+from .errors import ConfigError, InputError, KlingUIError
+from .pricing import estimate, format_money
+from .providers import PROVIDERS
+from .request import parse_request
+from .services import open_services
+from .store import JobRecord
+
+EXIT_FAILED, EXIT_INPUT, EXIT_UNKNOWN, EXIT_INTERRUPTED = 1, 2, 3, 130
+log = logging.getLogger("kling_ui")
+
+
+def _segment(text: str) -> dict:
+    seconds, sep, prompt = text.partition(":")
+    if not sep or not seconds.strip().isdigit():
+        raise argparse.ArgumentTypeError(
+            f'segment {text!r} must look like SECONDS:PROMPT, e.g. "3:a slow push in"'
+        )
+    return {"duration": int(seconds), "prompt": prompt.strip()}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m kling_ui",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="generate one video and wait for it")
+    gen.add_argument("--provider", choices=sorted(PROVIDERS), default="preview")
+    gen.add_argument("--image", required=True, help="start frame: a file path or https URL")
+    gen.add_argument("--prompt", required=True)
+    gen.add_argument("--end-image", help="optional end frame: a file path or https URL")
+    gen.add_argument("--duration", type=int, default=5, help="seconds, 3-15 (default 5)")
+    gen.add_argument("--sound", action="store_true", help="generate sound (+25%% cost)")
+    gen.add_argument("--shot-type", choices=["customize", "intelligent"], default="customize")
+    gen.add_argument(
+        "--segment",
+        type=_segment,
+        action="append",
+        default=[],
+        metavar="SECONDS:PROMPT",
+        help="a timed prompt segment (repeatable)",
+    )
+    gen.add_argument("--out", type=Path, help="also copy the video to this file")
+
+    sub.add_parser("serve", help="start the web studio")
+
+    jobs = sub.add_parser("jobs", help="list, show, resume or cancel jobs")
+    jobs_sub = jobs.add_subparsers(dest="action")
+    jobs_sub.add_parser("list", help="recent jobs (the default)")
+    show = jobs_sub.add_parser("show", help="one job in full")
+    show.add_argument("job_id")
+    resume = jobs_sub.add_parser("resume", help="carry on unfinished jobs (all, or one)")
+    resume.add_argument("job_id", nargs="?")
+    cancel = jobs_sub.add_parser("cancel", help="cancel a job")
+    cancel.add_argument("job_id")
+    return parser
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _describe(job: JobRecord) -> str:
+    if job.state == "queued":
+        where = f" (position {job.queue_position})" if job.queue_position is not None else ""
+        return f"queued{where}"
+    if job.state == "running" and job.progress is not None:
+        return f"running {job.progress:.0%}"
+    return job.state
+
+
+async def _follow(services, job_id: str) -> JobRecord:
+    """Print each change on stderr until the job ends."""
+    started = time.monotonic()
+    last_line, last_notice, shown_request = None, None, None
+    async for job in services.jobs.watch(job_id):
+        if job.request_id and job.request_id != shown_request:
+            _say(f"request id: {job.request_id}")
+            shown_request = job.request_id
+        line = _describe(job)
+        if line != last_line:
+            _say(f"[{time.monotonic() - started:5.1f}s] {line}")
+            last_line = line
+        if job.notice and job.notice != last_notice:
+            _say(f"note: {job.notice}")
+            last_notice = job.notice
+    return services.store.get(job_id)
+
+
+def _finish(job: JobRecord, out: Path | None) -> int:
+    if job.state == "succeeded" and job.video_path:
+        path = Path(job.video_path)
+        if out is not None:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, out)
+            path = out
+        if job.cost is not None and job.cost > 0:
+            _say(f"cost: {format_money(job.cost, job.currency)}")
+        print(path, flush=True)
+        return 0
+    _say(f"error: job {job.id} {job.state}: {job.error_message or 'no details'}")
+    return EXIT_UNKNOWN if job.state == "unknown" else EXIT_FAILED
+
+
+async def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
+    request = parse_request(
+        {
+            "image": args.image,
+            "prompt": args.prompt,
+            "end_image": args.end_image,
+            "duration": args.duration,
+            "sound": args.sound,
+            "shot_type": args.shot_type,
+            "multi_prompt": args.segment,
+        }
+    )
+    async with open_services(settings) as services:
+        job = await services.jobs.submit(request, provider=args.provider)
+        cost = estimate(args.provider, request.duration, request.sound)
+        _say(f"job {job.id} on {args.provider} · {request.duration} s · {cost.text()}")
+        try:
+            job = await _follow(services, job.id)
+        except asyncio.CancelledError:
+            _say(
+                f"interrupted: job {job.id} is kept; `python -m kling_ui jobs resume "
+                f"{job.id}` carries it on"
+            )
+            return EXIT_INTERRUPTED
+        return _finish(job, args.out)
+
+
+async def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
+    async with open_services(settings) as services:
+        action = args.action or "list"
+        if action == "list":
+            for job in services.store.list(limit=50):
+                prompt = job.request.get("prompt", "")[:40]
+                print(
+                    f"{job.id}  {job.state:<10} {job.provider:<10} "
+                    f"{job.request.get('duration')}s  {prompt}"
+                )
+            return 0
+        if action == "show":
+            job = services.store.get(args.job_id)
+            if job is None:
+                raise KlingUIError(f"There is no job {args.job_id}.")
+            for key, value in job.public_dict().items():
+                print(f"{key}: {value}")
+            return 0
+        if action == "cancel":
+            _say(await services.jobs.cancel(args.job_id))
+            return 0
+        # resume
+        if args.job_id:
+            if not await services.jobs.resume(args.job_id):
+                job = services.store.get(args.job_id)
+                state = job.state if job else "missing"
+                raise KlingUIError(
+                    f"Job {args.job_id} can't be resumed ({state}"
+                    f"{': ' + job.error_message if job and job.error_message else ''})."
+                )
+            ids = [args.job_id]
+        else:
+            ids = await services.jobs.resume_pending()
+            _say(f"resuming {len(ids)} job(s)")
+        code = 0
+        for job_id in ids:
+            code = max(code, _finish(await _follow(services, job_id), None))
+        return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        settings = load_settings()
+        if args.command == "serve":
+            from app import main as serve  # the web studio lives at the project root
+
+            serve()
+            return 0
+        command = cmd_generate if args.command == "generate" else cmd_jobs
+        return asyncio.run(command(args, settings))
+    except InputError as exc:
+        _say(f"error: {exc.user_message}")
+        return EXIT_INPUT
+    except ConfigError as exc:
+        _say(f"error: {exc.user_message}")
+        return EXIT_INPUT
+    except KlingUIError as exc:
+        _say(f"error: {exc.user_message}")
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        _say(
+            "interrupted: unfinished jobs are kept; `python -m kling_ui jobs resume` carries "
+            "them on"
+        )
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # unexpected: one line for the user, the traceback for the log
+        log.debug("unexpected error", exc_info=True)
+        _say(f"error: unexpected {type(exc).__name__}: {exc} (run with -v for details)")
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

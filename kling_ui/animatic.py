@@ -1,0 +1,308 @@
+"""Render an animatic: camera moves over the start frame, cuts per segment, an ambience track.
+
+It is a preview of framing and timing, not a generative model: every shot moves a virtual
+camera over the still (push in, pull out, pan, tilt, orbit-like drift), chosen from the prompt's
+words. Pure CPU work; call it from a worker thread.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont
+
+from .media import AUDIO_RATE, VideoWriter
+
+FPS = 24
+SHORT_SIDE = 720
+PREVIEW_TAG = "ANIMATIC PREVIEW"
+
+# (phrase, move): the first phrase found in the prompt wins, so specific phrases come first.
+_MOVE_WORDS: list[tuple[str, str]] = [
+    (r"pull(s|ing)? (out|back)|zoom(s|ing)? out|dolly(ing)? out|pulls away|reveal", "pull_out"),
+    (r"push(es|ing)?[ -]in|zoom(s|ing)? in|dolly(ing)? in|close[ -]?up|closer|approach", "push_in"),
+    (r"orbit|circl|around|arc(s|ing)?\b|rotat|revolv", "orbit"),
+    (r"pan(s|ning)? left|to the left|leftward|moves left", "pan_left"),
+    (r"pan(s|ning)? right|to the right|rightward|moves right", "pan_right"),
+    (r"tilt(s|ing)? up|crane(s|ing)? up|rises|rising|looks? up|ascend|upward", "tilt_up"),
+    (r"tilt(s|ing)? down|crane(s|ing)? down|descend|looks? down|downward|falls|sinks", "tilt_down"),
+    (r"\bpan(s|ning)?\b|track(s|ing)?\b|follow", "pan_right"),
+]
+MOVES = ("push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "orbit")
+# Intelligent shot type picks its own sequence; each shot moves differently from the last.
+_AUTO_SEQUENCE = ("push_in", "pan_right", "tilt_up", "orbit", "pull_out")
+# A gentle colour grade per shot so a cut reads as a new shot; shot 1 keeps the true colours.
+_GRADES = [(1.0, 1.0), (1.08, 0.9), (0.92, 1.12), (1.05, 1.2), (0.95, 0.85)]
+
+
+def choose_move(prompt: str, default: str = "push_in") -> str:
+    text = prompt.lower()
+    for pattern, move in _MOVE_WORDS:
+        if re.search(pattern, text):
+            return move
+    return default
+
+
+@dataclass(frozen=True)
+class Shot:
+    prompt: str
+    frames: int
+    move: str
+    grade: tuple[float, float] = (1.0, 1.0)  # (brightness, colour saturation)
+
+
+def plan_shots(
+    prompt: str, duration: int, segments: list[tuple[str, int]], shot_type: str
+) -> list[Shot]:
+    """One shot per segment; `intelligent` cuts the clip itself; otherwise one shot."""
+    if segments:
+        parts = segments
+    elif shot_type == "intelligent" and duration >= 6:
+        count = max(2, round(duration / 4))
+        base, extra = divmod(duration, count)
+        parts = [(prompt, base + (1 if i < extra else 0)) for i in range(count)]
+    else:
+        parts = [(prompt, duration)]
+    shots = []
+    for index, (text, seconds) in enumerate(parts):
+        default = _AUTO_SEQUENCE[index % len(_AUTO_SEQUENCE)] if len(parts) > 1 else "push_in"
+        move = choose_move(text, default)
+        if len(parts) > 1 and shots and move == shots[-1].move:
+            move = _AUTO_SEQUENCE[(_AUTO_SEQUENCE.index(default) + 1) % len(_AUTO_SEQUENCE)]
+        shots.append(Shot(text, seconds * FPS, move, _GRADES[index % len(_GRADES)]))
+    return shots
+
+
+def ease(t: float) -> float:
+    """Cubic ease-in-out: starts and stops without a jolt."""
+    return 4 * t**3 if t < 0.5 else 1 - (-2 * t + 2) ** 3 / 2
+
+
+def camera(move: str, t: float) -> tuple[float, float, float]:
+    """(zoom, centre x, centre y) at eased time t; every move starts on the full frame."""
+    e = ease(t)
+    if move == "pull_out":
+        return 1.0 - 0.18 * e, 0.5, 0.5
+    if move == "push_in":
+        return 1.0 + 0.22 * e, 0.5, 0.5
+    zoom = 1.0 + 0.2 * e
+    room = (1 - 1 / zoom) / 2  # how far the centre may move and stay inside the picture
+    if move == "pan_left":
+        return zoom, 0.5 - room, 0.5
+    if move == "pan_right":
+        return zoom, 0.5 + room, 0.5
+    if move == "tilt_up":
+        return zoom, 0.5, 0.5 - room
+    if move == "tilt_down":
+        return zoom, 0.5, 0.5 + room
+    # orbit-like drift: the centre travels a quarter ellipse while pushing in
+    angle = e * math.pi / 2
+    return zoom, 0.5 + room * math.sin(angle), 0.5 - room * (1 - math.cos(angle))
+
+
+def output_size(width: int, height: int, short_side: int = SHORT_SIDE) -> tuple[int, int]:
+    """The start frame's aspect at `short_side` px on its short side, both sides even."""
+    scale = short_side / min(width, height)
+    return (max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2))
+
+
+class RenderCanceled(Exception):
+    """The render was stopped by its cancel event."""
+
+
+class _Frame:
+    """A source still prepared for fast per-frame framing at the output size."""
+
+    def __init__(self, image: Image.Image, size: tuple[int, int]) -> None:
+        w, h = size
+        # Scale once so the tightest crop (zoom 1.22) still has a source pixel per output pixel.
+        self.image = image.convert("RGB").resize(
+            (round(w * 1.25), round(h * 1.25)), Image.Resampling.LANCZOS
+        )
+        self.size = size
+        self._backdrop: Image.Image | None = None
+
+    def backdrop(self) -> Image.Image:
+        # Behind a pull-out: the picture itself, blurred and dimmed, so no black bars appear.
+        if self._backdrop is None:
+            blurred = self.image.resize(self.size, Image.Resampling.BILINEAR)
+            blurred = blurred.filter(ImageFilter.GaussianBlur(24))
+            self._backdrop = ImageEnhance.Brightness(blurred).enhance(0.55)
+        return self._backdrop
+
+    def framed(self, zoom: float, cx: float, cy: float) -> Image.Image:
+        sw, sh = self.image.size
+        if zoom >= 1.0:
+            bw, bh = sw / zoom, sh / zoom
+            x0 = min(max(cx * sw - bw / 2, 0.0), sw - bw)
+            y0 = min(max(cy * sh - bh / 2, 0.0), sh - bh)
+            # A float box gives subpixel camera positions: smooth motion, no jitter.
+            return self.image.resize(
+                self.size, Image.Resampling.BILINEAR, box=(x0, y0, x0 + bw, y0 + bh)
+            )
+        w, h = self.size
+        inner = (max(2, round(w * zoom)), max(2, round(h * zoom)))
+        canvas = self.backdrop().copy()
+        canvas.paste(
+            self.image.resize(inner, Image.Resampling.BILINEAR),
+            ((w - inner[0]) // 2, (h - inner[1]) // 2),
+        )
+        return canvas
+
+
+def _graded(image: Image.Image, grade: tuple[float, float]) -> Image.Image:
+    brightness, saturation = grade
+    if grade == (1.0, 1.0):
+        return image
+    image = ImageEnhance.Brightness(image).enhance(brightness)
+    return ImageEnhance.Color(image).enhance(saturation)
+
+
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    try:
+        return ImageFont.load_default(size=size)
+    except (AttributeError, TypeError, OSError):  # Pillow without FreeType: bitmap font
+        return ImageFont.load_default()
+
+
+def _overlay(size: tuple[int, int], caption: str | None) -> Image.Image:
+    """The preview tag (always) and an optional caption, drawn once per shot."""
+    w, h = size
+    layer = Image.new("RGBA", size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    tag_font = _font(max(12, h // 40))
+    pad = max(6, h // 90)
+    box = draw.textbbox((pad * 2, pad * 2), PREVIEW_TAG, font=tag_font)
+    draw.rectangle((box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad), fill=(0, 0, 0, 150))
+    draw.text((pad * 2, pad * 2), PREVIEW_TAG, font=tag_font, fill=(255, 255, 255, 230))
+    if caption:
+        font = _font(max(14, h // 26))
+        text = _wrap(caption, font, w - 8 * pad, draw)
+        box = draw.multiline_textbbox((0, 0), text, font=font, align="center")
+        tw, th = box[2] - box[0], box[3] - box[1]
+        x, y = (w - tw) // 2, h - th - 6 * pad
+        draw.rectangle(
+            (x - 2 * pad, y - 2 * pad, x + tw + 2 * pad, y + th + 2 * pad), fill=(0, 0, 0, 140)
+        )
+        draw.multiline_text(
+            (x, y - box[1]), text, font=font, fill=(255, 255, 255, 240), align="center"
+        )
+    return layer
+
+
+def _wrap(text: str, font, width: int, draw: ImageDraw.ImageDraw, max_lines: int = 2) -> str:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        candidate = f"{line} {word}".strip()
+        if draw.textlength(candidate, font=font) <= width:
+            line = candidate
+            continue
+        lines.append(line)
+        line = word
+        if len(lines) == max_lines:
+            break
+    else:
+        lines.append(line)
+    if len(lines) > max_lines or (len(lines) == max_lines and line not in lines):
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1].rstrip(".,;") + "…"
+    return "\n".join(x for x in lines if x)
+
+
+def _compose(frame: Image.Image, overlay: Image.Image, bbox: tuple[int, int, int, int] | None):
+    if bbox is None:
+        return frame
+    # Only the overlay's drawn area is blended: a full-frame composite would cost 3x more.
+    region = frame.crop(bbox).convert("RGBA")
+    region.alpha_composite(overlay.crop(bbox))
+    frame.paste(region.convert("RGB"), bbox[:2])
+    return frame
+
+
+def ambience(duration: float, motion: np.ndarray, seed: int = 7) -> np.ndarray:
+    """A soft room tone (filtered noise and a low pad) whose level follows the camera speed."""
+    n = int(round(duration * AUDIO_RATE))
+    rng = np.random.default_rng(seed)
+    brown = np.cumsum(rng.standard_normal(n).astype(np.float32))
+    brown -= np.convolve(brown, np.ones(2048, np.float32) / 2048, mode="same")  # drop the drift
+    brown /= np.max(np.abs(brown)) + 1e-6
+    t = np.arange(n, dtype=np.float32) / AUDIO_RATE
+    pad = sum(np.sin(2 * np.pi * f * t) for f in (55.0, 82.4, 110.0)) / 3
+    level = np.interp(np.linspace(0, len(motion) - 1, n), np.arange(len(motion)), motion)
+    level = 0.35 + 0.65 * level / (level.max() + 1e-6)
+    fade = np.minimum(1.0, np.minimum(t / 0.5, (duration - t) / 0.5)).clip(0, 1)
+    return (0.25 * (0.6 * brown + 0.4 * pad) * level * fade).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class RenderSpec:
+    start: Image.Image
+    prompt: str
+    duration: int
+    end: Image.Image | None = None
+    segments: tuple[tuple[str, int], ...] = ()
+    shot_type: str = "customize"
+    sound: bool = False
+    captions: bool = True
+    short_side: int = SHORT_SIDE
+
+
+def render_animatic(
+    spec: RenderSpec,
+    out: Path,
+    *,
+    progress: Callable[[float], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> Path:
+    """Render `spec` to an MP4 at `out`; raises RenderCanceled when `cancel` is set."""
+    size = output_size(*spec.start.size, short_side=spec.short_side)
+    shots = plan_shots(spec.prompt, spec.duration, list(spec.segments), spec.shot_type)
+    start = _Frame(spec.start, size)
+    end = _Frame(spec.end, size) if spec.end is not None else None
+    total = sum(s.frames for s in shots)
+    show_captions = spec.captions and len(shots) > 1
+    motion: list[float] = []
+    done = 0
+    with VideoWriter(
+        out, width=size[0], height=size[1], fps=FPS, audio=spec.sound, preset="superfast"
+    ) as writer:
+        for shot in shots:
+            overlay = _overlay(size, shot.prompt if show_captions else None)
+            bbox = overlay.getbbox()
+            previous = None
+            for i in range(shot.frames):
+                if cancel is not None and cancel.is_set():
+                    raise RenderCanceled
+                t = i / max(1, shot.frames - 1)
+                zoom, cx, cy = camera(shot.move, t)
+                frame = _graded(start.framed(zoom, cx, cy), shot.grade)
+                if end is not None:
+                    # Travel to the end frame: dissolve over the back half while its framing
+                    # settles onto the full end frame, so the last frame is the end frame.
+                    mix = min(1.0, max(0.0, (t - 0.35) / 0.55))
+                    if mix > 0:
+                        settle = 1 - ease(mix)
+                        target = end.framed(1.0 + 0.1 * settle, 0.5, 0.5)
+                        frame = Image.blend(frame, target, ease(mix))
+                writer.write_frame(_compose(frame, overlay, bbox))
+                state = (zoom, cx, cy)
+                motion.append(
+                    0.0
+                    if previous is None
+                    else sum(abs(a - b) for a, b in zip(state, previous, strict=True))
+                )
+                previous = state
+                done += 1
+                if progress is not None and done % 6 == 0:
+                    progress(done / total)
+        if spec.sound:
+            writer.write_audio(ambience(spec.duration, np.asarray(motion, np.float32)))
+    if progress is not None:
+        progress(1.0)
+    return out

@@ -1,0 +1,97 @@
+"""Settings from the environment and `.env` (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import ConfigError
+
+
+def _default_data_dir() -> Path:
+    # On Hugging Face Spaces with persistent storage, /data survives restarts; ./data does not.
+    spaces_volume = Path("/data")
+    if spaces_volume.is_dir() and _writable(spaces_volume):
+        return spaces_volume / "kling-ui"
+    return Path("data")
+
+
+def _writable(path: Path) -> bool:
+    try:
+        probe = path / ".kling-ui-write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError:
+        return False
+    return True
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Keys are SecretStr so they never print by accident."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    runcomfy_api_key: SecretStr | None = Field(None, validation_alias="RUNCOMFY_API_KEY")
+    runninghub_api_key: SecretStr | None = Field(None, validation_alias="RUNNINGHUB_API_KEY")
+    runcomfy_base_url: str = Field(
+        "https://model-api.runcomfy.net", validation_alias="RUNCOMFY_BASE_URL"
+    )
+    runninghub_base_url: str = Field(
+        "https://www.runninghub.ai", validation_alias="RUNNINGHUB_BASE_URL"
+    )
+
+    data_dir: Path = Field(default_factory=_default_data_dir, validation_alias="KLING_UI_DATA_DIR")
+    poll_interval: float = Field(2.0, gt=0, le=60, validation_alias="KLING_UI_POLL_INTERVAL")
+    poll_interval_max: float = Field(15.0, gt=0, validation_alias="KLING_UI_POLL_INTERVAL_MAX")
+    job_deadline: float = Field(3600.0, gt=0, validation_alias="KLING_UI_JOB_DEADLINE")
+    request_timeout: float = Field(30.0, gt=0, validation_alias="KLING_UI_REQUEST_TIMEOUT")
+    max_upload_mb: float = Field(20.0, gt=0, validation_alias="KLING_UI_MAX_UPLOAD_MB")
+
+    server_name: str = Field(
+        "127.0.0.1", validation_alias=AliasChoices("GRADIO_SERVER_NAME", "KLING_UI_HOST")
+    )
+    server_port: int = Field(
+        7860, ge=0, le=65535, validation_alias=AliasChoices("GRADIO_SERVER_PORT", "KLING_UI_PORT")
+    )
+
+    @field_validator("runcomfy_api_key", "runninghub_api_key", mode="before")
+    @classmethod
+    def _blank_key_is_none(cls, value: object) -> object:
+        # `RUNCOMFY_API_KEY=` in a copied .env.example means "not set", not "empty key".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("runcomfy_base_url", "runninghub_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    def server_key(self, provider: str) -> str | None:
+        """The key configured on the server for `provider`, if any."""
+        secret = {"runcomfy": self.runcomfy_api_key, "runninghub": self.runninghub_api_key}.get(
+            provider
+        )
+        return secret.get_secret_value() if secret else None
+
+    @property
+    def videos_dir(self) -> Path:
+        return self.data_dir / "videos"
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "jobs.sqlite3"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and .env; a bad value is a ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "setting"
+            problems.append(f"{name}: {error['msg']}")
+        raise ConfigError("Bad setting: " + "; ".join(problems)) from exc

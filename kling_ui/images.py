@@ -1,0 +1,220 @@
+"""Load, check and normalise start/end frames (Pillow) so providers never reject them."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import InputError
+from .request import FIELD_LABELS
+
+MIN_SIDE = 300
+MAX_ASPECT = 2.5
+MAX_BYTES = 10 * 1000 * 1000  # Kling's 10 MB, read as decimal megabytes to stay on the safe side
+MAX_DOWNLOAD_BYTES = 50 * 1000 * 1000
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "BMP": "image/bmp"}
+# Every provider takes JPEG and PNG; WebP and BMP are not universal, so they are re-encoded.
+PASS_THROUGH = {"JPEG", "PNG"}
+FORMAT_NAMES = "jpg, png, webp or bmp"
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """A frame ready to send: checked, upright, opaque and within the size limit."""
+
+    data: bytes
+    mime: str
+    width: int
+    height: int
+    source: str  # the file name or URL the user gave (for messages and sidecars)
+    url: str | None = None  # the original https URL when the bytes were not changed
+    changes: tuple[str, ...] = ()  # what normalisation did, for the job's details
+
+    @property
+    def extension(self) -> str:
+        return ".png" if self.mime == "image/png" else ".jpg"
+
+    def data_uri(self) -> str:
+        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+    def to_pil(self) -> Image.Image:
+        return Image.open(io.BytesIO(self.data)).convert("RGB")
+
+
+def is_url(source: str) -> bool:
+    return source.lower().startswith(("https://", "http://"))
+
+
+async def prepare_image(
+    source: str,
+    *,
+    field: str = "image",
+    client: httpx.AsyncClient | None = None,
+    max_bytes: int = MAX_BYTES,
+) -> PreparedImage:
+    """Read `source` (a path or https URL), check every rule and normalise it.
+
+    Decoding and re-encoding run in a worker thread: a 10 MB frame must not stall the event loop.
+    """
+    label = FIELD_LABELS.get(field, field)
+    if is_url(source):
+        if client is None:
+            raise InputError({field: f"{label}: web addresses can't be fetched here."})
+        raw = await fetch_image_bytes(source, client=client, field=field)
+        return await asyncio.to_thread(
+            normalise_image, raw, field=field, source=source, max_bytes=max_bytes, url=source
+        )
+    raw = await asyncio.to_thread(_read_file, Path(source), field)
+    return await asyncio.to_thread(
+        normalise_image, raw, field=field, source=Path(source).name, max_bytes=max_bytes
+    )
+
+
+def _read_file(path: Path, field: str) -> bytes:
+    label = FIELD_LABELS.get(field, field)
+    try:
+        size = path.stat().st_size
+        if size > MAX_DOWNLOAD_BYTES:
+            raise InputError(
+                {field: f"{label} is {size / 1e6:.0f} MB; files over 50 MB are not accepted."}
+            )
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError({field: f"{label}: no file at {path}."}) from exc
+    except IsADirectoryError as exc:
+        raise InputError({field: f"{label}: {path} is a folder, not an image."}) from exc
+    except OSError as exc:
+        raise InputError({field: f"{label}: can't read {path} ({exc.strerror})."}) from exc
+
+
+async def fetch_image_bytes(url: str, *, client: httpx.AsyncClient, field: str) -> bytes:
+    """Download an image from a web address, refusing anything larger than 50 MB."""
+    label = FIELD_LABELS.get(field, field)
+    if not url.lower().startswith("https://"):
+        raise InputError({field: f"{label}: web addresses must start with https://."})
+    try:
+        async with client.stream("GET", url, follow_redirects=True) as response:
+            if response.status_code != 200:
+                raise InputError(
+                    {field: f"{label}: couldn't download the image (HTTP {response.status_code})."}
+                )
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_DOWNLOAD_BYTES:
+                    raise InputError({field: f"{label}: the image at that address is over 50 MB."})
+                chunks.append(chunk)
+            return b"".join(chunks)
+    except httpx.HTTPError as exc:
+        raise InputError(
+            {field: f"{label}: couldn't download the image ({type(exc).__name__})."}
+        ) from exc
+
+
+def normalise_image(
+    raw: bytes,
+    *,
+    field: str = "image",
+    source: str = "",
+    max_bytes: int = MAX_BYTES,
+    url: str | None = None,
+) -> PreparedImage:
+    """Check `raw` against Kling's rules and return it upright, opaque and small enough."""
+    label = FIELD_LABELS.get(field, field)
+
+    def problem(message: str) -> InputError:
+        return InputError({field: f"{label} {message}"})
+
+    try:
+        image = Image.open(io.BytesIO(raw))
+        fmt = image.format or ""
+        if fmt not in FORMATS:
+            raise problem(f"is a {fmt or 'unknown'} file; use {FORMAT_NAMES}.")
+        image.load()
+    except UnidentifiedImageError as exc:
+        raise problem(f"isn't an image we can read; use {FORMAT_NAMES}.") from exc
+    except Image.DecompressionBombError as exc:
+        raise problem("has far too many pixels to process.") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise problem("looks damaged: the file is incomplete or corrupt.") from exc
+
+    changes: list[str] = []
+    orientation = image.getexif().get(0x0112, 1)
+    if orientation != 1:
+        image = ImageOps.exif_transpose(image)
+        changes.append("rotated upright (EXIF)")
+
+    width, height = image.size
+    if min(width, height) < MIN_SIDE:
+        raise problem(f"is {width}x{height}; each side must be at least {MIN_SIDE} px.")
+    aspect = width / height
+    if not 1 / MAX_ASPECT <= aspect <= MAX_ASPECT:
+        raise problem(
+            f"is {width}x{height} (aspect {aspect:.2f}:1); "
+            f"the shape must be between 1:{MAX_ASPECT} and {MAX_ASPECT}:1."
+        )
+
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    if has_alpha:
+        image = _flatten(image)
+        changes.append("transparency flattened onto white")
+    if fmt not in PASS_THROUGH:
+        changes.append(f"converted from {fmt} to JPEG")
+    if image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+        if not changes:
+            changes.append("colours converted to RGB")
+    if len(raw) > max_bytes:
+        changes.append(f"re-encoded to fit {max_bytes / 1e6:.0f} MB")
+
+    if not changes:
+        return PreparedImage(
+            data=raw, mime=FORMATS[fmt], width=width, height=height, source=source, url=url
+        )
+    data, (width, height), scaled = _encode_within(image, max_bytes)
+    if scaled:
+        changes.append(f"downscaled to {width}x{height}")
+    if min(width, height) < MIN_SIDE or len(data) > max_bytes:
+        raise problem(f"can't be made smaller than {max_bytes / 1e6:.0f} MB and stay sharp.")
+    return PreparedImage(
+        data=data,
+        mime="image/jpeg",
+        width=width,
+        height=height,
+        source=source,
+        changes=tuple(changes),
+    )
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    rgba = image.convert("RGBA")
+    background = Image.new("RGB", rgba.size, (255, 255, 255))
+    background.paste(rgba, mask=rgba.getchannel("A"))
+    return background
+
+
+def _encode_within(image: Image.Image, max_bytes: int) -> tuple[bytes, tuple[int, int], bool]:
+    """Encode as JPEG under `max_bytes`: lower the quality a little first, then downscale."""
+    rgb = image if image.mode in ("RGB", "L") else image.convert("RGB")
+    scaled = False
+    for _ in range(8):
+        for quality in (92, 85):
+            buffer = io.BytesIO()
+            rgb.save(buffer, "JPEG", quality=quality, optimize=False)
+            if buffer.tell() <= max_bytes:
+                return buffer.getvalue(), rgb.size, scaled
+        # JPEG size scales roughly with pixel count: shrink by the square root of the excess.
+        factor = min(0.9, (max_bytes / buffer.tell()) ** 0.5 * 0.95)
+        new_size = (max(1, int(rgb.width * factor)), max(1, int(rgb.height * factor)))
+        rgb = rgb.resize(new_size, Image.Resampling.LANCZOS)
+        scaled = True
+    return buffer.getvalue(), rgb.size, scaled

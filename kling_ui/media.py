@@ -1,0 +1,282 @@
+"""Probe videos, extract frames, write and stitch clips (PyAV: bundled FFmpeg, no system ffmpeg)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+
+import av
+import numpy as np
+from PIL import Image
+
+from .errors import MediaError
+
+AUDIO_RATE = 48_000
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a probe found in a video file."""
+
+    duration: float
+    width: int
+    height: int
+    fps: float
+    frames: int
+    video_codec: str
+    pix_fmt: str
+    has_audio: bool
+    audio_codec: str | None = None
+    size_bytes: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def probe(path: str | os.PathLike[str]) -> VideoInfo:
+    """Open `path` and describe it; MediaError when it is not a playable video."""
+    path = Path(path)
+    try:
+        with av.open(str(path)) as container:
+            video = next((s for s in container.streams if s.type == "video"), None)
+            if video is None:
+                raise MediaError(f"{path.name} has no video stream.")
+            audio = next((s for s in container.streams if s.type == "audio"), None)
+            duration = _duration_seconds(container, video)
+            rate = video.average_rate or video.guessed_rate or 0
+            return VideoInfo(
+                duration=duration,
+                width=video.codec_context.width,
+                height=video.codec_context.height,
+                fps=float(rate),
+                frames=video.frames or round(duration * float(rate or 0)),
+                video_codec=video.codec_context.name,
+                pix_fmt=video.codec_context.pix_fmt or "",
+                has_audio=audio is not None,
+                audio_codec=audio.codec_context.name if audio is not None else None,
+                size_bytes=path.stat().st_size,
+            )
+    except MediaError:
+        raise
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        raise MediaError(f"{path.name} is not a playable video ({type(exc).__name__}).") from exc
+
+
+def _duration_seconds(container: av.container.InputContainer, video: av.VideoStream) -> float:
+    if video.duration is not None and video.time_base is not None:
+        return float(video.duration * video.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    return 0.0
+
+
+def extract_frame(path: str | os.PathLike[str], *, last: bool = False) -> Image.Image:
+    """The first (or last) decoded frame of a video as an RGB image."""
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            frame = None
+            for frame in container.decode(stream):
+                if not last:
+                    break
+            if frame is None:
+                raise MediaError(f"{Path(path).name} has no frames.")
+            return frame.to_image()
+    except av.FFmpegError as exc:
+        raise MediaError(f"Can't read frames from {Path(path).name}.") from exc
+
+
+class VideoWriter:
+    """Write an H.264/yuv420p MP4 with faststart (plays while loading), optionally with AAC.
+
+    Writes to a temporary file beside `path` and moves it into place on a clean close, so a
+    crash never leaves a half-written video where a finished one is expected.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        width: int,
+        height: int,
+        fps: int = 24,
+        audio: bool = False,
+        preset: str = "veryfast",
+        crf: int = 23,
+    ) -> None:
+        if width % 2 or height % 2:
+            raise ValueError("yuv420p needs even width and height")
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".render-", suffix=".mp4")
+        os.close(fd)
+        self._tmp = Path(tmp)
+        self._container = av.open(str(self._tmp), "w", options={"movflags": "+faststart"})
+        self._video = self._container.add_stream("libx264", rate=fps)
+        self._video.width, self._video.height = width, height
+        self._video.pix_fmt = "yuv420p"
+        self._video.options = {"preset": preset, "crf": str(crf)}
+        self._video.thread_type = "AUTO"
+        self._audio = None
+        if audio:
+            self._audio = self._container.add_stream("aac", rate=AUDIO_RATE, layout="mono")
+            self._audio_pts = 0
+        self.frames_written = 0
+
+    def write_frame(self, frame: Image.Image | np.ndarray | av.VideoFrame) -> None:
+        if isinstance(frame, Image.Image):
+            frame = av.VideoFrame.from_image(frame)
+        elif isinstance(frame, np.ndarray):
+            frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
+        frame.pts = None
+        self._container.mux(self._video.encode(frame))
+        self.frames_written += 1
+
+    def write_audio(self, samples: np.ndarray) -> None:
+        """Append mono float32 samples in -1..1 at 48 kHz."""
+        if self._audio is None:
+            raise ValueError("this writer has no audio track")
+        data = np.ascontiguousarray(samples, dtype=np.float32).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(data, format="flt", layout="mono")
+        frame.sample_rate = AUDIO_RATE
+        frame.pts = self._audio_pts
+        frame.time_base = Fraction(1, AUDIO_RATE)
+        self._audio_pts += data.shape[1]
+        self._container.mux(self._audio.encode(frame))
+
+    def close(self) -> Path:
+        self._container.mux(self._video.encode(None))
+        if self._audio is not None:
+            self._container.mux(self._audio.encode(None))
+        self._container.close()
+        os.replace(self._tmp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        try:
+            self._container.close()
+        except av.FFmpegError:
+            pass
+        self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def stitch(paths: list[Path], out: Path) -> Path:
+    """Join clips end to end into `out`.
+
+    Clips with the same size, frame rate, codecs and audio layout are joined without
+    re-encoding (packets are copied with shifted timestamps); otherwise every clip is decoded
+    and re-encoded to the first clip's size and rate.
+    """
+    if not paths:
+        raise ValueError("nothing to stitch")
+    infos = [probe(p) for p in paths]
+    first = infos[0]
+    same = all(
+        (i.width, i.height, round(i.fps, 3), i.video_codec, i.pix_fmt, i.has_audio)
+        == (
+            first.width,
+            first.height,
+            round(first.fps, 3),
+            first.video_codec,
+            first.pix_fmt,
+            first.has_audio,
+        )
+        for i in infos
+    )
+    if same:
+        return _stitch_copy(paths, out)
+    return _stitch_reencode(paths, infos, out)
+
+
+def _stitch_copy(paths: list[Path], out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".stitch-{out.name}")
+    with (
+        av.open(str(paths[0])) as template,
+        av.open(str(tmp), "w", options={"movflags": "+faststart"}) as dst,
+    ):
+        streams = {
+            s.type: dst.add_stream_from_template(s)
+            for s in template.streams
+            if s.type in ("video", "audio")
+        }
+        start = 0.0  # where the next clip begins, in seconds
+        last_dts: dict[str, int] = {}
+        for path in paths:
+            with av.open(str(path)) as src:
+                shifts: dict[str, int] = {}
+                clip_end = start
+                for packet in src.demux():
+                    kind = packet.stream.type
+                    if kind not in streams or packet.dts is None:
+                        continue
+                    tb = packet.stream.time_base
+                    if kind not in shifts:
+                        # Start this clip at `start`, but never at or before the previous
+                        # packet: AAC priming gives each clip a slightly negative first dts.
+                        shift = round(start / tb)
+                        if kind in last_dts and packet.dts + shift <= last_dts[kind]:
+                            shift = last_dts[kind] + 1 - packet.dts
+                        shifts[kind] = shift
+                    packet.pts = (packet.pts if packet.pts is not None else packet.dts) + shifts[
+                        kind
+                    ]
+                    packet.dts += shifts[kind]
+                    last_dts[kind] = packet.dts
+                    if kind == "video":
+                        clip_end = max(clip_end, float((packet.pts + packet.duration) * tb))
+                    packet.stream = streams[kind]
+                    dst.mux(packet)
+                start = clip_end
+    os.replace(tmp, out)
+    return out
+
+
+def _stitch_reencode(paths: list[Path], infos: list[VideoInfo], out: Path) -> Path:
+    first = infos[0]
+    fps = max(1, round(first.fps))
+    audio = any(i.has_audio for i in infos)
+    with VideoWriter(out, width=first.width, height=first.height, fps=fps, audio=audio) as writer:
+        for path, info in zip(paths, infos, strict=True):
+            with av.open(str(path)) as src:
+                for frame in src.decode(video=0):
+                    image = frame.to_image()
+                    if image.size != (first.width, first.height):
+                        image = image.resize((first.width, first.height), Image.Resampling.BILINEAR)
+                    writer.write_frame(image)
+            if audio:
+                writer.write_audio(_decode_audio(path, info))
+    return out
+
+
+def _decode_audio(path: Path, info: VideoInfo) -> np.ndarray:
+    """A clip's audio as mono float32 at 48 kHz, or silence of its length when it has none."""
+    silence = np.zeros(int(info.duration * AUDIO_RATE), dtype=np.float32)
+    if not info.has_audio:
+        return silence
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+    chunks = []
+    with av.open(str(path)) as src:
+        for frame in src.decode(audio=0):
+            for out in resampler.resample(frame):
+                chunks.append(out.to_ndarray().reshape(-1))
+    return np.concatenate(chunks) if chunks else silence

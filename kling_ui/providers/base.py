@@ -1,0 +1,226 @@
+"""Provider protocol and the neutral types every adapter maps its wire schema to."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+
+from ..errors import (
+    BadResponseError,
+    NotFoundError,
+    ProviderConnectionError,
+    ProviderHTTPError,
+    ServerError,
+)
+from ..images import MAX_BYTES, PreparedImage
+from ..request import GenerationRequest
+
+# --- statuses: a small sum type, as in fal_client ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Queued:
+    position: int | None = None  # 0 = next in line; None when the provider does not say
+
+
+@dataclass(frozen=True)
+class Running:
+    progress: float | None = None  # 0..1 when known (only the offline preview knows)
+
+
+@dataclass(frozen=True)
+class Succeeded:
+    video_url: str
+    cost: float | None = None
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class Failed:
+    message: str
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Canceled:
+    message: str = "The job was canceled."
+
+
+JobStatus = Queued | Running | Succeeded | Failed | Canceled
+FINAL_STATUSES = (Succeeded, Failed, Canceled)
+
+
+class CancelOutcome(StrEnum):
+    CANCELED = "canceled"  # stopped; nothing will be charged
+    REQUESTED = "cancellation_requested"  # accepted; the provider will stop it soon
+    NOT_CANCELLABLE = "not_cancellable"  # already running: it finishes and may be charged
+    UNSUPPORTED = "unsupported"  # the provider has no cancel at all
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A validated request with its frames loaded and normalised: what `submit` sends."""
+
+    request: GenerationRequest
+    image: PreparedImage
+    end_image: PreparedImage | None = None
+
+
+# --- the protocol ---------------------------------------------------------------------------
+
+
+class Provider(ABC):
+    """One way to run Kling O3 Pro image-to-video. Adapters keep their wire schema private."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    needs_key: ClassVar[bool] = True
+    can_cancel: ClassVar[bool] = False
+    max_image_bytes: ClassVar[int] = MAX_BYTES
+    # Shown when a submit's outcome is unknown: where the user can check for a job.
+    dashboard_hint: ClassVar[str] = ""
+
+    @abstractmethod
+    async def prepare(self, inputs: Inputs) -> dict[str, Any]:
+        """Build the submit body, uploading local frames where the provider needs that.
+
+        Free and safe to retry: nothing is charged until `submit`.
+        """
+
+    @abstractmethod
+    async def submit(self, payload: dict[str, Any]) -> str:
+        """Send the paid request once; return the provider's request id. Never retried here."""
+
+    @abstractmethod
+    async def status(self, request_id: str) -> JobStatus:
+        """Where the job is now. Idempotent: safe to retry on transient errors."""
+
+    async def cancel(self, request_id: str) -> CancelOutcome:
+        """Ask the provider to stop the job."""
+        return CancelOutcome.UNSUPPORTED
+
+    async def wait(self, request_id: str, timeout: float) -> None:
+        """Pause between status checks; a local provider may return early when it is done."""
+        await asyncio.sleep(timeout)
+
+    @abstractmethod
+    async def download(self, url: str, dest: Path) -> None:
+        """Save the finished video at `url` to `dest` (written whole or not at all)."""
+
+    async def aclose(self) -> None:
+        """Release what the provider holds (the shared HTTP client is not ours to close)."""
+
+
+class HTTPProvider(Provider):
+    """A hosted provider: a shared AsyncClient, a bearer key and a base URL."""
+
+    def __init__(self, *, client: httpx.AsyncClient, api_key: str, base_url: str) -> None:
+        self._client = client
+        self._api_key = api_key
+        self.base_url = base_url.rstrip("/")
+
+    def __repr__(self) -> str:  # never show the key
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    @property
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._api_key}"}
+
+    def _redact(self, text: str) -> str:
+        """Remove our key from provider text before it reaches a message, log or the store."""
+        return text.replace(self._api_key, "***") if self._api_key else text
+
+    async def _send(self, method: str, url: str, **kwargs) -> httpx.Response:
+        """One HTTP exchange; network failures become ProviderConnectionError."""
+        try:
+            return await self._client.request(method, url, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # No connection was made, so the request was certainly not sent.
+            raise ProviderConnectionError(
+                f"Couldn't reach {self.label} ({type(exc).__name__}).", request_sent=False
+            ) from exc
+        except httpx.TimeoutException as exc:
+            raise ProviderConnectionError(
+                f"{self.label} did not answer in time ({type(exc).__name__})."
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise ProviderConnectionError(
+                f"The connection to {self.label} broke ({type(exc).__name__})."
+            ) from exc
+
+    @staticmethod
+    def _json(response: httpx.Response, label: str) -> dict:
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise BadResponseError(f"{label} sent an answer that isn't JSON.") from exc
+        if not isinstance(body, dict):
+            raise BadResponseError(f"{label} sent an unexpected answer.")
+        return body
+
+    async def download(self, url: str, dest: Path) -> None:
+        # Results are public links: no auth header, so the key never travels to a CDN.
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=".download-", suffix=".part")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                try:
+                    async with self._client.stream("GET", url, follow_redirects=True) as resp:
+                        if resp.status_code in (401, 403, 404, 410):
+                            raise NotFoundError(
+                                f"The result link from {self.label} has expired or is gone "
+                                f"(HTTP {resp.status_code}).",
+                                status_code=resp.status_code,
+                            )
+                        if resp.status_code >= 500 or resp.status_code == 429:
+                            raise ServerError(
+                                f"{self.label}'s file server failed (HTTP {resp.status_code}).",
+                                status_code=resp.status_code,
+                            )
+                        if resp.status_code != 200:
+                            raise ProviderHTTPError(
+                                f"Couldn't download the video (HTTP {resp.status_code}).",
+                                status_code=resp.status_code,
+                            )
+                        async for chunk in resp.aiter_bytes(1 << 16):
+                            out.write(chunk)
+                except httpx.HTTPError as exc:
+                    raise ProviderConnectionError(
+                        f"The video download from {self.label} broke off ({type(exc).__name__})."
+                    ) from exc
+            os.replace(tmp, dest)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds form; dates are rare for APIs)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def float_or_none(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

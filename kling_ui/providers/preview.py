@@ -1,0 +1,117 @@
+"""The offline animatic preview behind the Provider protocol: free, keyless, local."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from ..animatic import RenderCanceled, RenderSpec, render_animatic
+from ..errors import NotFoundError
+from .base import (
+    Canceled,
+    CancelOutcome,
+    Failed,
+    Inputs,
+    JobStatus,
+    Provider,
+    Queued,
+    Running,
+    Succeeded,
+)
+
+
+@dataclass
+class _Render:
+    task: asyncio.Task[Path] | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+    progress: float = 0.0
+
+
+class PreviewProvider(Provider):
+    name = "preview"
+    label = "Offline preview (free)"
+    needs_key = False
+    can_cancel = True
+
+    def __init__(self, *, work_dir: Path, captions: bool = True, short_side: int = 720) -> None:
+        self.work_dir = Path(work_dir)
+        self.captions = captions
+        self.short_side = short_side
+        self._renders: dict[str, _Render] = {}
+
+    async def prepare(self, inputs: Inputs) -> dict[str, Any]:
+        return {"inputs": inputs}
+
+    async def submit(self, payload: dict[str, Any]) -> str:
+        inputs: Inputs = payload["inputs"]
+        req = inputs.request
+        spec = RenderSpec(
+            start=inputs.image.to_pil(),
+            end=inputs.end_image.to_pil() if inputs.end_image else None,
+            prompt=req.prompt,
+            duration=req.duration,
+            segments=tuple((s.prompt, s.duration) for s in req.multi_prompt),
+            shot_type=req.shot_type,
+            sound=req.sound,
+            captions=self.captions,
+            short_side=self.short_side,
+        )
+        request_id = f"preview-{uuid.uuid4().hex[:12]}"
+        render = _Render()
+        self._renders[request_id] = render
+        out = self.work_dir / f"{request_id}.mp4"
+
+        def report(fraction: float) -> None:
+            render.progress = fraction
+
+        # CPU-bound: a worker thread keeps the event loop (and every other user) responsive.
+        render.task = asyncio.create_task(
+            asyncio.to_thread(render_animatic, spec, out, progress=report, cancel=render.cancel)
+        )
+        return request_id
+
+    def _render(self, request_id: str) -> _Render:
+        render = self._renders.get(request_id)
+        if render is None:
+            # Renders live in memory: after a restart the job is simply rendered again.
+            raise NotFoundError(
+                "This preview is no longer rendering (the app restarted).", status_code=404
+            )
+        return render
+
+    async def status(self, request_id: str) -> JobStatus:
+        render = self._render(request_id)
+        task = render.task
+        if task is None:
+            return Queued(0)
+        if not task.done():
+            return Running(render.progress)
+        if task.cancelled() or isinstance(task.exception(), RenderCanceled):
+            return Canceled("The preview render was stopped.")
+        error = task.exception()
+        if error is not None:
+            return Failed(f"The preview render failed ({type(error).__name__}: {error}).")
+        return Succeeded(task.result().resolve().as_uri(), cost=0.0)
+
+    async def cancel(self, request_id: str) -> CancelOutcome:
+        render = self._render(request_id)
+        render.cancel.set()
+        return CancelOutcome.CANCELED
+
+    async def download(self, url: str, dest: Path) -> None:
+        source = Path(unquote(urlparse(url).path))
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(os.replace, source, dest)
+        self._renders.pop(source.stem, None)  # the file is named after its request id
+
+    async def wait(self, request_id: str, timeout: float) -> None:
+        # Return the moment the render ends instead of sleeping a whole poll interval.
+        task = self._renders[request_id].task if request_id in self._renders else None
+        if task is not None and not task.done():
+            await asyncio.wait({task}, timeout=timeout)

@@ -1,0 +1,216 @@
+"""RunComfy Model API adapter for kling/kling-video-o3/pro/image-to-video."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from ..errors import (
+    AuthError,
+    BadResponseError,
+    InsufficientFundsError,
+    NotFoundError,
+    ProviderHTTPError,
+    RateLimitError,
+    ServerError,
+)
+from .base import (
+    Canceled,
+    CancelOutcome,
+    Failed,
+    HTTPProvider,
+    Inputs,
+    JobStatus,
+    Queued,
+    Running,
+    Succeeded,
+    float_or_none,
+    int_or_none,
+    parse_retry_after,
+)
+
+MODEL_ID = "kling/kling-video-o3/pro/image-to-video"
+# RunComfy's own nodes refuse other ids; so do we, before putting one into a URL path.
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_QUEUED = {"in_queue", "queued", "pending"}
+_RUNNING = {"in_progress", "running", "processing"}
+_DONE = {"completed", "succeeded"}
+_FAILED = {"failed", "error"}
+_CANCELED = {"cancelled", "canceled"}
+
+
+class RunComfyProvider(HTTPProvider):
+    name = "runcomfy"
+    label = "RunComfy"
+    can_cancel = True
+    # No upload endpoint: local frames travel as data URIs, which RunComfy caps at 6 MiB.
+    max_image_bytes = 6 * 1024 * 1024
+    dashboard_hint = "Check your RunComfy dashboard (Generations / Usage) before trying again."
+
+    def __init__(self, *, client: httpx.AsyncClient, api_key: str, base_url: str) -> None:
+        base = base_url.rstrip("/")
+        super().__init__(client=client, api_key=api_key, base_url=base.removesuffix("/v1") + "/v1")
+
+    # --- wire -------------------------------------------------------------------------------
+
+    async def prepare(self, inputs: Inputs) -> dict[str, Any]:
+        req = inputs.request
+        body: dict[str, Any] = {
+            "image": inputs.image.url or inputs.image.data_uri(),
+            "prompt": req.prompt,
+            "duration": req.duration,
+            "sound": req.sound,
+            "shot_type": req.shot_type,
+        }
+        if inputs.end_image is not None:
+            body["end_image"] = inputs.end_image.url or inputs.end_image.data_uri()
+        if req.multi_prompt:
+            body["multi_prompt"] = [
+                {"prompt": s.prompt, "duration": s.duration} for s in req.multi_prompt
+            ]
+        return body
+
+    async def submit(self, payload: dict[str, Any]) -> str:
+        response = await self._send(
+            "POST", f"{self.base_url}/models/{MODEL_ID}", json=payload, headers=self._auth
+        )
+        body = self._raise_for_status(response)
+        request_id = str(body.get("request_id") or "")
+        if not _REQUEST_ID.match(request_id):
+            raise BadResponseError("RunComfy accepted the job but sent no usable request id.")
+        return request_id
+
+    async def status(self, request_id: str) -> JobStatus:
+        self._check_id(request_id)
+        response = await self._send(
+            "GET", f"{self.base_url}/requests/{request_id}/status", headers=self._auth
+        )
+        body = self._raise_for_status(response)
+        state = str(body.get("status", "")).lower()
+        if state in _QUEUED:
+            return Queued(int_or_none(body.get("queue_position")))
+        if state in _RUNNING:
+            return Running()
+        if state in _DONE | _FAILED | _CANCELED:
+            return await self.result(request_id)
+        raise BadResponseError(f"RunComfy reported an unknown status {state!r}.")
+
+    async def result(self, request_id: str) -> JobStatus:
+        """The finished job: video URL and cost, or why it failed."""
+        self._check_id(request_id)
+        response = await self._send(
+            "GET",
+            f"{self.base_url}/requests/{request_id}/result",
+            params={"include_cost": "true"},
+            headers=self._auth,
+        )
+        body = self._raise_for_status(response)
+        state = str(body.get("status", "")).lower()
+        if state in _QUEUED:  # the result endpoint answers with the status while unfinished
+            return Queued(int_or_none(body.get("queue_position")))
+        if state in _RUNNING:
+            return Running()
+        if state in _CANCELED:
+            return Canceled("The job was canceled on RunComfy.")
+        if state in _FAILED:
+            message, code = _error_details(body.get("error"))
+            return Failed(self._redact(message or "RunComfy reported that the job failed."), code)
+        if state in _DONE:
+            url = _video_url(body.get("output"))
+            if not url:
+                raise BadResponseError("RunComfy finished the job but sent no video link.")
+            cost = body.get("cost")
+            return Succeeded(url, float_or_none(cost), "USD" if cost is not None else None)
+        raise BadResponseError(f"RunComfy reported an unknown status {state!r}.")
+
+    async def cancel(self, request_id: str) -> CancelOutcome:
+        self._check_id(request_id)
+        response = await self._send(
+            "POST", f"{self.base_url}/requests/{request_id}/cancel", headers=self._auth
+        )
+        body = self._raise_for_status(response)
+        outcome = str(body.get("outcome") or body.get("status") or "").lower()
+        if outcome in _CANCELED:
+            return CancelOutcome.CANCELED
+        if outcome == "cancellation_requested":
+            return CancelOutcome.REQUESTED
+        return CancelOutcome.NOT_CANCELLABLE
+
+    # --- errors -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_id(request_id: str) -> None:
+        if not _REQUEST_ID.match(request_id):
+            raise BadResponseError(f"{request_id!r} is not a RunComfy request id.")
+
+    def _raise_for_status(self, response: httpx.Response) -> dict[str, Any]:
+        """Return the JSON body, or raise the error it means (HTTP 200 with error_code too)."""
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            body = {}
+            if response.is_success:
+                raise BadResponseError("RunComfy sent an answer that isn't JSON.")
+        code = body.get("error_code")
+        code = str(code) if code not in (None, "", 0) else None
+        if response.is_success and code is None:
+            return body
+
+        detail = body.get("error_message") or body.get("detail") or body.get("message") or ""
+        detail = self._redact(str(detail))[:300]
+        kw = {"status_code": status, "code": code, "body": self._redact(response.text)}
+        if status == 429:
+            raise RateLimitError(
+                "RunComfy is rate limiting requests; waiting before trying again.",
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                **kw,
+            )
+        if code == "400002" or status == 402:
+            raise InsufficientFundsError(
+                "Your RunComfy balance is too low for this job: top up and try again.", **kw
+            )
+        if code == "400004" or status == 401:
+            raise AuthError(
+                "RunComfy rejected the API key (wrong or expired): check RUNCOMFY_API_KEY.", **kw
+            )
+        if code == "403001" or status == 403:
+            raise AuthError("RunComfy says this request belongs to another account.", **kw)
+        if code == "404001" or status == 404:
+            raise NotFoundError("RunComfy doesn't know this request (or it has expired).", **kw)
+        if status >= 500:
+            raise ServerError(f"RunComfy had a server error (HTTP {status}).", **kw)
+        if code == "400001":
+            raise ProviderHTTPError("RunComfy doesn't offer this model id.", **kw)
+        reason = f": {detail}" if detail else f" (HTTP {status})"
+        raise ProviderHTTPError(f"RunComfy refused the request{reason}", **kw)
+
+
+def _video_url(output: Any) -> str | None:
+    """Accept `output.video` (string or {url}) or `output.videos` (list)."""
+    if not isinstance(output, dict):
+        return None
+    candidates: list[Any] = [output.get("video")]
+    videos = output.get("videos")
+    if isinstance(videos, list):
+        candidates.extend(videos)
+    for item in candidates:
+        if isinstance(item, dict):
+            item = item.get("url")
+        if isinstance(item, str) and item.startswith(("https://", "http://")):
+            return item
+    return None
+
+
+def _error_details(error: Any) -> tuple[str, str | None]:
+    if isinstance(error, dict):
+        message = error.get("message") or error.get("error_message") or error.get("detail")
+        code = error.get("code") or error.get("error_code")
+        return str(message or ""), str(code) if code else None
+    if isinstance(error, str):
+        return error, None
+    return "", None

@@ -1,0 +1,53 @@
+"""The long-lived parts every front end shares: settings, store, one HTTP client, the manager."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+
+from . import __version__
+from .config import Settings
+from .jobs import JobManager
+from .store import JobStore
+
+
+def make_client(settings: Settings) -> httpx.AsyncClient:
+    """One client for the app's life: pooled connections, a timeout on every request."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(settings.request_timeout, connect=10.0),
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        headers={"User-Agent": f"kling-ui/{__version__}"},
+    )
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: JobStore
+    client: httpx.AsyncClient
+    jobs: JobManager
+
+    async def aclose(self) -> None:
+        await self.jobs.aclose()
+        await self.client.aclose()
+        self.store.close()
+
+
+def build_services(settings: Settings | None = None) -> Services:
+    settings = settings or Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = JobStore(settings.db_path)
+    client = make_client(settings)
+    return Services(settings, store, client, JobManager(settings, store, client))
+
+
+@asynccontextmanager
+async def open_services(settings: Settings | None = None) -> AsyncIterator[Services]:
+    services = build_services(settings)
+    try:
+        yield services
+    finally:
+        await services.aclose()

@@ -1,0 +1,227 @@
+"""SQLite job history with numbered migrations; safe across threads and processes (WAL)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+STATES = ("submitting", "queued", "running", "succeeded", "failed", "canceled", "unknown")
+ACTIVE_STATES = ("submitting", "queued", "running")
+FINAL_STATES = ("succeeded", "failed", "canceled", "unknown")
+
+
+@dataclass
+class JobRecord:
+    """One generation, as stored. Holds the validated request and never a key."""
+
+    id: str
+    owner: str
+    provider: str
+    request: dict[str, Any]
+    state: str = "submitting"
+    request_id: str | None = None
+    queue_position: int | None = None
+    progress: float | None = None
+    cost_estimate: float | None = None
+    cost: float | None = None
+    currency: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    notice: str | None = None  # non-fatal news for the user (cancel refused, probe warnings)
+    video_path: str | None = None
+    probe: dict[str, Any] | None = None
+    key_fingerprint: str | None = None
+    created_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+    submitted_at: float | None = None
+    finished_at: float | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    def public_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("key_fingerprint")  # not a key, but nobody outside needs it
+        return data
+
+
+_JSON_FIELDS = {"request", "probe"}
+_COLUMNS = [f.name for f in fields(JobRecord)]
+
+# --- migrations: append only; each runs once, in order, inside a transaction ---------------
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
+
+
+def migration(fn: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3.Connection], None]:
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_initial(db: sqlite3.Connection) -> None:
+    db.execute(
+        """
+        CREATE TABLE jobs (
+            id TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            request TEXT NOT NULL,
+            state TEXT NOT NULL,
+            request_id TEXT,
+            queue_position INTEGER,
+            cost_estimate REAL,
+            cost REAL,
+            error_code TEXT,
+            error_message TEXT,
+            video_path TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            submitted_at REAL,
+            finished_at REAL
+        )
+        """
+    )
+    db.execute("CREATE INDEX jobs_owner_created ON jobs (owner, created_at DESC)")
+
+
+@migration
+def m002_resume_and_details(db: sqlite3.Connection) -> None:
+    # Resume needs to know which key a job belongs to (a salted fingerprint, never the key);
+    # the studio shows progress, currency, probe results and notices.
+    for column in (
+        "progress REAL",
+        "currency TEXT",
+        "notice TEXT",
+        "probe TEXT",
+        "key_fingerprint TEXT",
+    ):
+        db.execute(f"ALTER TABLE jobs ADD COLUMN {column}")
+    db.execute("CREATE INDEX jobs_state ON jobs (state)")
+
+
+class JobStore:
+    """Short transactions on one connection per thread; WAL lets a CLI and the app share it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self.migrate()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=10000")
+            self._local.db = db
+        return db
+
+    def migrate(self) -> int:
+        db = self._connect()
+        db.execute("BEGIN IMMEDIATE")  # one migrator at a time, even across processes
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+                step(db)
+                db.execute(f"PRAGMA user_version = {number}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return len(MIGRATIONS)
+
+    @property
+    def version(self) -> int:
+        return self._connect().execute("PRAGMA user_version").fetchone()[0]
+
+    def insert(self, job: JobRecord) -> None:
+        row = _to_row(job)
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        self._connect().execute(
+            f"INSERT INTO jobs ({columns}) VALUES ({marks})", tuple(row.values())
+        )
+
+    def update(self, job_id: str, **changes: Any) -> JobRecord:
+        """Change some fields of a job atomically and return the job as now stored."""
+        unknown = set(changes) - set(_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown job fields: {sorted(unknown)}")
+        changes["updated_at"] = time.time()
+        row = _to_row_partial(changes)
+        assignments = ", ".join(f"{name} = ?" for name in row)
+        db = self._connect()
+        cursor = db.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*row.values(), job_id))
+        if cursor.rowcount != 1:
+            raise KeyError(job_id)
+        job = self.get(job_id)
+        assert job is not None
+        return job
+
+    def get(self, job_id: str) -> JobRecord | None:
+        row = self._connect().execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return _from_row(row) if row else None
+
+    def list(
+        self,
+        *,
+        owner: str | None = None,
+        states: Iterable[str] | None = None,
+        limit: int = 200,
+    ) -> list[JobRecord]:
+        """Jobs newest first, optionally for one owner and in some states."""
+        clauses, params = [], []
+        if owner is not None:
+            clauses.append("owner = ?")
+            params.append(owner)
+        if states is not None:
+            states = list(states)
+            clauses.append(f"state IN ({', '.join('?' for _ in states)})")
+            params.extend(states)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._connect().execute(
+            f"SELECT * FROM jobs {where} ORDER BY created_at DESC LIMIT ?", (*params, limit)
+        )
+        return [_from_row(r) for r in rows]
+
+    def delete(self, job_id: str) -> bool:
+        return self._connect().execute("DELETE FROM jobs WHERE id = ?", (job_id,)).rowcount == 1
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+
+def _to_row(job: JobRecord) -> dict[str, Any]:
+    return _to_row_partial(asdict(job))
+
+
+def _to_row_partial(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (json.dumps(v) if k in _JSON_FIELDS and v is not None else v) for k, v in values.items()
+    }
+
+
+def _from_row(row: sqlite3.Row) -> JobRecord:
+    data = {k: row[k] for k in row.keys() if k in _COLUMNS}
+    for name in _JSON_FIELDS:
+        if data.get(name) is not None:
+            data[name] = json.loads(data[name])
+    return JobRecord(**data)

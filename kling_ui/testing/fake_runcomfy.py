@@ -1,0 +1,168 @@
+"""A fake RunComfy Model API speaking the real wire protocol (see reference/providers.md §1)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .fake import FakeJob, FakeProvider, check_segments, is_int
+
+MODEL_PATH = "/v1/models/kling/kling-video-o3/pro/image-to-video"
+_FIELDS = {"image", "prompt", "end_image", "duration", "sound", "shot_type", "multi_prompt"}
+_STATUS = {
+    "queued": "in_queue",
+    "running": "in_progress",
+    "done": "completed",
+    "failed": "failed",
+    "canceled": "cancelled",
+}
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error_code": code, "error_message": message}, status_code=status)
+
+
+class FakeRunComfy(FakeProvider):
+    """Routes: submit, status, result, cancel, and the CDN that serves results."""
+
+    cost_per_second = 0.112
+
+    def routes(self) -> list[Route]:
+        return [
+            Route(MODEL_PATH, self._submit, methods=["POST"]),
+            Route("/v1/requests/{request_id}/status", self._status, methods=["GET"]),
+            Route("/v1/requests/{request_id}/result", self._result, methods=["GET"]),
+            Route("/v1/requests/{request_id}/cancel", self._cancel, methods=["POST"]),
+            Route("/files/{job_id}.mp4", self.serve_video, methods=["GET"]),
+        ]
+
+    def new_id(self) -> str:
+        return f"rc-{super().new_id()}"
+
+    # --- routes -----------------------------------------------------------------------------
+
+    async def _submit(self, request: Request) -> Response:
+        return await self.answer("submit", request, self._do_submit)
+
+    async def _status(self, request: Request) -> Response:
+        return await self.answer("status", request, self._do_status)
+
+    async def _result(self, request: Request) -> Response:
+        return await self.answer("result", request, self._do_result)
+
+    async def _cancel(self, request: Request) -> Response:
+        return await self.answer("cancel", request, self._do_cancel)
+
+    # --- handlers ---------------------------------------------------------------------------
+
+    async def _do_submit(self, request: Request, call: dict[str, Any]) -> Response:
+        if not self.authorised(request):
+            return _error(401, "400004", "Invalid or expired token")
+        body = call["json"]
+        problem = _validate(body)
+        if problem:
+            return _error(422, "422001", problem)
+        if self.max_concurrent is not None and self.active_jobs() >= self.max_concurrent:
+            return JSONResponse(
+                {"error": "rate limited"}, status_code=429, headers={"Retry-After": "1"}
+            )
+        job = self.create_job(body, body.get("duration", 5), bool(body.get("sound", False)))
+        base = f"{str(request.base_url).rstrip('/')}/v1/requests/{job.id}"
+        return JSONResponse(
+            {
+                "request_id": job.id,
+                "status_url": f"{base}/status",
+                "result_url": f"{base}/result",
+                "cancel_url": f"{base}/cancel",
+            }
+        )
+
+    def _job_or_error(self, request: Request) -> FakeJob | Response:
+        if not self.authorised(request):
+            return _error(401, "400004", "Invalid or expired token")
+        job = self.jobs.get(request.path_params["request_id"])
+        if job is None:
+            return _error(404, "404001", "Request not found or expired")
+        return job
+
+    async def _do_status(self, request: Request, call: dict[str, Any]) -> Response:
+        job = self._job_or_error(request)
+        if isinstance(job, Response):
+            return job
+        state = job.state(time.monotonic())
+        body: dict[str, Any] = {"request_id": job.id, "status": _STATUS[state]}
+        if state == "queued":
+            body["queue_position"] = self.queue_position(job)
+        base = f"{str(request.base_url).rstrip('/')}/v1/requests/{job.id}"
+        body.update(status_url=f"{base}/status", result_url=f"{base}/result")
+        return JSONResponse(body)
+
+    async def _do_result(self, request: Request, call: dict[str, Any]) -> Response:
+        job = self._job_or_error(request)
+        if isinstance(job, Response):
+            return job
+        state = job.state(time.monotonic())
+        body: dict[str, Any] = {
+            "request_id": job.id,
+            "status": _STATUS[state],
+            "model_id": "kling/kling-video-o3/pro/image-to-video",
+            "created_at": "2026-11-21T10:00:00Z",
+        }
+        if state == "queued":
+            body["queue_position"] = self.queue_position(job)
+        if state == "done":
+            body.update(
+                output={"video": self.video_url(request, job)},
+                finished_at="2026-11-21T10:01:00Z",
+                error=None,
+            )
+            if request.query_params.get("include_cost") == "true":
+                rate = self.cost_per_second * (1.25 if job.sound else 1.0)
+                body["cost"] = round(rate * job.duration, 4)
+        if state == "failed":
+            body["error"] = {"code": "GENERATION_FAILED", "message": job.fail_message}
+        return JSONResponse(body)
+
+    async def _do_cancel(self, request: Request, call: dict[str, Any]) -> Response:
+        job = self._job_or_error(request)
+        if isinstance(job, Response):
+            return job
+        state = job.state(time.monotonic())
+        if state == "queued":
+            job.canceled = True
+            return JSONResponse(
+                {"request_id": job.id, "status": "cancelled", "outcome": "cancelled"}
+            )
+        return JSONResponse(
+            {"request_id": job.id, "status": _STATUS[state], "outcome": "not_cancellable"}
+        )
+
+
+def _validate(body: Any) -> str | None:
+    """Reject what the real schema rejects (types, ranges, enums, segment sums)."""
+    if not isinstance(body, dict):
+        return "body must be a JSON object"
+    unknown = set(body) - _FIELDS
+    if unknown:
+        return f"unknown fields: {sorted(unknown)}"
+    for name in ("image", "prompt"):
+        if not isinstance(body.get(name), str) or not body[name]:
+            return f"{name} is required"
+    for name in ("image", "end_image"):
+        value = body.get(name)
+        if value is not None and not str(value).startswith(("https://", "http://", "data:image/")):
+            return f"{name} must be a URL or a data URI"
+    duration = body.get("duration", 5)
+    if not is_int(duration) or not 3 <= duration <= 15:
+        return "duration must be an integer between 3 and 15"
+    if not isinstance(body.get("sound", False), bool):
+        return "sound must be a boolean"
+    if body.get("shot_type", "customize") not in ("customize", "intelligent"):
+        return "shot_type must be one of customize, intelligent"
+    if "multi_prompt" in body:
+        return check_segments(body["multi_prompt"], duration, with_index=False)
+    return None

@@ -1,0 +1,195 @@
+"""A fake RunningHub OpenAPI v2 speaking the real wire protocol (see reference/providers.md §2)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .fake import FakeProvider, check_segments, is_int
+
+SUBMIT_PATH = "/openapi/v2/kling-video-o3-pro/image-to-video"
+_FIELDS = {
+    "prompt",
+    "firstImageUrl",
+    "lastImageUrl",
+    "duration",
+    "sound",
+    "multiShot",
+    "shotType",
+    "multiPrompt",
+}
+_STATUS = {
+    "queued": "QUEUED",
+    "running": "RUNNING",
+    "done": "SUCCESS",
+    "failed": "FAILED",
+    "canceled": "CANCEL",
+}
+
+
+def _task(task_id: str, status: str, **extra: Any) -> dict[str, Any]:
+    body = {
+        "taskId": task_id,
+        "status": status,
+        "errorCode": "",
+        "errorMessage": "",
+        "results": None,
+        "clientId": "fake-client",
+        "promptTips": "",
+    }
+    body.update(extra)
+    return body
+
+
+def _business_error(code: str, message: str) -> JSONResponse:
+    # RunningHub reports most errors with HTTP 200 and a non-empty errorCode.
+    return JSONResponse(_task("", "FAILED", errorCode=code, errorMessage=message))
+
+
+class FakeRunningHub(FakeProvider):
+    """Routes: media upload, submit, query, and the CDN that serves results."""
+
+    cny_per_second = 0.69
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.uploads: dict[str, bytes] = {}
+        self.use_snake_case_id = False  # some deployments answer task_id
+        super().__init__(**kwargs)
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/openapi/v2/media/upload/binary", self._upload, methods=["POST"]),
+            Route(SUBMIT_PATH, self._submit, methods=["POST"]),
+            Route("/openapi/v2/query", self._query, methods=["POST"]),
+            Route("/files/{job_id}.mp4", self.serve_video, methods=["GET"]),
+            Route("/media/{name}", self._media, methods=["GET"]),
+        ]
+
+    def new_id(self) -> str:
+        return str(2013508786110730000 + len(self.jobs) + 1)
+
+    async def _upload(self, request: Request) -> Response:
+        return await self.answer("upload", request, self._do_upload)
+
+    async def _submit(self, request: Request) -> Response:
+        return await self.answer("submit", request, self._do_submit)
+
+    async def _query(self, request: Request) -> Response:
+        return await self.answer("query", request, self._do_query)
+
+    # --- handlers ---------------------------------------------------------------------------
+
+    async def _do_upload(self, request: Request, call: dict[str, Any]) -> Response:
+        if not self.authorised(request):
+            return JSONResponse({"code": 1002, "message": "Invalid API key", "data": None})
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            return JSONResponse({"code": 301, "message": "file is required", "data": None})
+        data = await upload.read()
+        call["upload"] = {
+            "filename": upload.filename,
+            "content_type": upload.content_type,
+            "size": len(data),
+        }
+        name = f"openapi/{len(self.uploads) + 1:04d}-{upload.filename}"
+        self.uploads[name] = data
+        url = f"{str(request.base_url).rstrip('/')}/media/{name.replace('/', '_')}"
+        return JSONResponse(
+            {"code": 0, "msg": "success", "data": {"download_url": url, "fileName": name}}
+        )
+
+    async def _media(self, request: Request) -> Response:
+        name = request.path_params["name"].replace("_", "/", 1)
+        data = self.uploads.get(name)
+        return Response(data, media_type="image/jpeg") if data else Response(status_code=404)
+
+    async def _do_submit(self, request: Request, call: dict[str, Any]) -> Response:
+        if not self.authorised(request):
+            return _business_error("1002", "API key verification failed")
+        body = call["json"]
+        problem = self._validate(body, str(request.base_url))
+        if problem:
+            return _business_error("301", f"Invalid parameters: {problem}")
+        if self.max_concurrent is not None and self.active_jobs() >= self.max_concurrent:
+            return _business_error("1520", "Concurrent task limit reached")
+        job = self.create_job(body, body["duration"], body["sound"])
+        id_field = "task_id" if self.use_snake_case_id else "taskId"
+        answer = _task(job.id, "RUNNING")
+        answer.pop("taskId")
+        answer[id_field] = job.id
+        return JSONResponse(answer)
+
+    async def _do_query(self, request: Request, call: dict[str, Any]) -> Response:
+        if not self.authorised(request):
+            return _business_error("1002", "API key verification failed")
+        body = call["json"]
+        task_id = body.get("taskId") if isinstance(body, dict) else None
+        job = self.jobs.get(str(task_id))
+        if job is None:
+            return _business_error("807", "Task not found")
+        state = job.state(time.monotonic())
+        if state == "done":
+            rate = self.cny_per_second * (0.87 / 0.69 if job.sound else 1.0)
+            return JSONResponse(
+                _task(
+                    job.id,
+                    "SUCCESS",
+                    results=[
+                        {"url": self.video_url(request, job), "outputType": "mp4", "text": None}
+                    ],
+                    usage={
+                        "consumeMoney": f"{rate * job.duration:.2f}",
+                        "taskCostTime": str(round(job.run_seconds)),
+                    },
+                )
+            )
+        if state == "failed":
+            return JSONResponse(
+                _task(job.id, "FAILED", errorCode="1505", errorMessage=job.fail_message)
+            )
+        return JSONResponse(_task(job.id, _STATUS[state]))
+
+    def _validate(self, body: Any, base_url: str) -> str | None:
+        if not isinstance(body, dict):
+            return "body must be a JSON object"
+        unknown = set(body) - _FIELDS
+        if unknown:
+            return f"unknown fields {sorted(unknown)}"
+        prompt = body.get("prompt")
+        if not isinstance(prompt, str) or not prompt or len(prompt) > 2500:
+            return "prompt is required (at most 2500 characters)"
+        for name in ("firstImageUrl", "lastImageUrl"):
+            value = body.get(name)
+            if name == "firstImageUrl" and not value:
+                return "firstImageUrl is required"
+            if value is None:
+                continue
+            if not isinstance(value, str) or not value.startswith(("https://", "http://")):
+                return f"{name} must be a URL"
+            if value.startswith(base_url) and "/media/" in value:
+                stored = value.split("/media/", 1)[1].replace("_", "/", 1)
+                if stored not in self.uploads:
+                    return f"{name} refers to a file that was never uploaded"
+        duration = body.get("duration")
+        if not is_int(duration) or not 3 <= duration <= 15:
+            return "duration must be an integer 3-15"
+        if not isinstance(body.get("sound"), bool):
+            return "sound must be a boolean"
+        if not isinstance(body.get("multiShot", False), bool):
+            return "multiShot must be a boolean"
+        if body.get("shotType", "customize") not in ("customize", "intelligence"):
+            return "shotType must be customize or intelligence"
+        if body.get("multiShot"):
+            if not body.get("multiPrompt"):
+                return "multiPrompt is required when multiShot is true"
+            if body.get("lastImageUrl"):
+                return "lastImageUrl is not supported with multiShot"
+            return check_segments(body["multiPrompt"], duration, with_index=True)
+        if "multiPrompt" in body:
+            return "multiPrompt needs multiShot true"
+        return None
