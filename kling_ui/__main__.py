@@ -175,10 +175,8 @@ async def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
             if not await services.jobs.resume(args.job_id):
                 job = services.store.get(args.job_id)
                 state = job.state if job else "missing"
-                raise KlingUIError(
-                    f"Job {args.job_id} can't be resumed ({state}"
-                    f"{': ' + job.error_message if job and job.error_message else ''})."
-                )
+                why = f": {job.error_message}" if job and job.error_message else ""
+                raise KlingUIError(f"Job {args.job_id} can't be resumed ({state}{why}).")
             ids = [args.job_id]
         else:
             ids = await services.jobs.resume_pending()

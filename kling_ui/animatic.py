@@ -227,7 +227,7 @@ def _compose(frame: Image.Image, overlay: Image.Image, bbox: tuple[int, int, int
 
 def ambience(duration: float, motion: np.ndarray, seed: int = 7) -> np.ndarray:
     """A soft room tone (filtered noise and a low pad) whose level follows the camera speed."""
-    n = int(round(duration * AUDIO_RATE))
+    n = round(duration * AUDIO_RATE)
     rng = np.random.default_rng(seed)
     brown = np.cumsum(rng.standard_normal(n).astype(np.float32))
     brown -= np.convolve(brown, np.ones(2048, np.float32) / 2048, mode="same")  # drop the drift

@@ -7,6 +7,7 @@ stop it, and its state is written to the store before each step so a restart can
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -138,9 +139,11 @@ class JobManager:
     async def _drive(self, job_id: str, provider: Provider, inputs: Inputs | None) -> None:
         try:
             job = self._get(job_id)
-            if job.request_id is None:
-                if inputs is None or not await self._submit_once(job_id, provider, inputs):
-                    return
+            needs_submit = job.request_id is None
+            if needs_submit and (
+                inputs is None or not await self._submit_once(job_id, provider, inputs)
+            ):
+                return
             await self._follow(job_id, provider)
         except asyncio.CancelledError:
             raise  # shutting down: the stored state stays active and resumes on next start
@@ -363,16 +366,13 @@ class JobManager:
             yield job
             if job.is_final and job_id not in self._live:
                 return
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), timeout=poll_store)
-            except TimeoutError:
-                pass
 
     async def wait(self, job_id: str) -> JobRecord:
-        job = self._get(job_id)
-        async for job in self.watch(job_id):
+        async for _ in self.watch(job_id):
             pass
-        return job
+        return self._get(job_id)
 
     async def cancel(self, job_id: str, *, api_key: str | None = None) -> str:
         """Ask to stop a job; returns a plain sentence saying what actually happened."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from dataclasses import asdict, dataclass
@@ -81,7 +82,8 @@ def extract_frame(path: str | os.PathLike[str], *, last: bool = False) -> Image.
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             frame = None
-            for frame in container.decode(stream):
+            for decoded in container.decode(stream):
+                frame = decoded
                 if not last:
                     break
             if frame is None:
@@ -158,10 +160,8 @@ class VideoWriter:
         return self.path
 
     def abort(self) -> None:
-        try:
+        with contextlib.suppress(av.FFmpegError):
             self._container.close()
-        except av.FFmpegError:
-            pass
         self._tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> VideoWriter:

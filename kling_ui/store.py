@@ -220,7 +220,8 @@ def _to_row_partial(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _from_row(row: sqlite3.Row) -> JobRecord:
-    data = {k: row[k] for k in row.keys() if k in _COLUMNS}
+    # Iterating a Row yields values, not names: keys() is needed here.
+    data = {k: row[k] for k in row.keys() if k in _COLUMNS}  # noqa: SIM118
     for name in _JSON_FIELDS:
         if data.get(name) is not None:
             data[name] = json.loads(data[name])

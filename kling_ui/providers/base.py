@@ -115,9 +115,6 @@ class Provider(ABC):
     async def download(self, url: str, dest: Path) -> None:
         """Save the finished video at `url` to `dest` (written whole or not at all)."""
 
-    async def aclose(self) -> None:
-        """Release what the provider holds (the shared HTTP client is not ours to close)."""
-
 
 class HTTPProvider(Provider):
     """A hosted provider: a shared AsyncClient, a bearer key and a base URL."""

@@ -229,9 +229,10 @@ def _video_url(results: Any) -> str | None:
         url = item.get("url") or item.get("outputUrl")
         if isinstance(url, str) and url:
             kind = str(item.get("outputType") or "").lower()
-            is_video = kind in ("mp4", "mov", "webm", "video") or url.lower().split("?")[
-                0
-            ].endswith((".mp4", ".mov", ".webm"))
+            path = url.lower().split("?")[0]
+            is_video = kind in ("mp4", "mov", "webm", "video") or path.endswith(
+                (".mp4", ".mov", ".webm")
+            )
             urls.append((is_video, url))
     urls.sort(key=lambda pair: not pair[0])  # videos first, original order otherwise
     return urls[0][1] if urls else None
