@@ -48,6 +48,9 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
                 raise MediaError(f"{path.name} has no video stream.")
             audio = next((s for s in container.streams if s.type == "audio"), None)
             duration = _duration_seconds(container, video)
+            # FFmpeg opens a still image as a one-frame "video" with no duration.
+            if container.format.name.endswith("_pipe") or duration <= 0:
+                raise MediaError(f"{path.name} is a still image, not a video.")
             rate = video.average_rate or video.guessed_rate or 0
             return VideoInfo(
                 duration=duration,

@@ -161,6 +161,10 @@ class RunComfyProvider(HTTPProvider):
         if response.is_success and code is None:
             return body
 
+        if response.is_success and code is not None and len(code) == 6 and code[:3].isdigit():
+            # HTTP 200 with an error_code: the code's first three digits are its HTTP class
+            # (400004, 404001, ...), so read it as that status [I: reference/providers.md].
+            status = int(code[:3])
         detail = body.get("error_message") or body.get("detail") or body.get("message") or ""
         detail = self._redact(str(detail))[:300]
         kw = {"status_code": status, "code": code, "body": self._redact(response.text)}

@@ -30,6 +30,7 @@ class FakeRunComfy(FakeProvider):
     """Routes: submit, status, result, cancel, and the CDN that serves results."""
 
     cost_per_second = 0.112
+    output_style = "video"  # or "videos": RunComfy's nodes accept both shapes
 
     def routes(self) -> list[Route]:
         return [
@@ -115,8 +116,9 @@ class FakeRunComfy(FakeProvider):
         if state == "queued":
             body["queue_position"] = self.queue_position(job)
         if state == "done":
+            url = self.video_url(request, job)
             body.update(
-                output={"video": self.video_url(request, job)},
+                output={"video": url} if self.output_style == "video" else {"videos": [url]},
                 finished_at="2026-11-21T10:01:00Z",
                 error=None,
             )

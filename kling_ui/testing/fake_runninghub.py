@@ -58,6 +58,7 @@ class FakeRunningHub(FakeProvider):
     def __init__(self, **kwargs: Any) -> None:
         self.uploads: dict[str, bytes] = {}
         self.use_snake_case_id = False  # some deployments answer task_id
+        self.url_field = "url"  # older answers put the link in outputUrl
         super().__init__(**kwargs)
 
     def routes(self) -> list[Route]:
@@ -140,7 +141,11 @@ class FakeRunningHub(FakeProvider):
                     job.id,
                     "SUCCESS",
                     results=[
-                        {"url": self.video_url(request, job), "outputType": "mp4", "text": None}
+                        {
+                            self.url_field: self.video_url(request, job),
+                            "outputType": "mp4",
+                            "text": None,
+                        }
                     ],
                     usage={
                         "consumeMoney": f"{rate * job.duration:.2f}",

@@ -1,0 +1,163 @@
+"""Shared fixtures: real images on disk, settings in a temp dir, fake providers in-process."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+from PIL import Image
+
+from kling_ui.config import Settings
+from kling_ui.jobs import JobManager
+from kling_ui.store import JobStore
+from kling_ui.testing import FakeRunComfy, FakeRunningHub
+
+ROOT = Path(__file__).resolve().parent.parent
+RC_KEY = "rc-secret-key-0001"
+RH_KEY = "rh-secret-key-0001"
+RC_BASE = "https://model-api.runcomfy.test"
+RH_BASE = "https://www.runninghub.test"
+
+
+def picture(size: tuple[int, int] = (800, 600), seed: int = 0) -> Image.Image:
+    """A smooth, photo-like test image (compresses like a photo, not like a flat colour)."""
+    w, h = size
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    r = 128 + 100 * np.sin(x / (w / 6) + seed)
+    g = 128 + 100 * np.cos(y / (h / 5) - seed)
+    b = 128 + 60 * np.sin((x + y) / (w / 9))
+    arr = np.stack([r, g, b], axis=-1) + rng.normal(0, 6, (h, w, 3))
+    return Image.fromarray(arr.clip(0, 255).astype(np.uint8))
+
+
+@pytest.fixture
+def make_image(tmp_path: Path) -> Callable[..., Path]:
+    counter = iter(range(10_000))
+
+    def make(
+        size: tuple[int, int] = (800, 600),
+        *,
+        fmt: str = "JPEG",
+        mode: str = "RGB",
+        name: str | None = None,
+        orientation: int | None = None,
+        seed: int = 0,
+    ) -> Path:
+        image = picture(size, seed)
+        if mode == "RGBA":
+            image = image.convert("RGBA")
+            alpha = Image.new("L", size, 0)
+            alpha.paste(255, (size[0] // 4, size[1] // 4, 3 * size[0] // 4, 3 * size[1] // 4))
+            image.putalpha(alpha)
+        elif mode != "RGB":
+            image = image.convert(mode)
+        ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "BMP": "bmp", "GIF": "gif"}[fmt]
+        path = tmp_path / (name or f"frame{next(counter)}.{ext}")
+        kwargs = {}
+        if orientation is not None:
+            exif = Image.Exif()
+            exif[0x0112] = orientation
+            kwargs["exif"] = exif
+        image.save(path, fmt, **kwargs)
+        return path
+
+    return make
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", compress_level=1)  # fast: these are test inputs
+    return buffer.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A developer's real keys must never reach a test (nor a fake server).
+    for name in list(os.environ):
+        if name.startswith(("RUNCOMFY_", "RUNNINGHUB_", "KLING_UI_")):
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        poll_interval=0.05,
+        poll_interval_max=0.2,
+        request_timeout=5.0,
+        runcomfy_api_key=RC_KEY,
+        runninghub_api_key=RH_KEY,
+        runcomfy_base_url=RC_BASE,
+        runninghub_base_url=RH_BASE,
+    )
+
+
+@pytest.fixture
+def fake_rc() -> FakeRunComfy:
+    return FakeRunComfy(api_key=RC_KEY, queue_seconds=0.1, run_seconds=0.2)
+
+
+@pytest.fixture
+def fake_rh() -> FakeRunningHub:
+    return FakeRunningHub(api_key=RH_KEY, queue_seconds=0.1, run_seconds=0.2)
+
+
+class HostRouter(httpx.AsyncBaseTransport):
+    """Send each host to its own in-process app, as DNS would send it to its own server."""
+
+    def __init__(self, apps: dict[str, object]) -> None:
+        self.transports = {host: httpx.ASGITransport(app=app) for host, app in apps.items()}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        transport = self.transports.get(request.url.host)
+        if transport is None:
+            raise httpx.ConnectError(f"no route to {request.url.host}", request=request)
+        return await transport.handle_async_request(request)
+
+
+@pytest.fixture
+async def client(
+    fake_rc: FakeRunComfy, fake_rh: FakeRunningHub
+) -> AsyncIterator[httpx.AsyncClient]:
+    transport = HostRouter(
+        {httpx.URL(RC_BASE).host: fake_rc.app, httpx.URL(RH_BASE).host: fake_rh.app}
+    )
+    async with httpx.AsyncClient(transport=transport, timeout=5.0) as http:
+        yield http
+
+
+@pytest.fixture
+async def manager(settings: Settings, client: httpx.AsyncClient) -> AsyncIterator[JobManager]:
+    store = JobStore(settings.db_path)
+    jobs = JobManager(settings, store, client)
+    yield jobs
+    await jobs.aclose()
+    store.close()
+
+
+def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment for running the CLI in a subprocess: no ambient keys, our package on path."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("RUNCOMFY_", "RUNNINGHUB_", "KLING_UI_"))
+    }
+    env.update(
+        PYTHONPATH=str(ROOT),
+        KLING_UI_DATA_DIR=str(data_dir),
+        KLING_UI_POLL_INTERVAL="0.1",
+        PYTHONUNBUFFERED="1",
+        **extra,
+    )
+    return env
+
+
+PYTHON = sys.executable

@@ -1,0 +1,308 @@
+"""JobManager against the fake providers: nothing paid for is lost, nothing is sent twice."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from kling_ui import media
+from kling_ui.errors import ConfigError, InputError
+from kling_ui.request import parse_request
+from kling_ui.testing import Fault
+
+from .conftest import RC_KEY, RH_KEY
+
+PROVIDERS = ["runcomfy", "runninghub"]
+
+
+def fake_for(name, fake_rc, fake_rh):
+    return fake_rc if name == "runcomfy" else fake_rh
+
+
+def status_route(name):
+    return "status" if name == "runcomfy" else "query"
+
+
+async def generate(manager, make_image, provider="runcomfy", **fields):
+    request = parse_request({"image": str(make_image()), "prompt": "Slow push in.", **fields})
+    job = await manager.submit(request, provider=provider)
+    return await asyncio.wait_for(manager.wait(job.id), timeout=30)
+
+
+def assert_saved(job, duration=5, sound=False):
+    assert job.state == "succeeded", job.error_message
+    path = Path(job.video_path)
+    info = media.probe(path)
+    assert abs(info.duration - duration) < 0.2 and info.has_audio is sound
+    assert job.probe["duration"] == pytest.approx(info.duration)
+    sidecar = json.loads(path.with_suffix(".json").read_text())
+    assert sidecar["request_id"] == job.request_id and sidecar["job_id"] == job.id
+    assert sidecar["parameters"]["duration"] == duration
+    return sidecar
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_a_job_is_submitted_once_and_its_video_saved(
+    manager, make_image, fake_rc, fake_rh, provider
+):
+    job = await generate(manager, make_image, provider, duration=4, sound=True)
+    sidecar = assert_saved(job, duration=4, sound=True)
+    fake = fake_for(provider, fake_rc, fake_rh)
+    assert fake.submits == 1 and list(fake.jobs) == [job.request_id]
+    assert job.cost is not None and job.cost > 0 and sidecar["cost_is_estimate"] is False
+    assert job.finished_at >= job.submitted_at >= job.created_at
+    for value in (RC_KEY, RH_KEY):
+        assert value not in json.dumps(sidecar)
+        assert value not in manager.store.path.read_bytes().decode("latin-1")
+
+
+async def test_the_store_says_submitting_before_the_submit_arrives(manager, make_image, fake_rc):
+    seen = []
+    original = fake_rc._do_submit
+
+    async def spy(request, call):
+        seen.extend(j.state for j in manager.store.list())
+        return await original(request, call)
+
+    fake_rc._do_submit = spy
+    await generate(manager, make_image)
+    assert seen == ["submitting"]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault.server_error(503),
+        Fault.rate_limited(0.1),
+        Fault.malformed(),
+        Fault.slow(0.3),
+    ],
+    ids=["5xx", "429-retry-after", "malformed", "slow"],
+)
+async def test_polling_survives_every_transient_fault(
+    manager, make_image, fake_rc, fake_rh, provider, fault
+):
+    fake = fake_for(provider, fake_rc, fake_rh)
+    fake.inject(status_route(provider), fault, times=3)
+    job = await generate(manager, make_image, provider)
+    assert_saved(job)
+    assert fake.submits == 1
+
+
+@pytest.mark.parametrize(
+    ("provider", "body"),
+    [
+        ("runcomfy", {"error_code": "503001", "error_message": "busy"}),
+        ("runninghub", {"errorCode": "1003", "errorMessage": "rate limit"}),
+    ],
+)
+async def test_polling_survives_http_200_with_a_transient_error_code(
+    manager, make_image, fake_rc, fake_rh, provider, body
+):
+    fake = fake_for(provider, fake_rc, fake_rh)
+    fake.inject(status_route(provider), Fault(status=200, body=body), times=2)
+    assert_saved(await generate(manager, make_image, provider))
+    assert fake.submits == 1
+
+
+async def test_download_faults_are_retried(manager, make_image, fake_rc):
+    fake_rc.inject("download", Fault.server_error(502), times=2)
+    assert_saved(await generate(manager, make_image))
+    assert len(fake_rc.calls_to("download")) == 3
+
+
+async def test_an_expired_result_link_fails_clearly_with_the_request_id(
+    manager, make_image, fake_rc
+):
+    fake_rc.expire_results = True
+    job = await generate(manager, make_image)
+    assert job.state == "failed" and job.error_code == "expired"
+    assert job.request_id in job.error_message and "expired" in job.error_message
+    assert fake_rc.submits == 1
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize(
+    "fault",
+    [Fault.server_error(500), Fault(status=200, raw=b"{oops", process=True)],
+    ids=["5xx", "malformed-after-create"],
+)
+async def test_an_unknown_submit_outcome_is_never_resent(
+    manager, make_image, fake_rc, fake_rh, provider, fault
+):
+    fake = fake_for(provider, fake_rc, fake_rh)
+    fake.inject("submit", fault)
+    job = await generate(manager, make_image, provider)
+    assert job.state == "unknown" and job.error_code == "submit_unknown"
+    assert "will not be sent again" in job.error_message
+    assert "dashboard" in job.error_message or "task list" in job.error_message
+    assert fake.submits == 1
+    assert await manager.resume(job.id) is False
+    assert fake.submits == 1
+
+
+@pytest.mark.parametrize(
+    ("provider", "fault", "code"),
+    [
+        (
+            "runcomfy",
+            Fault(status=401, body={"error_code": "400004", "error_message": "bad"}),
+            "400004",
+        ),
+        (
+            "runcomfy",
+            Fault(status=402, body={"error_code": "400002", "error_message": "$"}),
+            "400002",
+        ),
+        (
+            "runninghub",
+            Fault(status=200, body={"errorCode": "812", "errorMessage": "funds"}),
+            "812",
+        ),
+        (
+            "runninghub",
+            Fault(status=200, body={"errorCode": "1505", "errorMessage": "person"}),
+            "1505",
+        ),
+    ],
+)
+async def test_a_definite_rejection_fails_once(
+    manager, make_image, fake_rc, fake_rh, provider, fault, code
+):
+    fake = fake_for(provider, fake_rc, fake_rh)
+    fake.inject("submit", fault)
+    job = await generate(manager, make_image, provider)
+    assert job.state == "failed" and job.error_code == code
+    assert fake.submits == 1 and fake.jobs == {}
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_a_concurrency_limit_waits_and_resubmits(
+    manager, make_image, fake_rc, fake_rh, provider
+):
+    fake = fake_for(provider, fake_rc, fake_rh)
+    if provider == "runcomfy":
+        fault = Fault(status=429, body={"error": "limit"}, headers={"Retry-After": "0.1"})
+    else:
+        fault = Fault(
+            status=200,
+            headers={"Retry-After": "0.1"},
+            body={"errorCode": "1520", "errorMessage": "concurrency"},
+        )
+    fake.inject("submit", fault)
+    job = await generate(manager, make_image, provider)
+    assert_saved(job)
+    assert fake.submits == 2 and len(fake.jobs) == 1  # the refused one created nothing
+
+
+async def test_the_deadline_ends_a_job_that_never_finishes(settings, client, make_image, fake_rc):
+    from kling_ui.jobs import JobManager
+    from kling_ui.store import JobStore
+
+    fake_rc.run_seconds = 60
+    settings = settings.model_copy(update={"job_deadline": 0.4})
+    manager = JobManager(settings, JobStore(settings.db_path), client)
+    job = await generate(manager, make_image)
+    assert job.state == "failed" and job.error_code == "timeout"
+    assert job.request_id in job.error_message and "jobs resume" in job.error_message
+    await manager.aclose()
+
+
+async def test_a_failed_generation_is_recorded(manager, make_image, fake_rh):
+    fake_rh.fail_next_job("Real-person content is not allowed")
+    job = await generate(manager, make_image, "runninghub")
+    assert (job.state, job.error_code) == ("failed", "1505")
+    assert job.error_message == "Real-person content is not allowed"
+
+
+async def test_bad_input_stores_nothing_and_sends_nothing(manager, make_image, fake_rc):
+    request = parse_request({"image": str(make_image((200, 200))), "prompt": "p"})
+    with pytest.raises(InputError, match="at least 300 px"):
+        await manager.submit(request, provider="runcomfy")
+    assert manager.store.list() == [] and fake_rc.calls == []
+
+
+async def test_a_missing_key_names_the_setting(settings, client):
+    from kling_ui.jobs import JobManager
+    from kling_ui.store import JobStore
+
+    bare = settings.model_copy(update={"runcomfy_api_key": None})
+    manager = JobManager(bare, JobStore(bare.db_path), client)
+    request = parse_request({"image": "x.jpg", "prompt": "p"})
+    with pytest.raises(ConfigError, match="RUNCOMFY_API_KEY"):
+        await manager.submit(request, provider="runcomfy")
+
+
+async def test_cancel_a_queued_runcomfy_job(manager, make_image, fake_rc):
+    fake_rc.queue_seconds = 30
+    request = parse_request({"image": str(make_image()), "prompt": "p"})
+    job = await manager.submit(request, provider="runcomfy")
+    while manager.store.get(job.id).request_id is None:
+        await asyncio.sleep(0.02)
+    message = await manager.cancel(job.id)
+    assert message == "Canceled on RunComfy."
+    job = await asyncio.wait_for(manager.wait(job.id), 5)
+    assert job.state == "canceled"
+    assert len(fake_rc.calls_to("cancel")) == 1 and fake_rc.jobs[job.request_id].canceled
+
+
+async def test_cancel_a_running_runcomfy_job_says_it_goes_on_and_keeps_the_video(
+    manager, make_image, fake_rc
+):
+    fake_rc.queue_seconds, fake_rc.run_seconds = 0, 0.6
+    request = parse_request({"image": str(make_image()), "prompt": "p"})
+    job = await manager.submit(request, provider="runcomfy")
+    while manager.store.get(job.id).state != "running":
+        await asyncio.sleep(0.02)
+    message = await manager.cancel(job.id)
+    assert "can't stop a job that has already started" in message and "may be charged" in message
+    assert_saved(await asyncio.wait_for(manager.wait(job.id), 10))
+
+
+async def test_cancel_on_runninghub_is_explained_and_the_video_kept(manager, make_image, fake_rh):
+    request = parse_request({"image": str(make_image()), "prompt": "p"})
+    job = await manager.submit(request, provider="runninghub")
+    while manager.store.get(job.id).request_id is None:
+        await asyncio.sleep(0.02)
+    message = await manager.cancel(job.id)
+    assert message.startswith("RunningHub has no way to cancel a job")
+    assert_saved(await asyncio.wait_for(manager.wait(job.id), 10))
+    assert fake_rh.submits == 1
+
+
+async def test_many_watchers_share_one_polling_loop(manager, make_image, fake_rc):
+    fake_rc.queue_seconds, fake_rc.run_seconds = 0.2, 0.6
+    request = parse_request({"image": str(make_image()), "prompt": "p"})
+    solo = await manager.submit(request, provider="runcomfy")
+    await manager.wait(solo.id)
+    solo_polls = len(fake_rc.calls_to("status"))
+
+    crowd = await manager.submit(request, provider="runcomfy")
+
+    async def watch():
+        async for _ in manager.watch(crowd.id):
+            pass
+
+    await asyncio.gather(*(watch() for _ in range(8)))
+    crowd_polls = len(fake_rc.calls_to("status")) - solo_polls
+    assert crowd_polls <= solo_polls + 2  # jitter may add one; eight watchers add nothing
+
+
+async def test_a_hundred_concurrent_jobs_all_finish_consistently(manager, make_image, fake_rc):
+    fake_rc.queue_seconds, fake_rc.run_seconds = 0.1, 0.3
+    request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})
+    jobs = await asyncio.gather(*(manager.submit(request, provider="runcomfy") for _ in range(100)))
+    finished = await asyncio.wait_for(
+        asyncio.gather(*(manager.wait(j.id) for j in jobs)), timeout=60
+    )
+    assert all(j.state == "succeeded" for j in finished)
+    assert fake_rc.submits == 100 and len(fake_rc.jobs) == 100
+    assert len({j.request_id for j in finished}) == 100
+    stored = manager.store.list(limit=1000)
+    assert len(stored) == 100 and {j.state for j in stored} == {"succeeded"}
+    videos = list(manager.settings.videos_dir.glob("*.mp4"))
+    assert len(videos) == 100 and not list(manager.settings.videos_dir.glob(".*"))

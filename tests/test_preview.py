@@ -1,0 +1,205 @@
+"""The offline animatic: real renders, probed and looked at frame by frame."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+from kling_ui import media
+from kling_ui.animatic import (
+    FPS,
+    RenderCanceled,
+    RenderSpec,
+    camera,
+    choose_move,
+    output_size,
+    plan_shots,
+    render_animatic,
+)
+from kling_ui.images import prepare_image
+from kling_ui.providers.base import Canceled, Inputs, Succeeded
+from kling_ui.providers.preview import PreviewProvider
+from kling_ui.request import parse_request
+
+from .conftest import picture
+
+
+def frames_of(path, size=(64, 36)) -> np.ndarray:
+    with av.open(str(path)) as container:
+        return np.stack(
+            [
+                np.asarray(f.to_image().resize(size, Image.Resampling.BILINEAR), dtype=np.float32)
+                for f in container.decode(video=0)
+            ]
+        )
+
+
+def difference(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.mean(np.abs(a - b)))
+
+
+def small(image: Image.Image, size=(64, 36)) -> np.ndarray:
+    return np.asarray(image.convert("RGB").resize(size, Image.Resampling.BILINEAR), np.float32)
+
+
+def render(tmp_path, name="clip.mp4", **fields):
+    spec = RenderSpec(
+        **{
+            "start": picture((1280, 720)),
+            "prompt": "slow push in",
+            "duration": 3,
+            "short_side": 240,
+            **fields,
+        }
+    )
+    return render_animatic(spec, tmp_path / name)
+
+
+def test_a_720p_clip_has_the_exact_duration_size_and_codec(tmp_path):
+    path = render(tmp_path, duration=5, short_side=720)
+    info = media.probe(path)
+    assert (info.width, info.height) == (1280, 720)
+    assert abs(info.duration - 5) <= 1 / FPS and info.frames == 5 * FPS
+    assert (info.video_codec, info.pix_fmt) == ("h264", "yuv420p")
+    assert not info.has_audio
+    with open(path, "rb") as f:  # faststart: the index (moov) comes before the media (mdat)
+        head = f.read(4096)
+    assert head.find(b"moov") != -1 and (
+        head.find(b"mdat") == -1 or head.find(b"moov") < head.find(b"mdat")
+    )
+
+
+def test_sound_adds_an_audio_track_of_the_same_length(tmp_path):
+    info = media.probe(render(tmp_path, sound=True, duration=4))
+    assert info.has_audio and info.audio_codec == "aac"
+    with av.open(str(tmp_path / "clip.mp4")) as container:
+        audio = container.streams.audio[0]
+        seconds = float(audio.duration * audio.time_base)
+        samples = np.concatenate([f.to_ndarray().reshape(-1) for f in container.decode(audio=0)])
+    assert seconds == pytest.approx(4, abs=0.1)
+    assert 0.005 < float(np.sqrt(np.mean(samples**2))) < 0.5  # audible, not clipping
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [((1600, 900), (426, 240)), ((720, 1080), (240, 360)), ((800, 800), (240, 240))],
+)
+def test_output_keeps_the_start_frame_aspect(tmp_path, size, expected):
+    info = media.probe(render(tmp_path, start=picture(size)))
+    assert (info.width, info.height) == expected
+
+
+def test_the_first_frame_is_the_start_frame(tmp_path):
+    start = picture((1280, 720), seed=9)
+    frames = frames_of(render(tmp_path, start=start))
+    other = small(picture((1280, 720), seed=4))
+    assert difference(frames[0], small(start)) < 12
+    assert difference(frames[0], other) > 3 * difference(frames[0], small(start))
+
+
+def test_the_camera_moves_smoothly(tmp_path):
+    frames = frames_of(render(tmp_path, duration=3))
+    steps = [difference(a, b) for a, b in itertools.pairwise(frames)]
+    assert max(steps) > 0.05  # it moves
+    assert max(steps) < 8 * (np.median(steps) + 0.5)  # and never jumps
+
+
+def test_an_end_frame_is_reached(tmp_path):
+    start, end = picture((1280, 720), seed=1), picture((1280, 720), seed=7)
+    frames = frames_of(render(tmp_path, start=start, end=end, duration=4))
+    assert difference(frames[0], small(start)) < 12
+    assert difference(frames[-1], small(end)) < 12
+    assert difference(frames[-1], small(start)) > 2 * difference(frames[-1], small(end))
+
+
+def cut_positions(frames: np.ndarray) -> list[int]:
+    steps = np.array([difference(a, b) for a, b in itertools.pairwise(frames)])
+    threshold = max(10.0, 6 * float(np.median(steps)))
+    return [i + 1 for i in np.flatnonzero(steps > threshold)]
+
+
+def test_each_segment_boundary_is_one_cut(tmp_path):
+    segments = (
+        ("pan left across the hills", 3),
+        ("zoom in on the tree", 4),
+        ("pull back to reveal the valley", 3),
+    )
+    frames = frames_of(render(tmp_path, duration=10, segments=segments, captions=False))
+    assert len(frames) == 10 * FPS
+    assert cut_positions(frames) == [3 * FPS, 7 * FPS]
+
+
+def test_intelligent_shot_type_makes_its_own_cuts(tmp_path):
+    frames = frames_of(render(tmp_path, duration=8, shot_type="intelligent"))
+    assert cut_positions(frames) == [4 * FPS]
+    single = frames_of(render(tmp_path, "b.mp4", duration=8, shot_type="customize"))
+    assert cut_positions(single) == []
+
+
+def test_moves_are_chosen_from_the_prompt():
+    assert choose_move("Slow cinematic push-in on her face") == "push_in"
+    assert choose_move("The camera pulls back to reveal the city") == "pull_out"
+    assert choose_move("Pan left along the shore") == "pan_left"
+    assert choose_move("tilt up to the sky") == "tilt_up"
+    assert choose_move("the drone orbits the tower") == "orbit"
+    assert choose_move("she smiles") == "push_in"  # the gentle default
+    shots = plan_shots("x", 9, [("pan right", 3), ("pan right", 3), ("she waits", 3)], "customize")
+    assert [s.frames for s in shots] == [72, 72, 72]
+    assert shots[0].move != shots[1].move  # consecutive shots always differ
+
+
+def test_every_move_starts_on_the_full_frame():
+    for move in ("push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "orbit"):
+        assert camera(move, 0.0) == (1.0, 0.5, 0.5)
+        zoom, cx, cy = camera(move, 1.0)
+        assert (zoom, cx, cy) != (1.0, 0.5, 0.5)
+    assert output_size(1000, 333) == (2162, 720)
+
+
+def test_cancel_stops_the_render_and_leaves_no_file(tmp_path):
+    stop = threading.Event()
+    seen = []
+
+    def progress(fraction):
+        seen.append(fraction)
+        stop.set()
+
+    spec = RenderSpec(start=picture((640, 360)), prompt="p", duration=10, short_side=240)
+    with pytest.raises(RenderCanceled):
+        render_animatic(spec, tmp_path / "x.mp4", progress=progress, cancel=stop)
+    assert seen and seen[-1] < 0.1
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_the_provider_renders_off_the_event_loop_and_reports_progress(tmp_path, make_image):
+    provider = PreviewProvider(work_dir=tmp_path / "renders", short_side=240)
+    request = parse_request({"image": str(make_image((1280, 720))), "prompt": "p", "duration": 5})
+    request_id = await provider.submit(
+        await provider.prepare(Inputs(request, await prepare_image(request.image)))
+    )
+    ticks, progress = 0, []
+    while not isinstance(status := await provider.status(request_id), Succeeded):
+        progress.append(getattr(status, "progress", None))
+        ticks += 1  # the loop keeps turning while the render runs in a thread
+        await asyncio.sleep(0.01)
+    assert ticks > 5 and any(p and 0 < p < 1 for p in progress)
+    await provider.download(status.video_url, tmp_path / "out.mp4")
+    assert media.probe(tmp_path / "out.mp4").duration == pytest.approx(5, abs=1 / FPS)
+
+
+async def test_the_provider_cancels_a_render(tmp_path, make_image):
+    provider = PreviewProvider(work_dir=tmp_path / "renders", short_side=240)
+    request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 15})
+    request_id = await provider.submit(
+        await provider.prepare(Inputs(request, await prepare_image(request.image)))
+    )
+    await asyncio.sleep(0.05)
+    await provider.cancel(request_id)
+    await provider.wait(request_id, 10)
+    assert isinstance(await provider.status(request_id), Canceled)
