@@ -29,11 +29,13 @@ def picture(size: tuple[int, int] = (800, 600), seed: int = 0) -> Image.Image:
     """A smooth, photo-like test image (compresses like a photo, not like a flat colour)."""
     w, h = size
     rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
-    r = 128 + 100 * np.sin(x / (w / 6) + seed)
-    g = 128 + 100 * np.cos(y / (h / 5) - seed)
-    b = 128 + 60 * np.sin((x + y) / (w / 9))
-    arr = np.stack([r, g, b], axis=-1) + rng.normal(0, 6, (h, w, 3))
+    x = np.arange(w, dtype=np.float32)[None, :]
+    y = np.arange(h, dtype=np.float32)[:, None]
+    arr = np.empty((h, w, 3), dtype=np.int16)
+    arr[..., 0] = 128 + 100 * np.sin(x / (w / 6) + seed)
+    arr[..., 1] = 128 + 100 * np.cos(y / (h / 5) - seed)
+    arr[..., 2] = 128 + 60 * np.sin((x + y) / (w / 9))
+    arr += rng.integers(-10, 11, (h, w, 3), dtype=np.int16)  # grain, so JPEG sizes are real
     return Image.fromarray(arr.clip(0, 255).astype(np.uint8))
 
 
