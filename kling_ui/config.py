@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
@@ -56,6 +58,9 @@ class Settings(BaseSettings):
         7860, ge=0, le=65535, validation_alias=AliasChoices("GRADIO_SERVER_PORT", "KLING_UI_PORT")
     )
 
+    multi_user: bool | None = Field(None, validation_alias="KLING_UI_MULTI_USER")
+    mcp: bool | None = Field(None, validation_alias="KLING_UI_MCP")
+
     @field_validator("runcomfy_api_key", "runninghub_api_key", mode="before")
     @classmethod
     def _blank_key_is_none(cls, value: object) -> object:
@@ -75,6 +80,23 @@ class Settings(BaseSettings):
             provider
         )
         return secret.get_secret_value() if secret else None
+
+    @property
+    def is_multi_user(self) -> bool:
+        """Separate histories per browser: on a Space, or when serving beyond this machine."""
+        if self.multi_user is not None:
+            return self.multi_user
+        return bool(os.environ.get("SPACE_ID")) or self.server_name not in (
+            "127.0.0.1",
+            "localhost",
+            "::1",
+        )
+
+    @property
+    def mcp_enabled(self) -> bool:
+        if self.mcp is not None:
+            return self.mcp
+        return importlib.util.find_spec("mcp") is not None
 
     @property
     def videos_dir(self) -> Path:

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import random
+import re
 import secrets
 import time
 import uuid
@@ -112,8 +113,10 @@ class JobManager:
         inputs = await self.prepare_inputs(request, chosen)
         estimate = pricing.estimate(provider, request.duration, request.sound)
         key = (api_key or "").strip() or self.settings.server_key(provider)
+        job_id = uuid.uuid4().hex[:12]
+        request = await asyncio.to_thread(self._keep_inputs, job_id, request, inputs)
         job = JobRecord(
-            id=uuid.uuid4().hex[:12],
+            id=job_id,
             owner=owner,
             provider=provider,
             request=request.public_dict(),
@@ -125,6 +128,22 @@ class JobManager:
         self._start(job.id, chosen, inputs)
         log.info("job %s: stored, submitting to %s", job.id, provider)
         return job
+
+    def _keep_inputs(
+        self, job_id: str, request: GenerationRequest, inputs: Inputs
+    ) -> GenerationRequest:
+        """Keep the normalised frames with the job: uploads in a temp dir vanish, and history's
+        "re-use" and a preview's restart both need them. URLs are kept as given."""
+        folder = self.settings.data_dir / "inputs"
+        folder.mkdir(parents=True, exist_ok=True)
+        changes = {}
+        for field, image in (("image", inputs.image), ("end_image", inputs.end_image)):
+            if image is None or image.url:
+                continue
+            path = folder / f"{job_id}-{'start' if field == 'image' else 'end'}{image.extension}"
+            path.write_bytes(image.data)
+            changes[field] = str(path)
+        return request.model_copy(update=changes)
 
     def _start(self, job_id: str, provider: Provider, inputs: Inputs | None) -> None:
         task = asyncio.create_task(self._drive(job_id, provider, inputs), name=f"job-{job_id}")
@@ -298,7 +317,7 @@ class JobManager:
     async def _collect(self, job_id: str, provider: Provider, status: Succeeded) -> None:
         """Download at once (links expire), verify, write the sidecar, then mark succeeded."""
         job = self._get(job_id)
-        dest = self.settings.videos_dir / f"{job_id}.mp4"
+        dest = self.settings.videos_dir / video_file_name(job)
         for attempt in range(DOWNLOAD_ATTEMPTS):
             try:
                 await provider.download(status.video_url, dest)
@@ -550,6 +569,13 @@ class JobManager:
             finished_at=time.time(),
             **extra,
         )
+
+
+def video_file_name(job: JobRecord) -> str:
+    """A name that reads well in a downloads folder: date, the prompt's first words, job id."""
+    words = re.findall(r"[a-z0-9]+", (job.request.get("prompt") or "").lower())[:5]
+    stamp = time.strftime("%Y%m%d-%H%M", time.localtime(job.created_at))
+    return f"kling-{stamp}-{'-'.join(words) or 'video'}-{job.id}.mp4"
 
 
 def _jitter(seconds: float) -> float:

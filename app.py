@@ -1,0 +1,76 @@
+"""kling-ui studio: settings -> services -> UI -> serve.  Run: python app.py"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import gradio as gr
+import uvicorn
+from fastapi import FastAPI
+
+from kling_ui.config import Settings, load_settings
+from kling_ui.logs import setup_logging
+from kling_ui.services import build_services
+from kling_ui.ui.studio import CSS, build_studio
+
+log = logging.getLogger("kling_ui.app")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The studio as an ASGI app; unfinished jobs resume when it starts."""
+    settings = settings or load_settings()
+    services = build_services(settings)
+    demo = build_studio(services)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        resumed = await services.jobs.resume_pending()
+        if resumed:
+            log.info("resumed %d unfinished job(s)", len(resumed))
+        yield
+        await services.aclose()
+
+    app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    return gr.mount_gradio_app(
+        app,
+        demo,
+        path="",
+        server_name=settings.server_name,
+        server_port=settings.server_port,
+        run_history=False,  # keys typed into the page must not be kept in a run log
+        footer_links=["api"],
+        allowed_paths=[
+            str(settings.videos_dir.resolve()),
+            str((settings.data_dir / "inputs").resolve()),
+        ],
+        max_file_size=int(settings.max_upload_mb * 1024 * 1024),
+        mcp_server=settings.mcp_enabled,
+        css=CSS,
+        theme=gr.themes.Soft(),
+        ssr_mode=False,
+    )
+
+
+def main() -> None:
+    settings = load_settings()
+    setup_logging(settings)
+    app = create_app(settings)
+    host, port = settings.server_name, settings.server_port
+    print(
+        f"kling-ui studio on http://{host}:{port}  (providers: "
+        f"{', '.join(settings_providers(settings))})",
+        flush=True,
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def settings_providers(settings: Settings) -> list[str]:
+    from kling_ui.providers import configured_providers
+
+    return configured_providers(settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,247 @@
+"""The left side of the studio: frames, prompt, timing, sound, segments, provider, keys, cost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from ..config import Settings
+from ..providers import PROVIDERS, configured_providers
+from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, PROMPT_MAX
+from .present import cost_markdown, prompt_counter
+from .segments import SegmentEditor, build_segment_editor, to_segments
+
+KEY_PROVIDERS = ("runcomfy", "runninghub")
+
+# Keys typed into the page stay in the browser: remembered ones live in this browser's
+# localStorage, written and read by these snippets; the server never sends a key back.
+REMEMBER_JS = """
+(remember, rc, rh) => {
+  const keys = {runcomfy: rc, runninghub: rh};
+  for (const [name, key] of Object.entries(keys)) {
+    const slot = `kling-ui-key-${name}`;
+    if (remember && key) { localStorage.setItem(slot, key); }
+    else { localStorage.removeItem(slot); }
+  }
+  if (remember) { localStorage.setItem('kling-ui-remember', '1'); }
+  else { localStorage.removeItem('kling-ui-remember'); }
+  return [];
+}
+"""
+RESTORE_KEYS_JS = """
+() => [
+  localStorage.getItem('kling-ui-key-runcomfy') || '',
+  localStorage.getItem('kling-ui-key-runninghub') || '',
+  localStorage.getItem('kling-ui-remember') === '1',
+]
+"""
+PROMPT_COUNT_JS = f"""
+(text) => {{
+  const n = (text || '').trim().length;
+  const over = n > {PROMPT_MAX} ? ' — too long' : '';
+  return `${{n.toLocaleString('en')}} / {PROMPT_MAX:,} characters` + over;
+}}
+"""
+
+
+def provider_choices(settings: Settings) -> list[tuple[str, str]]:
+    configured = set(configured_providers(settings))
+    choices = [(PROVIDERS["preview"].label, "preview")]
+    for name in KEY_PROVIDERS:
+        label = PROVIDERS[name].label
+        choices.append((label if name in configured else f"{label} (your key)", name))
+    return choices
+
+
+def default_provider(settings: Settings) -> str:
+    configured = configured_providers(settings)
+    return configured[1] if len(configured) > 1 else "preview"
+
+
+@dataclass
+class Form:
+    start: gr.Image
+    end: gr.Image
+    prompt: gr.Textbox
+    prompt_count: gr.Markdown
+    duration: gr.Slider
+    sound: gr.Checkbox
+    shot_type: gr.Radio
+    segments: SegmentEditor
+    segments_box: gr.Accordion
+    provider: gr.Radio
+    runcomfy_key: gr.Textbox
+    runninghub_key: gr.Textbox
+    remember: gr.Checkbox
+    cost: gr.Markdown
+    errors: gr.Markdown
+    generate: gr.Button
+    cancel: gr.Button
+
+    @property
+    def inputs(self) -> list:
+        return [
+            self.start,
+            self.end,
+            self.prompt,
+            self.duration,
+            self.sound,
+            self.shot_type,
+            self.provider,
+            self.runcomfy_key,
+            self.runninghub_key,
+            *self.segments.inputs,
+        ]
+
+    def read(self, values: list[Any]) -> tuple[dict[str, Any], str, str | None]:
+        """(request fields, provider, the key typed for that provider) from `inputs` values."""
+        start, end, prompt, duration, sound, shot_type, provider, rc_key, rh_key = values[:9]
+        rows = self.segments.rows_from(values[9:])
+        fields = {
+            "image": start,
+            "end_image": end,
+            "prompt": prompt or "",
+            "duration": int(duration or DURATION_DEFAULT),
+            "sound": bool(sound),
+            "shot_type": shot_type or "customize",
+            "multi_prompt": to_segments(rows),
+        }
+        key = {"runcomfy": rc_key, "runninghub": rh_key}.get(provider)
+        return fields, provider, (key or "").strip() or None
+
+    @property
+    def fill_outputs(self) -> list:
+        """Components set when a form is filled (examples, re-use settings)."""
+        return [
+            self.start,
+            self.end,
+            self.prompt,
+            self.duration,
+            self.sound,
+            self.shot_type,
+            self.provider,
+            self.cost,
+            self.segments_box,
+            *self.segments.outputs,
+        ]
+
+
+def build_form(settings: Settings) -> Form:
+    with gr.Row():
+        start = gr.Image(
+            label="Start frame",
+            type="filepath",
+            sources=["upload", "clipboard"],
+            height=260,
+            elem_id="start-frame",
+        )
+        end = gr.Image(
+            label="End frame (optional)",
+            type="filepath",
+            sources=["upload", "clipboard"],
+            height=260,
+            elem_id="end-frame",
+        )
+    gr.Markdown(
+        "Frames: jpg, png, webp or bmp; each side at least 300 px; no wider or taller "
+        "than 2.5:1. An end frame can't be combined with segments.",
+        elem_classes=["hint"],
+    )
+    prompt = gr.Textbox(
+        label="Prompt",
+        lines=4,
+        max_length=PROMPT_MAX,
+        placeholder="Describe the motion, camera move, light and action, e.g. "
+        "“Slow push-in as she turns toward the camera and smiles.”",
+        elem_id="prompt",
+    )
+    prompt_count = gr.Markdown(
+        prompt_counter("", PROMPT_MAX), elem_id="prompt-count", elem_classes=["hint"]
+    )
+    with gr.Row():
+        duration = gr.Slider(
+            DURATION_MIN,
+            DURATION_MAX,
+            value=DURATION_DEFAULT,
+            step=1,
+            label="Duration (seconds)",
+            elem_id="duration",
+        )
+        shot_type = gr.Radio(
+            [
+                ("Customize (follow my prompt)", "customize"),
+                ("Intelligent (model decides cuts)", "intelligent"),
+            ],
+            value="customize",
+            label="Shot type",
+            elem_id="shot-type",
+        )
+    sound = gr.Checkbox(
+        label="Generate sound (adds about 25 % to the cost)", value=False, elem_id="sound"
+    )
+    with gr.Accordion(
+        "Segments: timed prompts (optional)", open=False, elem_id="segments"
+    ) as segments_box:
+        segments = build_segment_editor(duration)
+    provider = gr.Radio(
+        provider_choices(settings),
+        value=default_provider(settings),
+        label="Generate with",
+        elem_id="provider",
+    )
+    with gr.Accordion("Your API keys (optional)", open=False, elem_id="keys"):
+        gr.Markdown(
+            "Use your own RunComfy or RunningHub key. Keys stay in this browser tab "
+            "(or on this device if you tick Remember); they are never stored on the "
+            "server or shown again.",
+            elem_classes=["hint"],
+        )
+        runcomfy_key = gr.Textbox(label="RunComfy API key", type="password", elem_id="runcomfy-key")
+        runninghub_key = gr.Textbox(
+            label="RunningHub API key", type="password", elem_id="runninghub-key"
+        )
+        remember = gr.Checkbox(
+            label="Remember my keys on this device", value=False, elem_id="remember-keys"
+        )
+    cost = gr.Markdown(
+        cost_markdown(default_provider(settings), DURATION_DEFAULT, False), elem_id="cost"
+    )
+    errors = gr.Markdown("", elem_id="form-errors")
+    with gr.Row():
+        generate = gr.Button("Generate", variant="primary", elem_id="generate")
+        cancel = gr.Button("Cancel", variant="stop", interactive=False, elem_id="cancel")
+
+    form = Form(
+        start=start,
+        end=end,
+        prompt=prompt,
+        prompt_count=prompt_count,
+        duration=duration,
+        sound=sound,
+        shot_type=shot_type,
+        segments=segments,
+        segments_box=segments_box,
+        provider=provider,
+        runcomfy_key=runcomfy_key,
+        runninghub_key=runninghub_key,
+        remember=remember,
+        cost=cost,
+        errors=errors,
+        generate=generate,
+        cancel=cancel,
+    )
+    _wire(form)
+    return form
+
+
+def _wire(form: Form) -> None:
+    local = {"api_visibility": "private", "queue": False}
+    # .change, not .input: examples and "re-use settings" fill the prompt too.
+    form.prompt.change(None, form.prompt, form.prompt_count, js=PROMPT_COUNT_JS, **local)
+    for trigger in (form.provider.change, form.duration.change, form.sound.change):
+        trigger(cost_markdown, [form.provider, form.duration, form.sound], form.cost, **local)
+    keys = [form.remember, form.runcomfy_key, form.runninghub_key]
+    for trigger in (form.remember.change, form.runcomfy_key.input, form.runninghub_key.input):
+        trigger(None, keys, None, js=REMEMBER_JS, **local)

@@ -1,0 +1,164 @@
+"""Words and numbers the studio shows: status, details, cost, segment totals (pure functions)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from .. import pricing
+from ..providers import PROVIDERS
+from ..request import DURATION_MAX, DURATION_MIN
+from ..store import JobRecord
+
+STATE_LABELS = {
+    "submitting": "Sending",
+    "queued": "Queued",
+    "running": "Generating",
+    "succeeded": "Done",
+    "failed": "Failed",
+    "canceled": "Canceled",
+    "unknown": "Outcome unknown",
+}
+# Symbols every common font has (emoji fonts are often missing on Linux and in headless
+# browsers, where emoji render as empty boxes).
+STATE_ICONS = {
+    "submitting": "…",
+    "queued": "…",
+    "running": "▶",
+    "succeeded": "✓",
+    "failed": "⚠",
+    "canceled": "■",
+    "unknown": "?",
+}
+
+
+def provider_label(name: str) -> str:
+    cls = PROVIDERS.get(name)
+    return cls.label if cls else name
+
+
+def elapsed_text(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    minutes, seconds = divmod(seconds, 60)
+    return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
+
+
+def status_markdown(job: JobRecord, now: float | None = None) -> str:
+    now = time.time() if now is None else now
+    elapsed = elapsed_text((job.finished_at or now) - job.created_at)
+    head = f"{STATE_ICONS[job.state]} **{STATE_LABELS[job.state]}**"
+    if job.state == "queued" and job.queue_position is not None:
+        head += f" · position {job.queue_position + 1} in line"
+    if job.state == "running" and job.progress is not None:
+        head += f" · {job.progress:.0%}"
+    lines = [f"{head} · {provider_label(job.provider)} · {elapsed}"]
+    if job.request_id:
+        lines.append(f"Request id: `{job.request_id}` · job `{job.id}`")
+    else:
+        lines.append(f"Job `{job.id}`")
+    if job.error_message and job.state in ("failed", "unknown", "canceled"):
+        lines.append(f"> {job.error_message}")
+    if job.notice:
+        lines.append(f"> Note: {job.notice}")
+    return "\n\n".join(lines)
+
+
+def details_markdown(job: JobRecord) -> str:
+    req = job.request
+    rows = [
+        ("Provider", provider_label(job.provider)),
+        ("Duration", f"{req.get('duration')} s"),
+        ("Sound", "on" if req.get("sound") else "off"),
+        ("Shot type", req.get("shot_type", "customize")),
+    ]
+    segments = req.get("multi_prompt") or []
+    if segments:
+        rows.append(
+            ("Segments", " · ".join(f"{s['duration']} s: {s['prompt'][:40]}" for s in segments))
+        )
+    if req.get("end_image"):
+        rows.append(("End frame", "yes"))
+    rows.append(("Cost", cost_line(job)))
+    if job.request_id:
+        rows.append(("Request id", f"`{job.request_id}`"))
+    rows.append(("Job id", f"`{job.id}`"))
+    if job.probe:
+        p = job.probe
+        audio = f", {p['audio_codec']} audio" if p.get("has_audio") else ", no audio"
+        rows.append(
+            (
+                "Video",
+                f"{p['width']}×{p['height']}, {p['duration']:.1f} s, "
+                f"{p['fps']:.0f} fps, {p['video_codec']}{audio}",
+            )
+        )
+    rows.append(("Created", _when(job.created_at)))
+    if job.finished_at:
+        rows.append(("Finished", _when(job.finished_at)))
+    return "| | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
+
+
+def cost_line(job: JobRecord) -> str:
+    if job.provider == "preview":
+        return "free (offline preview)"
+    if job.cost is not None and job.state == "succeeded":
+        return pricing.format_money(job.cost, job.currency)
+    if job.cost_estimate is not None:
+        return f"about {pricing.format_money(job.cost_estimate, job.currency)} (estimate)"
+    return "unknown"
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def cost_markdown(provider: str, duration: int | float | None, sound: bool) -> str:
+    seconds = int(duration or 5)
+    estimate = pricing.estimate(provider, seconds, bool(sound))
+    if provider == "preview":
+        return "**Cost: free.** The offline preview renders an animatic here, not Kling."
+    note = pricing.sound_note(provider) if sound else "Sound would add about 25 %."
+    return (
+        f"**Estimated cost: {estimate.text()}** for {seconds} s on "
+        f"{provider_label(provider)}. {note} The provider's own price is final."
+    )
+
+
+def prompt_counter(text: str | None, limit: int) -> str:
+    count = len((text or "").strip())
+    return f"{count:,} / {limit:,} characters" + (" — too long" if count > limit else "")
+
+
+def segment_total_markdown(duration: int | float | None, seconds: list[int]) -> str:
+    """'7 of 10 s' while building; a clear warning when the sum does not match."""
+    if not seconds:
+        return "No segments: the whole clip follows the prompt above."
+    clip = int(duration or 0)
+    total = sum(seconds)
+    if total == clip:
+        return f"✓ **{total} of {clip} s** — the segments fill the clip."
+    if total < clip:
+        return f"⚠ **{total} of {clip} s** — {clip - total} s left to fill."
+    return f"⚠ **{total} of {clip} s** — {total - clip} s too long."
+
+
+def clamp_seconds(value: float | int | None) -> int:
+    try:
+        seconds = round(float(value))
+    except (TypeError, ValueError):
+        seconds = DURATION_MIN
+    return min(DURATION_MAX, max(DURATION_MIN, seconds))
+
+
+def history_rows(jobs: list[JobRecord]) -> list[list[str]]:
+    return [
+        [
+            _when(job.created_at)[5:16],
+            f"{STATE_ICONS[job.state]} {STATE_LABELS[job.state]}",
+            provider_label(job.provider).replace(" (free)", ""),
+            f"{job.request.get('duration')} s",
+            (job.request.get("prompt") or "")[:60],
+            job.id,
+        ]
+        for job in jobs
+    ]

@@ -1,0 +1,206 @@
+"""The segment editor: timed prompt rows that can be added, removed, reordered and balanced.
+
+Rows are rendered once (at most MAX_ROWS, the most that fit 15 s at 3 s each) and shown or
+hidden; nothing is re-rendered, so typing is never lost. Every event reads the rows' current
+text from the browser (they are its inputs), so the page itself is the single source of truth
+and a click can never act on stale text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from ..request import DURATION_MAX, DURATION_MIN, SEGMENT_PROMPT_MAX
+from .present import clamp_seconds, segment_total_markdown
+
+MAX_ROWS = 5
+
+Rows = list[tuple[str, int]]
+
+
+# --- pure row operations (tested without a browser) ----------------------------------------
+
+
+def read_rows(count: int, prompts: list[str], seconds: list) -> Rows:
+    count = max(0, min(MAX_ROWS, int(count or 0)))
+    return [((prompts[i] or ""), clamp_seconds(seconds[i])) for i in range(count)]
+
+
+def add_row(rows: Rows, duration: int) -> Rows:
+    if len(rows) >= MAX_ROWS:
+        return rows
+    left = int(duration) - sum(s for _, s in rows)
+    return [*rows, ("", min(DURATION_MAX, max(DURATION_MIN, left)))]
+
+
+def remove_row(rows: Rows, index: int) -> Rows:
+    return [row for i, row in enumerate(rows) if i != index]
+
+
+def move_row(rows: Rows, index: int, offset: int) -> Rows:
+    target = index + offset
+    if not (0 <= index < len(rows) and 0 <= target < len(rows)):
+        return rows
+    moved = list(rows)
+    moved[index], moved[target] = moved[target], moved[index]
+    return moved
+
+
+def split_evenly(rows: Rows, duration: int) -> tuple[Rows, str]:
+    """Share the clip's seconds between the rows as evenly as whole seconds allow."""
+    if not rows:
+        return rows, "Add a segment first."
+    count = len(rows)
+    if duration < DURATION_MIN * count:
+        return rows, (
+            f"{count} segments need at least {DURATION_MIN * count} s: make the clip "
+            f"longer or remove a segment."
+        )
+    base, extra = divmod(int(duration), count)
+    return [(text, base + (1 if i < extra else 0)) for i, (text, _) in enumerate(rows)], ""
+
+
+def fill_the_rest(rows: Rows, duration: int) -> tuple[Rows, str]:
+    """Give the last row whatever the others leave, within 3-15 s."""
+    if not rows:
+        return rows, "Add a segment first."
+    others = sum(s for _, s in rows[:-1])
+    left = int(duration) - others
+    if left < DURATION_MIN:
+        return rows, (
+            f"The other segments already use {others} of {duration} s: shorten one first."
+        )
+    return [*rows[:-1], (rows[-1][0], min(DURATION_MAX, left))], ""
+
+
+def to_segments(rows: Rows) -> list[dict]:
+    return [{"prompt": text, "duration": seconds} for text, seconds in rows]
+
+
+def from_segments(segments: list[dict] | None) -> Rows:
+    return [(s.get("prompt", ""), clamp_seconds(s.get("duration"))) for s in (segments or [])]
+
+
+# --- the component ---------------------------------------------------------------------------
+
+
+@dataclass
+class SegmentEditor:
+    count: gr.State
+    groups: list[gr.Row]
+    prompts: list[gr.Textbox]
+    seconds: list[gr.Number]
+    total: gr.Markdown
+    message: gr.Markdown
+
+    @property
+    def inputs(self) -> list:
+        return [self.count, *self.prompts, *self.seconds]
+
+    @property
+    def outputs(self) -> list:
+        return [self.count, *self.groups, *self.prompts, *self.seconds, self.total, self.message]
+
+    def render_rows(self, rows: Rows, duration: int, message: str = "") -> list:
+        """Values for `outputs` showing `rows`."""
+        padded = rows + [("", DURATION_MIN)] * (MAX_ROWS - len(rows))
+        return [
+            len(rows),
+            *[gr.Row(visible=i < len(rows)) for i in range(MAX_ROWS)],
+            *[text for text, _ in padded],
+            *[seconds for _, seconds in padded],
+            segment_total_markdown(duration, [s for _, s in rows]),
+            message,
+        ]
+
+    def rows_from(self, values: list) -> Rows:
+        count, rest = values[0], values[1:]
+        return read_rows(count, rest[:MAX_ROWS], rest[MAX_ROWS:])
+
+
+def build_segment_editor(duration: gr.Slider) -> SegmentEditor:
+    gr.Markdown(
+        "Split the clip into shots, each with its own prompt and length (3-15 s). The lengths "
+        "must add up to the clip's duration. Leave empty for one continuous shot.",
+        elem_classes=["hint"],
+    )
+    count = gr.State(0)
+    groups, prompts, seconds = [], [], []
+    buttons = []
+    for i in range(MAX_ROWS):
+        with gr.Row(visible=False, equal_height=True, elem_classes=["segment-row"]) as group:
+            prompt = gr.Textbox(
+                label=f"Segment {i + 1} prompt",
+                placeholder="What happens in this shot",
+                max_length=SEGMENT_PROMPT_MAX,
+                lines=1,
+                scale=6,
+                elem_id=f"segment-{i + 1}-prompt",
+            )
+            length = gr.Number(
+                label=f"Segment {i + 1} seconds",
+                value=DURATION_MIN,
+                minimum=DURATION_MIN,
+                maximum=DURATION_MAX,
+                precision=0,
+                step=1,
+                scale=1,
+                min_width=90,
+                elem_id=f"segment-{i + 1}-seconds",
+            )
+            up = gr.Button(
+                "Move up", size="sm", scale=0, min_width=60, elem_id=f"segment-{i + 1}-up"
+            )
+            down = gr.Button(
+                "Move down", size="sm", scale=0, min_width=60, elem_id=f"segment-{i + 1}-down"
+            )
+            remove = gr.Button(
+                "Remove",
+                size="sm",
+                scale=0,
+                min_width=60,
+                variant="stop",
+                elem_id=f"segment-{i + 1}-remove",
+            )
+        groups.append(group)
+        prompts.append(prompt)
+        seconds.append(length)
+        buttons.append((up, down, remove))
+    total = gr.Markdown(segment_total_markdown(5, []), elem_id="segment-total")
+    message = gr.Markdown("", elem_id="segment-message")
+    with gr.Row():
+        add = gr.Button("+ Add segment", size="sm", elem_id="segment-add")
+        even = gr.Button("Split evenly", size="sm", elem_id="segment-split")
+        rest = gr.Button("Fill the rest", size="sm", elem_id="segment-fill")
+        clear = gr.Button("Clear segments", size="sm", elem_id="segment-clear")
+
+    editor = SegmentEditor(count, groups, prompts, seconds, total, message)
+    private = {"api_visibility": "private", "queue": False}
+
+    def wire(button: gr.Button, operation) -> None:
+        def handler(clip: int, *values):
+            rows = editor.rows_from(list(values))
+            result = operation(rows, int(clip))
+            rows, note = result if isinstance(result, tuple) else (result, "")
+            return editor.render_rows(rows, int(clip), note)
+
+        button.click(handler, [duration, *editor.inputs], editor.outputs, **private)
+
+    wire(add, add_row)
+    wire(even, split_evenly)
+    wire(rest, fill_the_rest)
+    wire(clear, lambda rows, clip: [])
+    for i, (up, down, remove) in enumerate(buttons):
+        wire(up, lambda rows, clip, i=i: move_row(rows, i, -1))
+        wire(down, lambda rows, clip, i=i: move_row(rows, i, +1))
+        wire(remove, lambda rows, clip, i=i: remove_row(rows, i))
+
+    def retotal(clip: int, *values):
+        rows = editor.rows_from(list(values))
+        return segment_total_markdown(clip, [s for _, s in rows])
+
+    for trigger in [duration.change, *[s.change for s in seconds]]:
+        trigger(retotal, [duration, *editor.inputs], total, **private)
+    return editor

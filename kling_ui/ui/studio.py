@@ -1,0 +1,318 @@
+"""The studio: one Blocks wiring the form, the live result panel, history and the public API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from .. import media
+from ..errors import ConfigError, InputError, KlingUIError
+from ..request import parse_request
+from ..services import Services
+from ..store import JobRecord
+from .api import wire_public_api
+from .form import RESTORE_KEYS_JS, Form, build_form
+from .history import History, build_history, owned_job, panel_values, table_rows, wire_history
+from .present import cost_markdown, details_markdown, status_markdown
+from .segments import from_segments
+
+log = logging.getLogger(__name__)
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+LOCAL_OWNER = "local"
+
+CSS = """
+.hint { opacity: 0.8; font-size: 0.92em; }
+#form-errors:not(:empty) { border-left: 4px solid #d9534f; padding-left: 0.75em; }
+.segment-row { align-items: end; }
+"""
+
+
+def load_examples() -> list[dict[str, Any]]:
+    path = ASSETS / "examples.json"
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+def problems_markdown(exc: InputError | ConfigError) -> str:
+    items = exc.problems.values() if isinstance(exc, InputError) else [exc.user_message]
+    return "**Please fix this before generating (nothing was sent):**\n\n" + "\n".join(
+        f"- {item}" for item in items
+    )
+
+
+class Studio:
+    """Handlers close over the app-wide services only; everything per user arrives as inputs."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.multi_user = services.settings.is_multi_user
+
+    # --- owner ------------------------------------------------------------------------------
+
+    def ensure_owner(self, stored: str | None) -> str:
+        # One person on their own machine sees every job (CLI ones too); a public deployment
+        # gives each browser an anonymous id of its own.
+        if not self.multi_user:
+            return LOCAL_OWNER
+        return stored if stored and stored != LOCAL_OWNER else uuid.uuid4().hex
+
+    # --- running ----------------------------------------------------------------------------
+
+    def result_values(self, job: JobRecord, r: Result) -> dict:
+        done = job.state == "succeeded" and job.video_path
+        return {
+            r.status: status_markdown(job),
+            r.details: details_markdown(job),
+            r.video: job.video_path if done else None,
+            r.continue_: gr.Button(interactive=bool(done)),
+            r.form.cancel: gr.Button(interactive=job.is_active),
+            r.form.generate: gr.Button(interactive=not job.is_active),
+        }
+
+    async def follow(self, job_id: str, r: Result, progress: gr.Progress | None = None):
+        """Yield result-panel updates until the job ends. Leaving the page stops only this
+        watcher: the job itself runs on in the server."""
+        shown_video = False
+        async for job in self.services.jobs.watch(job_id):
+            values = self.result_values(job, r)
+            if progress is not None and job.state == "running" and job.progress is not None:
+                progress(job.progress, desc="Generating")
+            if values[r.video] is None or shown_video:
+                values.pop(r.video)  # don't reload a video that is already playing
+            else:
+                shown_video = True
+            yield values
+
+    # --- examples and re-use ----------------------------------------------------------------
+
+    def fill_form(self, form: Form, fields: dict[str, Any], provider: str | None = None):
+        duration = int(fields.get("duration") or 5)
+        rows = from_segments(fields.get("multi_prompt"))
+        values = [
+            fields.get("image"),
+            fields.get("end_image"),
+            fields.get("prompt", ""),
+            duration,
+            bool(fields.get("sound")),
+            fields.get("shot_type", "customize"),
+            provider if provider is not None else gr.skip(),
+            cost_markdown(provider or "preview", duration, bool(fields.get("sound")))
+            if provider
+            else gr.skip(),
+            gr.Accordion(open=True) if rows else gr.skip(),
+            *form.segments.render_rows(rows, duration),
+        ]
+        return values
+
+
+class Result:
+    """The right side: live status, the video, details and follow-up actions."""
+
+    def __init__(self, form: Form) -> None:
+        self.form = form
+        self.status = gr.Markdown(
+            "Ready. Fill in the form and press **Generate**.", elem_id="status"
+        )
+        self.video = gr.Video(
+            label="Result",
+            interactive=False,
+            buttons=["download"],
+            autoplay=False,
+            elem_id="result-video",
+        )
+        self.continue_ = gr.Button(
+            "Continue from last frame", interactive=False, elem_id="continue"
+        )
+        self.continue_note = gr.Markdown("", elem_id="continue-note")
+        with gr.Accordion("Details", open=False):
+            self.details = gr.Markdown("", elem_id="details")
+        self.job = gr.State(None)
+
+    @property
+    def outputs(self) -> list:
+        return [
+            self.status,
+            self.details,
+            self.video,
+            self.continue_,
+            self.form.cancel,
+            self.form.generate,
+        ]
+
+
+def build_studio(services: Services) -> gr.Blocks:
+    settings = services.settings
+    studio = Studio(services)
+    examples = load_examples()
+    with gr.Blocks(title="Kling O3 Pro Studio") as demo:
+        owner = gr.BrowserState(None, storage_key="kling-ui-owner")
+        gr.Markdown(
+            "# Kling Video O3 Pro Studio\nTurn a still into a video: add a start frame, "
+            "describe the motion, press Generate. No key? The **offline preview** "
+            "renders a free animatic of your timing and framing."
+        )
+        with gr.Tabs():
+            with gr.Tab("Studio", id="studio"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=5):
+                        form = build_form(settings)
+                    with gr.Column(scale=4):
+                        result = Result(form)
+                if examples:
+                    example_buttons = _example_buttons(examples)
+            with gr.Tab("History", id="history"):
+                history = build_history()
+        wire_history(history, services.store, owner)
+        wire_public_api(services, owner_for_api=LOCAL_OWNER if not studio.multi_user else "api")
+
+        private = {"api_visibility": "private"}
+        demo.load(studio.ensure_owner, owner, owner, queue=False, **private)
+        demo.load(
+            None,
+            None,
+            [form.runcomfy_key, form.runninghub_key, form.remember],
+            js=RESTORE_KEYS_JS,
+            **private,
+        )
+
+        async def generate(owner_id: str | None, *values, progress=gr.Progress()):  # noqa: B008
+            fields, provider, key = form.read(list(values))
+            try:
+                request = parse_request(fields)
+                job = await services.jobs.submit(
+                    request, provider=provider, owner=owner_id or LOCAL_OWNER, api_key=key
+                )
+            except (InputError, ConfigError) as exc:
+                yield {form.errors: problems_markdown(exc)}
+                return
+            except KlingUIError as exc:
+                raise gr.Error(exc.user_message) from exc
+            except Exception as exc:
+                log.exception("generate: unexpected error before submit")
+                raise gr.Error(
+                    f"Something went wrong ({type(exc).__name__}); details are in "
+                    "the server log. Nothing was sent."
+                ) from exc
+            yield {form.errors: "", result.job: job.id, result.continue_note: ""}
+            async for update in studio.follow(job.id, result, progress):
+                yield update
+
+        form.generate.click(
+            generate,
+            [owner, *form.inputs],
+            [form.errors, result.job, result.continue_note, *result.outputs],
+            concurrency_limit=None,
+            show_progress="minimal",
+            **private,
+        )
+
+        async def cancel(owner_id: str | None, job_id: str | None, rc_key: str, rh_key: str):
+            job = owned_job(services.store, owner_id or LOCAL_OWNER, job_id)
+            if job is None:
+                return "Nothing to cancel."
+            key = {"runcomfy": rc_key, "runninghub": rh_key}.get(job.provider) or None
+            message = await services.jobs.cancel(job.id, api_key=key)
+            return status_markdown(services.store.get(job.id)) + f"\n\n> {message}"
+
+        form.cancel.click(
+            cancel,
+            [owner, result.job, form.runcomfy_key, form.runninghub_key],
+            result.status,
+            concurrency_limit=None,
+            **private,
+        )
+
+        async def continue_from_last(job_id: str | None, owner_id: str | None):
+            job = owned_job(services.store, owner_id or LOCAL_OWNER, job_id)
+            if job is None or not job.video_path:
+                raise gr.Error("There is no finished video to continue from.")
+            frame_path = settings.data_dir / "inputs" / f"{job.id}-last.png"
+            frame = await asyncio.to_thread(media.extract_frame, job.video_path, last=True)
+            frame_path.parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(frame.save, frame_path)
+            note = (
+                f"Start frame set to the last frame of job `{job.id}`. Describe what "
+                "happens next and press Generate."
+            )
+            return str(frame_path), None, note
+
+        result.continue_.click(
+            continue_from_last,
+            [result.job, owner],
+            [form.start, form.end, result.continue_note],
+            **private,
+        )
+
+        # --- history actions ---------------------------------------------------------------
+        async def open_in_studio(owner_id: str | None, job_id: str | None):
+            job = owned_job(services.store, owner_id, job_id)
+            if job is None:
+                return
+            yield {result.job: job.id}
+            async for update in studio.follow(job.id, result):
+                yield update
+
+        history.open.click(
+            open_in_studio,
+            [owner, history.selected],
+            [result.job, *result.outputs],
+            concurrency_limit=None,
+            **private,
+        ).then(None, js="() => { window.scrollTo(0, 0); }")
+
+        def reuse(owner_id: str | None, job_id: str | None):
+            job = owned_job(services.store, owner_id, job_id)
+            if job is None:
+                raise gr.Error("That job is not available.")
+            return studio.fill_form(form, job.request, job.provider)
+
+        history.reuse.click(reuse, [owner, history.selected], form.fill_outputs, **private)
+
+        def delete(owner_id: str | None, job_id: str | None):
+            job = owned_job(services.store, owner_id, job_id)
+            if job is None or job.is_active:
+                raise gr.Error("This job can't be deleted now: it is still running.")
+            services.jobs.delete(job.id)
+            return [
+                None,
+                table_rows(services.store, owner_id),
+                *panel_values(services.store, owner_id, None),
+            ]
+
+        history.delete.click(
+            delete,
+            [owner, history.selected],
+            [history.selected, history.table, *history.panel],
+            **private,
+        )
+
+        if examples:
+            for button, example in zip(example_buttons, examples, strict=True):
+                fields = {
+                    **example,
+                    "image": str(ASSETS / example["image"]),
+                    "end_image": str(ASSETS / example["end_image"])
+                    if example.get("end_image")
+                    else None,
+                }
+                button.click(
+                    lambda f=fields: studio.fill_form(form, f), None, form.fill_outputs, **private
+                )
+    return demo
+
+
+def _example_buttons(examples: list[dict[str, Any]]) -> list[gr.Button]:
+    gr.Markdown("**Examples** — one click fills the form:")
+    with gr.Row():
+        return [
+            gr.Button(example["name"], size="sm", elem_id=f"example-{i}")
+            for i, example in enumerate(examples)
+        ]
+
+
+__all__ = ["CSS", "History", "build_studio"]
