@@ -11,6 +11,7 @@ from ..errors import KlingUIError
 from ..providers import PROVIDERS
 from ..request import parse_request
 from ..services import Services
+from .form import upload_path
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +51,9 @@ def wire_public_api(services: Services, *, owner_for_api: str) -> None:
         try:
             request = parse_request(
                 {
-                    "image": image,
+                    "image": upload_path(image),
                     "prompt": prompt,
-                    "end_image": end_image,
+                    "end_image": upload_path(end_image),
                     "duration": int(duration),
                     "sound": bool(sound),
                     "shot_type": shot_type,
@@ -90,4 +91,5 @@ def wire_public_api(services: Services, *, owner_for_api: str) -> None:
         api_name="generate",
         api_visibility="public",
         concurrency_limit=None,
+        preprocess=False,  # frames are checked from the original upload: see upload_path
     )

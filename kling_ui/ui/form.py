@@ -46,6 +46,18 @@ PROMPT_COUNT_JS = f"""
 """
 
 
+def upload_path(value: Any) -> str | None:
+    """The file behind an image input taken without preprocessing (a FileData dict).
+
+    Events that read frames use preprocess=False: Gradio's own image preprocessing decodes
+    and re-saves the upload, which loses the original bytes and turns a non-image into a
+    generic error. Our images module checks and normalises the original instead.
+    """
+    if isinstance(value, dict):
+        return value.get("path") or value.get("url")
+    return value or None
+
+
 def provider_choices(settings: Settings) -> list[tuple[str, str]]:
     configured = set(configured_providers(settings))
     choices = [(PROVIDERS["preview"].label, "preview")]
@@ -100,8 +112,8 @@ class Form:
         start, end, prompt, duration, sound, shot_type, provider, rc_key, rh_key = values[:9]
         rows = self.segments.rows_from(values[9:])
         fields = {
-            "image": start,
-            "end_image": end,
+            "image": upload_path(start),
+            "end_image": upload_path(end),
             "prompt": prompt or "",
             "duration": int(duration or DURATION_DEFAULT),
             "sound": bool(sound),

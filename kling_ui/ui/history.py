@@ -122,5 +122,6 @@ def wire_history(history: History, store: JobStore, owner: gr.BrowserState) -> N
         [history.table, *history.panel],
         queue=False,
         show_progress="hidden",
-        **private,
+        api_name="ui_history",
+        api_visibility="undocumented",
     )

@@ -88,7 +88,7 @@ def from_segments(segments: list[dict] | None) -> Rows:
 
 @dataclass
 class SegmentEditor:
-    count: gr.State
+    count: gr.Number
     groups: list[gr.Row]
     prompts: list[gr.Textbox]
     seconds: list[gr.Number]
@@ -126,7 +126,8 @@ def build_segment_editor(duration: gr.Slider) -> SegmentEditor:
         "must add up to the clip's duration. Leave empty for one continuous shot.",
         elem_classes=["hint"],
     )
-    count = gr.State(0)
+    # A hidden Number, not a State: API clients (and tests) can then pass it like the rows.
+    count = gr.Number(0, visible=False, precision=0, label="segment count")
     groups, prompts, seconds = [], [], []
     buttons = []
     for i in range(MAX_ROWS):

@@ -171,6 +171,9 @@ def build_studio(services: Services) -> gr.Blocks:
         wire_public_api(services, owner_for_api=LOCAL_OWNER if not studio.multi_user else "api")
 
         private = {"api_visibility": "private"}
+        # Callable by gradio_client (tests, scripts that drive the page) but not advertised
+        # on the API page or as MCP tools: the public API is /generate alone.
+        internal = {"api_visibility": "undocumented"}
         demo.load(studio.ensure_owner, owner, owner, queue=False, **private)
         demo.load(
             None,
@@ -208,7 +211,9 @@ def build_studio(services: Services) -> gr.Blocks:
             [form.errors, result.job, result.continue_note, *result.outputs],
             concurrency_limit=None,
             show_progress="minimal",
-            **private,
+            preprocess=False,  # frames are checked from the original upload: see upload_path
+            api_name="ui_generate",
+            **internal,
         )
 
         async def cancel(owner_id: str | None, job_id: str | None, rc_key: str, rh_key: str):
@@ -224,7 +229,8 @@ def build_studio(services: Services) -> gr.Blocks:
             [owner, result.job, form.runcomfy_key, form.runninghub_key],
             result.status,
             concurrency_limit=None,
-            **private,
+            api_name="ui_cancel",
+            **internal,
         )
 
         async def continue_from_last(job_id: str | None, owner_id: str | None):

@@ -1,0 +1,376 @@
+"""The launched studio driven through gradio_client, with fake providers on loopback."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from gradio_client import Client, handle_file
+
+from app import create_app
+from kling_ui import media
+from kling_ui.config import Settings
+from kling_ui.store import JobStore
+from kling_ui.testing import FakeRunComfy, FakeRunningHub, serve_on_loopback
+
+from .conftest import RC_KEY, RH_KEY, ROOT
+
+ASSET = str(ROOT / "assets" / "sunset_lake.jpg")
+CANARY = "canary-key-7f3a9c1e55d2"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """The app plus both fakes on loopback, shared by this module's tests."""
+    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.2, run_seconds=0.6)
+    rh = FakeRunningHub(api_key=RH_KEY, queue_seconds=0.2, run_seconds=0.6)
+    data = tmp_path_factory.mktemp("app") / "data"
+    with serve_on_loopback(rc.app) as rc_url, serve_on_loopback(rh.app) as rh_url:
+        settings = Settings(
+            _env_file=None,
+            data_dir=data,
+            poll_interval=0.1,
+            poll_interval_max=0.3,
+            runcomfy_api_key=RC_KEY,
+            runcomfy_base_url=rc_url,
+            runninghub_base_url=rh_url,  # no server key: RunningHub needs the visitor's
+            multi_user=True,
+            mcp=False,
+        )
+        with serve_on_loopback(create_app(settings)) as url:
+            yield {"url": url, "rc": rc, "rh": rh, "settings": settings}
+
+
+class Page:
+    """One browser: its anonymous owner id and the studio's internal endpoints."""
+
+    def __init__(self, url: str, owner: str) -> None:
+        self.client = Client(url, verbose=False)
+        self.owner = owner
+
+    def form(
+        self,
+        *,
+        image=ASSET,
+        end_image=None,
+        prompt="Slow push in.",
+        duration=3,
+        sound=False,
+        shot_type="customize",
+        provider="preview",
+        runcomfy_key="",
+        runninghub_key="",
+        segments=(),
+    ) -> list:
+        rows = list(segments) + [("", 3)] * (5 - len(segments))
+        return [
+            self.owner,
+            handle_file(image) if image else None,
+            handle_file(end_image) if end_image else None,
+            prompt,
+            duration,
+            sound,
+            shot_type,
+            provider,
+            runcomfy_key,
+            runninghub_key,
+            len(segments),
+            *[p for p, _ in rows],
+            *[s for _, s in rows],
+        ]
+
+    def generate(self, **fields):
+        return self.client.submit(*self.form(**fields), api_name="/ui_generate")
+
+    def history(self) -> list[list[str]]:
+        table, *_ = self.client.predict(self.owner, None, api_name="/ui_history")
+        return table["data"]
+
+
+# outputs of /ui_generate as a client sees them (State outputs are not sent to clients)
+ERRORS, CONTINUE_NOTE, STATUS, DETAILS, VIDEO = range(5)
+
+
+def job_id_of(shown: list) -> str:
+    return re.search(r"job `([0-9a-f]{12})`", shown[STATUS]).group(1)
+
+
+def final(job, timeout=60) -> list:
+    """What the page shows at the end: every yield applied in turn, as the browser does."""
+    job.result(timeout=timeout)
+    shown: list = []
+    for values in job.outputs():
+        if not shown:
+            shown = [None] * len(values)
+        for i, value in enumerate(values):
+            if not (isinstance(value, dict) and value.get("__type__") == "update"):
+                shown[i] = value
+    return shown
+
+
+def test_a_full_generation_on_the_offline_preview(stack):
+    out = final(Page(stack["url"], "browser-a").generate(duration=3, sound=True))
+    assert out[ERRORS] == ""
+    assert "Done" in out[STATUS] and "Offline preview" in out[STATUS]
+    info = media.probe(out[VIDEO])
+    assert abs(info.duration - 3) < 0.05 and info.has_audio and info.height == 720
+    assert "| Cost | free (offline preview) |" in out[DETAILS]
+
+
+@pytest.mark.parametrize("provider", ["runcomfy", "runninghub"])
+def test_a_full_generation_on_each_fake_provider(stack, provider):
+    fake = stack["rc" if provider == "runcomfy" else "rh"]
+    before = fake.submits
+    page = Page(stack["url"], f"browser-{provider}")
+    out = final(
+        page.generate(provider=provider, duration=4, runninghub_key=RH_KEY, segments=[("wide", 4)])
+    )
+    assert out[ERRORS] == "", out[ERRORS]
+    assert "Done" in out[STATUS] and job_id_of(out) in out[STATUS]
+    assert media.probe(out[VIDEO]).duration == pytest.approx(4, abs=0.1)
+    assert fake.submits == before + 1
+    assert "Request id" in out[DETAILS]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"image": None}, "Start frame is required"),
+        ({"prompt": "   "}, "Prompt is empty"),
+        ({"prompt": "x" * 2501}, "Prompt is 2,501 characters; the limit is 2,500."),
+        (
+            {"duration": 5, "segments": [("a", 3), ("b", 3)]},
+            "Segments add up to 6 s but the clip is 5 s",
+        ),
+        ({"duration": 6, "segments": [("", 3), ("b", 3)]}, "Segment 1 prompt is empty"),
+        (
+            {"duration": 6, "end_image": ASSET, "segments": [("a", 3), ("b", 3)]},
+            "An end frame can't be combined with segments",
+        ),
+        ({"image": "TEXT_NAMED_PNG"}, "isn't an image we can read"),
+        ({"provider": "runninghub"}, "RunningHub needs an API key"),
+    ],
+)
+def test_every_validation_message_reaches_the_page_and_nothing_is_sent(
+    stack, fields, message, tmp_path
+):
+    if fields.get("image") == "TEXT_NAMED_PNG":
+        fields = {**fields, "image": str(tmp_path / "notes.png")}
+        Path(fields["image"]).write_text("not pixels")
+    calls = len(stack["rc"].calls) + len(stack["rh"].calls)
+    page = Page(stack["url"], "browser-validation")
+    jobs_before = len(page.history())
+    out = final(page.generate(**fields))
+    assert "Please fix this before generating (nothing was sent)" in out[ERRORS]
+    assert message in out[ERRORS]
+    assert len(stack["rc"].calls) + len(stack["rh"].calls) == calls
+    assert len(page.history()) == jobs_before
+
+
+def test_a_tiny_image_is_refused_with_its_size(stack, make_image):
+    out = final(Page(stack["url"], "browser-small").generate(image=str(make_image((200, 150)))))
+    assert "Start frame is 200x150; each side must be at least 300 px." in out[ERRORS]
+
+
+def test_cancel_a_queued_job(stack):
+    rc = stack["rc"]
+    rc.queue_seconds = 30
+    try:
+        page = Page(stack["url"], "browser-cancel")
+        job = page.generate(provider="runcomfy")
+        deadline = time.monotonic() + 20
+        while not any(r for r in page.history() if "Queued" in r[1]):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        job_id = page.history()[0][-1]
+        message = page.client.predict(page.owner, job_id, "", "", api_name="/ui_cancel")
+        assert "Canceled on RunComfy." in message
+        out = final(job)
+        assert "Canceled" in out[STATUS]
+    finally:
+        rc.queue_seconds = 0.2
+
+
+def test_history_survives_a_reload_and_stays_private(stack):
+    first = Page(stack["url"], "browser-history")
+    out = final(first.generate(prompt="Remember me"))
+    reloaded = Page(stack["url"], "browser-history")  # a new connection, same browser id
+    rows = reloaded.history()
+    assert rows[0][-1] == job_id_of(out) and "Remember me" in rows[0][4] and "Done" in rows[0][1]
+    stranger = Page(stack["url"], "browser-someone-else")
+    assert job_id_of(out) not in [r[-1] for r in stranger.history()]
+    assert (
+        stranger.client.predict(stranger.owner, job_id_of(out), "", "", api_name="/ui_cancel")
+        == "Nothing to cancel."
+    )
+
+
+def test_two_clients_at_once_take_about_the_time_of_one(stack):
+    rc = stack["rc"]
+    rc.queue_seconds, rc.run_seconds = 0.0, 2.0
+    try:
+        start = time.monotonic()
+        final(Page(stack["url"], "solo").generate(provider="runcomfy"))
+        solo = time.monotonic() - start
+
+        pages = [Page(stack["url"], f"pair-{i}") for i in range(2)]
+        start = time.monotonic()
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(lambda p: final(p.generate(provider="runcomfy")), pages))
+        pair = time.monotonic() - start
+    finally:
+        rc.queue_seconds, rc.run_seconds = 0.2, 0.6
+    assert all("Done" in r[STATUS] for r in results)
+    assert pair < solo * 1.5, (solo, pair)
+
+
+def test_the_public_api_generates_and_validates(stack):
+    client = Client(stack["url"], verbose=False)
+    video = client.predict(
+        handle_file(ASSET),
+        "slow push in",
+        None,
+        3,
+        False,
+        "customize",
+        [{"prompt": "wide", "duration": 3}],
+        "preview",
+        api_name="/generate",
+    )
+    assert media.probe(video).duration == pytest.approx(3, abs=0.05)
+    with pytest.raises(Exception, match=r"Duration must be between 3 and 15 seconds \(got 30\)"):
+        client.predict(
+            handle_file(ASSET),
+            "p",
+            None,
+            30,
+            False,
+            "customize",
+            [],
+            "preview",
+            api_name="/generate",
+        )
+    api = client.view_api(return_format="dict", print_info=False)
+    assert list(api["named_endpoints"]) == ["/generate"]  # the studio's own events stay private
+
+
+def test_a_canary_key_appears_nowhere(stack, caplog):
+    rh = stack["rh"]
+    rh.api_key = CANARY  # the fake accepts the visitor's key
+    page = Page(stack["url"], "browser-canary")
+    responses: list[str] = []
+    try:
+        with caplog.at_level(logging.DEBUG):
+            out = final(page.generate(provider="runninghub", runninghub_key=CANARY))
+            responses.append(repr(out))
+            responses.append(repr(page.history()))
+            bad = final(page.generate(provider="runninghub", runninghub_key=CANARY + "x"))
+            responses.append(repr(bad))
+    finally:
+        rh.api_key = RH_KEY
+    assert "Done" in out[STATUS]
+    assert "rejected the API key" in bad[STATUS]
+    config = httpx.get(f"{stack['url']}/config").text
+    info = httpx.get(f"{stack['url']}/gradio_api/info").text
+    settings = stack["settings"]
+    db = b"".join(p.read_bytes() for p in settings.data_dir.glob("jobs.sqlite3*"))
+    sidecars = "".join(p.read_text() for p in settings.videos_dir.glob("*.json"))
+    logs = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    for where, text in [
+        ("responses", "".join(responses)),
+        ("/config", config),
+        ("/info", info),
+        ("store", db.decode("latin-1")),
+        ("sidecars", sidecars),
+        ("logs", logs),
+    ]:
+        assert CANARY not in text, f"the key leaked into {where}"
+    assert any(
+        c["headers"].get("authorization") == f"Bearer {CANARY}" for c in rh.calls_to("submit")
+    )  # it was really used
+
+
+def test_the_store_file_is_a_valid_sqlite_db_after_all_this(stack):
+    store = JobStore(stack["settings"].db_path)
+    assert store.version == 2 and store.list(limit=1000)
+    with sqlite3.connect(stack["settings"].db_path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    store.close()
+
+
+def test_jobs_survive_the_tab_closing(stack):
+    rc = stack["rc"]
+    rc.run_seconds = 1.5
+    try:
+        page = Page(stack["url"], "browser-closer")
+        job = page.generate(provider="runcomfy")
+        deadline = time.monotonic() + 20
+        while not page.history():
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        job.cancel()  # what closing the tab does to the event
+        page.client.close()
+        reopened = Page(stack["url"], "browser-closer")
+        deadline = time.monotonic() + 30
+        while "Done" not in reopened.history()[0][1]:
+            assert time.monotonic() < deadline, reopened.history()
+            time.sleep(0.3)
+    finally:
+        rc.run_seconds = 0.6
+
+
+def test_the_app_starts_and_resumes_jobs_left_running(tmp_path, make_image):
+    """A job left 'running' by a previous process is finished by the next app start."""
+    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.0, run_seconds=0.3)
+    with serve_on_loopback(rc.app) as rc_url:
+        settings = Settings(
+            _env_file=None,
+            data_dir=tmp_path / "data",
+            poll_interval=0.1,
+            runcomfy_api_key=RC_KEY,
+            runcomfy_base_url=rc_url,
+            mcp=False,
+        )
+        # A previous process submitted and recorded the job, then died.
+        seed = httpx.post(
+            f"{rc_url}/v1/models/kling/kling-video-o3/pro/image-to-video",
+            headers={"Authorization": f"Bearer {RC_KEY}"},
+            json={"image": "https://x.test/a.jpg", "prompt": "p", "duration": 3},
+        )
+        request_id = seed.json()["request_id"]
+        from kling_ui.store import JobRecord
+
+        store = JobStore(settings.db_path)
+        store.insert(
+            JobRecord(
+                id="leftover0001",
+                owner="local",
+                provider="runcomfy",
+                request={
+                    "image": "https://x.test/a.jpg",
+                    "prompt": "p",
+                    "duration": 3,
+                    "sound": False,
+                    "shot_type": "customize",
+                    "end_image": None,
+                    "multi_prompt": [],
+                },
+                state="running",
+                request_id=request_id,
+                submitted_at=time.time(),
+            )
+        )
+        with serve_on_loopback(create_app(settings)):
+            deadline = time.monotonic() + 20
+            while store.get("leftover0001").state != "succeeded":
+                assert time.monotonic() < deadline, store.get("leftover0001")
+                time.sleep(0.1)
+        assert rc.submits == 1
+        assert Path(store.get("leftover0001").video_path).exists()
+        store.close()
