@@ -148,7 +148,7 @@ def build_segment_editor(duration: gr.Slider) -> SegmentEditor:
                 precision=0,
                 step=1,
                 scale=1,
-                min_width=90,
+                min_width=130,
                 elem_id=f"segment-{i + 1}-seconds",
             )
             up = gr.Button(
