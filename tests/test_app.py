@@ -120,7 +120,7 @@ def test_a_full_generation_on_the_offline_preview(stack):
     assert "Done" in out[STATUS] and "Offline preview" in out[STATUS]
     info = media.probe(out[VIDEO])
     assert abs(info.duration - 3) < 0.05 and info.has_audio and info.height == 720
-    assert "| Cost | free (offline preview) |" in out[DETAILS]
+    assert "- **Cost:** free (offline preview)" in out[DETAILS]
 
 
 @pytest.mark.parametrize("provider", ["runcomfy", "runninghub"])

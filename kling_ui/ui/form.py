@@ -31,11 +31,15 @@ REMEMBER_JS = """
 }
 """
 RESTORE_KEYS_JS = """
-() => [
-  localStorage.getItem('kling-ui-key-runcomfy') || '',
-  localStorage.getItem('kling-ui-key-runninghub') || '',
-  localStorage.getItem('kling-ui-remember') === '1',
-]
+() => {
+  // Mark the page once restored, so tests (and scripts) know the fields are final.
+  setTimeout(() => { document.body.dataset.keysRestored = '1'; }, 0);
+  return [
+    localStorage.getItem('kling-ui-key-runcomfy') || '',
+    localStorage.getItem('kling-ui-key-runninghub') || '',
+    localStorage.getItem('kling-ui-remember') === '1',
+  ];
+}
 """
 PROMPT_COUNT_JS = f"""
 (text) => {{
@@ -255,5 +259,6 @@ def _wire(form: Form) -> None:
     for trigger in (form.provider.change, form.duration.change, form.sound.change):
         trigger(cost_markdown, [form.provider, form.duration, form.sound], form.cost, **local)
     keys = [form.remember, form.runcomfy_key, form.runninghub_key]
-    for trigger in (form.remember.change, form.runcomfy_key.input, form.runninghub_key.input):
+    # .change fires once the typed value is committed (an .input handler can see it stale).
+    for trigger in (form.remember.change, form.runcomfy_key.change, form.runninghub_key.change):
         trigger(None, keys, None, js=REMEMBER_JS, **local)

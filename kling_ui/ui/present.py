@@ -95,7 +95,7 @@ def details_markdown(job: JobRecord) -> str:
     rows.append(("Created", _when(job.created_at)))
     if job.finished_at:
         rows.append(("Finished", _when(job.finished_at)))
-    return "| | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
+    return "\n".join(f"- **{k}:** {v}" for k, v in rows)
 
 
 def cost_line(job: JobRecord) -> str:

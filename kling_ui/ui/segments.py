@@ -29,10 +29,16 @@ def read_rows(count: int, prompts: list[str], seconds: list) -> Rows:
 
 
 def add_row(rows: Rows, duration: int) -> Rows:
+    """A new empty row taking the seconds left; with under 3 s left, all rows are re-split
+    evenly so the total keeps matching the clip (when the clip is long enough)."""
     if len(rows) >= MAX_ROWS:
         return rows
     left = int(duration) - sum(s for _, s in rows)
-    return [*rows, ("", min(DURATION_MAX, max(DURATION_MIN, left)))]
+    grown = [*rows, ("", min(DURATION_MAX, max(DURATION_MIN, left)))]
+    if left < DURATION_MIN:
+        balanced, problem = split_evenly(grown, duration)
+        return grown if problem else balanced
+    return grown
 
 
 def remove_row(rows: Rows, index: int) -> Rows:

@@ -1,0 +1,351 @@
+"""Journeys through the studio in a real Chromium, clicking what a person clicks."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from kling_ui.config import Settings
+from kling_ui.testing import FakeRunComfy, serve_on_loopback
+
+from .conftest import RC_KEY, ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = ROOT / "tests" / "screenshots"
+ASSETS = ROOT / "assets"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI") == "true":
+        raise RuntimeError("CI needs Chromium for the browser tests: apt-get install chromium")
+    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.3, run_seconds=1.0)
+    data = tmp_path_factory.mktemp("browser") / "data"
+    with serve_on_loopback(rc.app) as rc_url:
+        settings = Settings(
+            _env_file=None,
+            data_dir=data,
+            poll_interval=0.2,
+            poll_interval_max=0.5,
+            runcomfy_api_key=RC_KEY,
+            runcomfy_base_url=rc_url,
+            multi_user=True,
+            mcp=False,
+        )
+        with serve_on_loopback(create_app(settings)) as url:
+            yield {"url": url, "rc": rc, "settings": settings}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, stack):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    open_studio(page, stack["url"])
+    yield page
+    context.close()
+
+
+def open_studio(page, url: str) -> None:
+    page.goto(url)
+    expect(page.locator("#generate")).to_be_visible()
+
+
+def use_preview(page) -> None:
+    # This stack has a RunComfy server key, so RunComfy is the default: pick the preview.
+    choose_provider(page, "Offline preview")
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def upload(page, target: str, path: Path) -> None:
+    page.locator(f"#{target} input[type=file]").set_input_files(str(path))
+    expect(page.locator(f"#{target} img")).to_be_visible()
+
+
+def set_duration(page, seconds: int) -> None:
+    box = page.locator("#duration input[type=number]")
+    box.fill(str(seconds))
+    box.press("Enter")
+    expect(box).to_have_value(str(seconds))
+
+
+def choose_provider(page, label: str) -> None:
+    page.locator("#provider").get_by_text(label, exact=False).click()
+
+
+def generate_and_wait_for_video(page, seconds: float, timeout: float = 60_000) -> None:
+    page.locator("#generate").click()
+    expect(page.locator("#status")).to_contain_text("Done", timeout=timeout)
+    page.wait_for_function(
+        "() => { const v = document.querySelector('#result-video video');"
+        " return v && v.readyState >= 1 && isFinite(v.duration); }",
+        timeout=timeout,
+    )
+    duration = page.eval_on_selector("#result-video video", "v => v.duration")
+    assert abs(duration - seconds) < 0.2, duration
+
+
+def open_segments(page) -> None:
+    page.locator("#segments").get_by_text("Segments: timed prompts").click()
+    expect(page.locator("#segment-add")).to_be_visible()
+
+
+# --- journeys --------------------------------------------------------------------------------
+
+
+def test_upload_a_start_frame_and_generate_on_the_preview(page):
+    shot(page, "01-empty-form")
+    upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
+    page.locator("#prompt textarea").fill("Slow push in over the lake")
+    use_preview(page)
+    expect(page.locator("#prompt-count")).to_contain_text("26 / 2,500 characters")
+    set_duration(page, 4)
+    generate_and_wait_for_video(page, 4)
+    expect(page.locator("#status")).to_contain_text("Offline preview")
+    shot(page, "03-finished")
+
+
+def test_generate_with_an_end_frame(page):
+    upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
+    upload(page, "end-frame", ASSETS / "sunset_lake_end.jpg")
+    page.locator("#prompt textarea").fill("The sun sets")
+    use_preview(page)
+    set_duration(page, 3)
+    generate_and_wait_for_video(page, 3)
+
+
+def test_build_edit_and_delete_segments_then_generate(page):
+    upload(page, "start-frame", ASSETS / "night_city.jpg")
+    page.locator("#prompt textarea").fill("A city at night")
+    use_preview(page)
+    set_duration(page, 9)
+    open_segments(page)
+    for _ in range(3):
+        page.locator("#segment-add").click()
+    expect(page.locator("#segment-3-prompt textarea")).to_be_visible()
+    page.locator("#segment-1-prompt textarea").fill("first: wide shot")
+    page.locator("#segment-2-prompt textarea").fill("second: tilt up")
+    page.locator("#segment-3-prompt textarea").fill("third: pull back")
+    expect(page.locator("#segment-total")).to_contain_text("9 of 9 s")
+    page.locator("#segment-2-prompt textarea").fill("second, edited: tilt up to the moon")
+    page.locator("#segment-1-remove").click()
+    expect(page.locator("#segment-3-prompt")).to_be_hidden()
+    expect(page.locator("#segment-1-prompt textarea")).to_have_value(
+        "second, edited: tilt up to the moon"
+    )
+    expect(page.locator("#segment-2-prompt textarea")).to_have_value("third: pull back")
+    expect(page.locator("#segment-total")).to_contain_text("6 of 9 s")
+    page.locator("#segment-fill").click()
+    expect(page.locator("#segment-2-seconds input")).to_have_value("6")
+    expect(page.locator("#segment-total")).to_contain_text("9 of 9 s")
+    page.locator("#segment-1-down").click()
+    expect(page.locator("#segment-1-prompt textarea")).to_have_value("third: pull back")
+    generate_and_wait_for_video(page, 9)
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("nothing", "Start frame is required"),
+        ("no_prompt", "Prompt is empty"),
+        ("small_image", "each side must be at least 300 px"),
+        ("segments_mismatch", "Segments add up to 3 s but the clip is 5 s"),
+        ("end_with_segments", "An end frame can't be combined with segments"),
+        ("runninghub_without_key", "RunningHub needs an API key"),
+    ],
+)
+def test_each_validation_message_shows_on_the_page(page, stack, setup, message, make_image):
+    calls = len(stack["rc"].calls)
+    if setup != "nothing":
+        image = make_image((200, 150)) if setup == "small_image" else (ASSETS / "sunset_lake.jpg")
+        upload(page, "start-frame", image)
+    if setup != "no_prompt":
+        page.locator("#prompt textarea").fill("Something happens")
+    if setup in ("segments_mismatch", "end_with_segments"):
+        open_segments(page)
+        page.locator("#segment-add").click()
+        page.locator("#segment-1-prompt textarea").fill("one shot")
+        page.locator("#segment-1-seconds input").fill("3")
+        page.locator("#segment-1-seconds input").press("Enter")
+    if setup == "end_with_segments":
+        page.locator("#segment-fill").click()
+        upload(page, "end-frame", ASSETS / "sunset_lake_end.jpg")
+    if setup == "runninghub_without_key":
+        choose_provider(page, "RunningHub")
+    page.locator("#generate").click()
+    errors = page.locator("#form-errors")
+    expect(errors).to_contain_text("nothing was sent")
+    expect(errors).to_contain_text(message)
+    assert len(stack["rc"].calls) == calls
+    if setup == "small_image":
+        shot(page, "04-validation-error")
+
+
+def test_cancel_a_job_on_runcomfy(page, stack):
+    rc = stack["rc"]
+    rc.queue_seconds = 30
+    try:
+        upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
+        page.locator("#prompt textarea").fill("Slow push in")
+        choose_provider(page, "RunComfy")
+        expect(page.locator("#cost")).to_contain_text("Estimated cost: about $0.56")
+        page.locator("#generate").click()
+        expect(page.locator("#status")).to_contain_text("Queued")
+        expect(page.locator("#cancel")).to_be_enabled()
+        shot(page, "02-running")
+        page.locator("#cancel").click()
+        expect(page.locator("#status")).to_contain_text("Canceled")
+        assert len(rc.calls_to("cancel")) >= 1
+    finally:
+        rc.queue_seconds = 0.3
+
+
+def test_reload_mid_job_and_find_it_finishing_in_history(page, stack):
+    rc = stack["rc"]
+    rc.run_seconds = 4
+    try:
+        upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
+        page.locator("#prompt textarea").fill("Reload me while I run")
+        choose_provider(page, "RunComfy")
+        page.locator("#generate").click()
+        expect(page.locator("#status")).to_contain_text(re.compile("Queued|Generating"))
+        page.reload()
+        expect(page.locator("#generate")).to_be_visible()
+        page.get_by_role("tab", name="History").click()
+        row = page.locator("#history-table").get_by_role("gridcell", name="Reload me while I run")
+        expect(row).to_be_visible(timeout=15_000)
+        expect(page.locator("#history-table")).to_contain_text("Done", timeout=20_000)
+        row.click()
+        expect(page.locator("#history-status")).to_contain_text("Done")
+        shot(page, "05-history")
+    finally:
+        rc.run_seconds = 1.0
+
+
+def test_continue_from_the_last_frame_fills_the_start_frame(page):
+    upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
+    page.locator("#prompt textarea").fill("Push in")
+    use_preview(page)
+    set_duration(page, 3)
+    generate_and_wait_for_video(page, 3)
+    before = page.locator("#start-frame img").get_attribute("src")
+    page.locator("#continue").click()
+    expect(page.locator("#continue-note")).to_contain_text("last frame of job")
+    expect(page.locator("#start-frame img")).not_to_have_attribute("src", before or "")
+    assert "-last.png" in (page.locator("#start-frame img").get_attribute("src") or "")
+
+
+def reload_and_open_keys(page) -> None:
+    page.reload()
+    page.wait_for_selector("body[data-keys-restored]", state="attached")
+    page.locator("#keys").get_by_text("Your API keys").click()
+
+
+def test_a_typed_key_is_gone_after_reload_unless_remembered(page, stack):
+    page.wait_for_selector("body[data-keys-restored]", state="attached")
+    page.locator("#keys").get_by_text("Your API keys").click()
+    key_box = page.get_by_label("RunComfy API key")
+    key_box.fill("typed-key-123")
+    reload_and_open_keys(page)
+    expect(page.get_by_label("RunComfy API key")).to_have_value("")
+
+    page.get_by_label("RunComfy API key").fill("remembered-key-456")
+    page.get_by_label("Remember my keys on this device").check()
+    reload_and_open_keys(page)
+    expect(page.get_by_label("RunComfy API key")).to_have_value("remembered-key-456")
+    page.get_by_label("Remember my keys on this device").uncheck()
+    page.wait_for_function("() => localStorage.getItem('kling-ui-key-runcomfy') === null")
+
+    # Ticking Remember first and typing after must keep the whole key, not a stale value.
+    page.get_by_label("Remember my keys on this device").check()
+    page.get_by_label("RunComfy API key").fill("")
+    page.get_by_label("RunComfy API key").press_sequentially("second-key-789")
+    page.get_by_label("RunComfy API key").blur()
+    reload_and_open_keys(page)
+    expect(page.get_by_label("RunComfy API key")).to_have_value("second-key-789")
+    config = page.request.get(f"{stack['url']}/config").text()
+    assert "remembered-key-456" not in config and "typed-key-123" not in config
+
+
+def test_every_control_has_a_label_a_screen_reader_can_read(page):
+    page.locator("#segments").get_by_text("Segments: timed prompts").click()
+    page.locator("#segment-add").click()
+    page.locator("#keys").get_by_text("Your API keys").click()
+    for role, name in [
+        ("textbox", "Prompt"),
+        ("textbox", "Segment 1 prompt"),
+        ("spinbutton", "Segment 1 seconds"),
+        ("textbox", "RunComfy API key"),
+        ("textbox", "RunningHub API key"),
+        ("checkbox", "Generate sound (adds about 25 % to the cost)"),
+        ("checkbox", "Remember my keys on this device"),
+        ("radio", "Offline preview (free)"),
+        ("radio", "Customize (follow my prompt)"),
+        ("button", "Generate"),
+        ("button", "Cancel"),
+        ("button", "+ Add segment"),
+        ("button", "Split evenly"),
+        ("button", "Fill the rest"),
+        ("button", "Remove"),
+    ]:
+        expect(page.get_by_role(role, name=name, exact=True).first).to_be_attached()
+    unlabeled = page.evaluate("""() => [...document.querySelectorAll(
+        'input:not([type=hidden]):not([type=file]), textarea, select, button')]
+        .filter(el => el.offsetParent !== null)
+        .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                      && !el.getAttribute('aria-labelledby') && !el.title
+                      && !(el.innerText || '').trim())
+        .map(el => el.outerHTML.slice(0, 120))""")
+    assert unlabeled == []
+
+
+def test_the_form_works_from_the_keyboard(page):
+    upload(page, "start-frame", ASSETS / "portrait_studio.jpg")
+    page.locator("#prompt textarea").fill("She smiles")
+    use_preview(page)
+    set_duration(page, 3)
+    page.locator("#prompt textarea").focus()
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement && document.activeElement.id") == (
+            "generate"
+        ):
+            break
+    else:
+        pytest.fail("Tab never reached the Generate button")
+    page.keyboard.press("Enter")
+    expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)

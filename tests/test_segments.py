@@ -1,0 +1,101 @@
+"""The segment editor's row operations and the studio's wording (no browser needed)."""
+
+from __future__ import annotations
+
+from kling_ui.store import JobRecord
+from kling_ui.ui.present import (
+    cost_markdown,
+    details_markdown,
+    elapsed_text,
+    segment_total_markdown,
+    status_markdown,
+)
+from kling_ui.ui.segments import (
+    MAX_ROWS,
+    add_row,
+    fill_the_rest,
+    from_segments,
+    move_row,
+    read_rows,
+    remove_row,
+    split_evenly,
+    to_segments,
+)
+
+
+def test_adding_rows_keeps_the_total_matching_the_clip():
+    rows = add_row([], 9)
+    assert rows == [("", 9)]
+    rows = add_row(rows, 9)
+    assert [s for _, s in rows] == [5, 4]
+    rows = add_row(rows, 9)
+    assert [s for _, s in rows] == [3, 3, 3]
+    rows = add_row(rows, 9)  # 4 x 3 s can't fit 9 s: the new row asks for 3 s
+    assert [s for _, s in rows] == [3, 3, 3, 3]
+
+
+def test_adding_keeps_typed_text_and_stops_at_the_maximum():
+    rows = [("wide", 4), ("close", 3)]
+    assert add_row(rows, 10) == [("wide", 4), ("close", 3), ("", 3)]
+    full = [("x", 3)] * MAX_ROWS
+    assert add_row(full, 15) == full
+
+
+def test_remove_and_move_keep_each_row_whole():
+    rows = [("a", 3), ("b", 4), ("c", 5)]
+    assert remove_row(rows, 0) == [("b", 4), ("c", 5)]
+    assert move_row(rows, 2, -1) == [("a", 3), ("c", 5), ("b", 4)]
+    assert move_row(rows, 0, -1) == rows  # nothing above the first row
+    assert move_row(rows, 2, +1) == rows
+
+
+def test_split_evenly_and_fill_the_rest():
+    assert split_evenly([("a", 3), ("b", 3), ("c", 3)], 10) == ([("a", 4), ("b", 3), ("c", 3)], "")
+    _, problem = split_evenly([("a", 3)] * 4, 10)
+    assert problem.startswith("4 segments need at least 12 s")
+    assert fill_the_rest([("a", 4), ("b", 3)], 10) == ([("a", 4), ("b", 6)], "")
+    _, problem = fill_the_rest([("a", 8), ("b", 3)], 10)
+    assert problem.startswith("The other segments already use 8 of 10 s")
+    assert split_evenly([], 5)[1] == "Add a segment first."
+
+
+def test_rows_round_trip_and_bad_numbers_are_clamped():
+    rows = read_rows(2, ["a", "b", "", "", ""], [3, "20", 3, 3, 3])
+    assert rows == [("a", 3), ("b", 15)]
+    assert from_segments(to_segments(rows)) == rows
+    assert read_rows(1, ["a"] + [""] * 4, [None] * 5) == [("a", 3)]
+
+
+def test_total_wording():
+    assert segment_total_markdown(10, []).startswith("No segments")
+    assert "7 of 10 s** — 3 s left to fill" in segment_total_markdown(10, [4, 3])
+    assert "12 of 10 s** — 2 s too long" in segment_total_markdown(10, [6, 6])
+    assert "10 of 10 s** — the segments fill the clip" in segment_total_markdown(10, [5, 5])
+
+
+def test_cost_wording():
+    assert cost_markdown("preview", 5, True).startswith("**Cost: free.**")
+    text = cost_markdown("runcomfy", 5, False)
+    assert "about $0.56" in text and "Sound would add about 25 %" in text
+    assert "about ¥4.35" in cost_markdown("runninghub", 5, True)
+
+
+def test_status_and_details_wording():
+    job = JobRecord(
+        id="abc123def456",
+        owner="o",
+        provider="runcomfy",
+        request={"prompt": "p", "duration": 5, "sound": True, "shot_type": "customize"},
+        state="queued",
+        request_id="rc-1",
+        queue_position=2,
+        created_at=100.0,
+        cost_estimate=0.7,
+        currency="USD",
+    )
+    text = status_markdown(job, now=165.0)
+    assert "**Queued** · position 3 in line · RunComfy · 1 min 05 s" in text
+    assert "Request id: `rc-1` · job `abc123def456`" in text
+    details = details_markdown(job)
+    assert "- **Cost:** about $0.70 (estimate)" in details and "- **Sound:** on" in details
+    assert elapsed_text(7) == "7 s"
