@@ -23,6 +23,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     services = build_services(settings)
     demo = build_studio(services)
+    # Gradio's queue runs at most `max_threads` events at once (40 by default), whatever each
+    # event's concurrency_limit says. launch(max_threads=...) raises it; a mounted app has to
+    # set it here. Generations are coroutines waiting on a provider, so hundreds are cheap.
+    demo.max_threads = settings.max_events
+    demo.queue(default_concurrency_limit=None)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

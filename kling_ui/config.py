@@ -58,6 +58,7 @@ class Settings(BaseSettings):
         7860, ge=0, le=65535, validation_alias=AliasChoices("GRADIO_SERVER_PORT", "KLING_UI_PORT")
     )
 
+    max_events: int = Field(500, ge=1, validation_alias="KLING_UI_MAX_EVENTS")
     multi_user: bool | None = Field(None, validation_alias="KLING_UI_MULTI_USER")
     mcp: bool | None = Field(None, validation_alias="KLING_UI_MCP")
 

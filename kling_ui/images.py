@@ -137,6 +137,23 @@ def normalise_image(
         fmt = image.format or ""
         if fmt not in FORMATS:
             raise problem(f"is a {fmt or 'unknown'} file; use {FORMAT_NAMES}.")
+        # Everything that decides whether the frame needs changing is in its header.
+        orientation = image.getexif().get(0x0112, 1)
+        width, height = image.size
+        if orientation in (5, 6, 7, 8):  # rotated a quarter turn: shown the other way up
+            width, height = height, width
+        untouched = (
+            fmt in PASS_THROUGH
+            and orientation == 1
+            and image.mode in ("RGB", "L")
+            and "transparency" not in image.info
+            and len(raw) <= max_bytes
+        )
+        if untouched and fmt == "JPEG":
+            # Only validity is left to check: a 1/8-scale decode still reads every byte of
+            # the compressed data (so truncation and corruption surface) at a fraction of
+            # the cost of decoding every pixel.
+            image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
         image.load()
     except UnidentifiedImageError as exc:
         raise problem(f"isn't an image we can read; use {FORMAT_NAMES}.") from exc
@@ -145,13 +162,6 @@ def normalise_image(
     except (OSError, SyntaxError, ValueError) as exc:
         raise problem("looks damaged: the file is incomplete or corrupt.") from exc
 
-    changes: list[str] = []
-    orientation = image.getexif().get(0x0112, 1)
-    if orientation != 1:
-        image = ImageOps.exif_transpose(image)
-        changes.append("rotated upright (EXIF)")
-
-    width, height = image.size
     if min(width, height) < MIN_SIDE:
         raise problem(f"is {width}x{height}; each side must be at least {MIN_SIDE} px.")
     aspect = width / height
@@ -160,7 +170,15 @@ def normalise_image(
             f"is {width}x{height} (aspect {aspect:.2f}:1); "
             f"the shape must be between 1:{MAX_ASPECT} and {MAX_ASPECT}:1."
         )
+    if untouched:
+        return PreparedImage(
+            data=raw, mime=FORMATS[fmt], width=width, height=height, source=source, url=url
+        )
 
+    changes: list[str] = []
+    if orientation != 1:
+        image = ImageOps.exif_transpose(image)
+        changes.append("rotated upright (EXIF)")
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
         image.mode == "P" and "transparency" in image.info
     )
@@ -175,11 +193,8 @@ def normalise_image(
             changes.append("colours converted to RGB")
     if len(raw) > max_bytes:
         changes.append(f"re-encoded to fit {max_bytes / 1e6:.0f} MB")
-
-    if not changes:
-        return PreparedImage(
-            data=raw, mime=FORMATS[fmt], width=width, height=height, source=source, url=url
-        )
+    if not changes:  # e.g. a palette PNG without transparency
+        changes.append("re-encoded as JPEG")
     data, (width, height), scaled = _encode_within(image, max_bytes)
     if scaled:
         changes.append(f"downscaled to {width}x{height}")

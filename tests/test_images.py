@@ -97,8 +97,10 @@ async def test_a_text_file_named_png_is_refused(tmp_path):
         await prepared(path)
 
 
-async def test_corrupt_bytes_are_refused(make_image):
-    path = make_image((800, 600), fmt="PNG")
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+async def test_corrupt_bytes_are_refused(make_image, fmt):
+    # A JPEG that needs no changes is validated by a scaled decode: truncation must still show.
+    path = make_image((800, 600), fmt=fmt)
     path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
     with pytest.raises(InputError, match="looks damaged"):
         await prepared(path)

@@ -112,7 +112,7 @@ class FakeProvider:
         self._fail_next: deque[str] = deque()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()  # the fake may be read from a test thread
-        self.app = Starlette(routes=self.routes())
+        self.app = Starlette(routes=[*self.routes(), Route("/_fake/log", self._log)])
 
     # --- to override ------------------------------------------------------------------------
 
@@ -137,6 +137,13 @@ class FakeProvider:
     @property
     def submits(self) -> int:
         return len(self.calls_to("submit"))
+
+    async def _log(self, request: Request) -> Response:
+        """What the fake saw, for benchmarks and tests running it in another process."""
+        calls = [{k: c[k] for k in ("route", "path", "time")} for c in self.calls]
+        jobs = {j.id: {"created": j.created, "done_at": j.done_at(), "duration": j.duration}
+                for j in self.jobs.values()}
+        return JSONResponse({"now": time.monotonic(), "calls": calls, "jobs": jobs})
 
     # --- shared behaviour -------------------------------------------------------------------
 

@@ -1,0 +1,240 @@
+"""The studio as users feel it: start-up, memory, many generations at once, overhead, polling."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+from gradio_client import Client, handle_file
+
+from . import gradio_http
+from .harness import ROOT, App, Fake, Figure, median
+
+IMAGE = ROOT / "assets" / "sunset_lake.jpg"
+JOB_SECONDS = 3.0
+POLL = 2.0  # the default KLING_UI_POLL_INTERVAL
+
+
+def _burst(url: str, n: int, sample_rss=None) -> tuple[float, list[tuple[float, str]], int]:
+    """n simultaneous generations through Gradio's HTTP API; (wall, results, errors)."""
+    stop = threading.Event()
+    sampler = None
+    if sample_rss is not None:
+        sampler = threading.Thread(target=sample_rss, args=(stop,), daemon=True)
+        sampler.start()
+
+    async def burst() -> list:
+        limits = httpx.Limits(max_connections=4 * n + 10, max_keepalive_connections=2 * n)
+        async with httpx.AsyncClient(timeout=300, limits=limits) as client:
+            return await asyncio.gather(
+                *(gradio_http.generate(client, url, IMAGE) for _ in range(n)),
+                return_exceptions=True,
+            )
+
+    start = time.monotonic()
+    outcomes = asyncio.run(burst())
+    wall = time.monotonic() - start
+    stop.set()
+    if sampler is not None:
+        sampler.join()
+    results = [o for o in outcomes if not isinstance(o, BaseException)]
+    return wall, results, len(outcomes) - len(results)
+
+
+def _client_burst(url: str, n: int) -> tuple[float, int]:
+    """The same through gradio_client (its own polling threads share this machine's CPU)."""
+
+    def one(client: Client) -> None:
+        client.predict(
+            handle_file(str(IMAGE)),
+            "Slow push in",
+            None,
+            3,
+            False,
+            "customize",
+            [],
+            "runcomfy",
+            api_name="/generate",
+        )
+
+    clients = [Client(url, verbose=False) for _ in range(max(1, n // 10))]
+    errors = 0
+    start = time.monotonic()
+    with ThreadPoolExecutor(n) as pool:
+        for future in [pool.submit(one, clients[i % len(clients)]) for i in range(n)]:
+            try:
+                future.result(timeout=300)
+            except Exception:
+                errors += 1
+    return time.monotonic() - start, errors
+
+
+def _expected_polls(job_seconds: float, first: float = POLL, cap: float = 15.0) -> int:
+    """Status requests the schedule implies for a job this long, with jitter at its fastest
+    (every interval 10 % short), plus the one that finds it finished."""
+    t, interval, polls = 0.0, first, 1
+    while t < job_seconds:
+        t += interval * 0.9
+        interval = min(interval * 1.5, cap)
+        polls += 1
+    return polls
+
+
+def _overheads(fake_log: dict, data_dir: Path, received: list[tuple[float, str]]):
+    """Per job: seconds from the status answer that reported it done to the client holding
+    the video (the app's own overhead), and from the job finishing to that moment."""
+    sidecars = {}
+    for path in (data_dir / "videos").glob("*.json"):
+        sidecar = json.loads(path.read_text())
+        sidecars[sidecar["job_id"]] = sidecar["request_id"]
+    after_detect, after_done, polls = [], [], []
+    for held_at, video in received:
+        job_id = re.search(r"-([0-9a-f]{12})\.mp4$", video).group(1)  # kling-...-<job>.mp4
+        request_id = sidecars[job_id]
+        job = fake_log["jobs"][request_id]
+        status_calls = [
+            c["time"]
+            for c in fake_log["calls"]
+            if c["route"] == "status" and f"/{request_id}/" in c["path"]
+        ]
+        polls.append(len(status_calls))
+        detected = min(t for t in status_calls if t >= job["done_at"])
+        after_detect.append(held_at - detected)
+        after_done.append(held_at - job["done_at"])
+    return after_detect, after_done, polls
+
+
+def run(quick: bool = False) -> list[Figure]:
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        # Start-up: process start to the first successful HTTP response.
+        startups = []
+        for i in range(2 if quick else 3):
+            app = App(Path(tmp) / f"startup-{i}", None)
+            startups.append(app.startup_seconds)
+            app.stop()
+        figures.append(
+            Figure(
+                "start-up to serving (median)",
+                median(startups),
+                "s",
+                5.0,
+                detail=f"runs: {[round(s, 2) for s in startups]}",
+            )
+        )
+
+        fake = Fake(run=JOB_SECONDS)
+        data = Path(tmp) / "data"
+        app = App(data, fake)
+        try:
+            time.sleep(2.0)
+            idle = app.rss_mb()
+            figures.append(Figure("idle memory of the app (RSS)", idle, "MB", 300.0))
+
+            # Each figure is a median over runs: one job's wall depends on where the +-10 %
+            # poll jitter puts the poll that finds it finished.
+            runs = 1 if quick else 3
+            singles = [_burst(app.url, 1) for _ in range(runs)]
+            single_wall = median([wall for wall, _, _ in singles])
+            single = [result for _, results, _ in singles for result in results]
+            figures.append(
+                Figure(
+                    "one generation, 3 s fake job (wall, median)",
+                    single_wall,
+                    "s",
+                    None,
+                    detail=f"runs: {[round(w, 2) for w, _, _ in singles]}",
+                )
+            )
+            peak = {"rss": idle}
+
+            def sample(stop: threading.Event) -> None:
+                while not stop.is_set():
+                    peak["rss"] = max(peak["rss"], app.rss_mb())
+                    time.sleep(0.2)
+
+            received = list(single)
+            sizes = (10, 50) if quick else (10, 50, 100)
+            for n in sizes:
+                bursts = [
+                    _burst(app.url, n, sample if n == sizes[-1] else None) for _ in range(runs)
+                ]
+                walls = [wall for wall, _, _ in bursts]
+                errors = sum(e for _, _, e in bursts)
+                received += [r for _, results, _ in bursts for r in results]
+                figures.append(
+                    Figure(
+                        f"{n} simultaneous generations: wall / one job's (median)",
+                        median(walls) / single_wall,
+                        "x",
+                        1.3 if n <= 50 else None,
+                        detail=f"walls {[round(w, 2) for w in walls]} s, one job "
+                        f"{single_wall:.2f} s",
+                    )
+                )
+                figures.append(
+                    Figure(f"{n} simultaneous generations: errors (all runs)", errors, "", 0)
+                )
+            for n in (10, 50):
+                wall, errors = _client_burst(app.url, n)
+                figures.append(
+                    Figure(
+                        f"{n} at once via gradio_client: wall / one job's",
+                        wall / single_wall,
+                        "x",
+                        None,
+                        detail=f"wall {wall:.2f} s, errors {errors}; context: the client "
+                        "library's polling threads compete for the same 2 cores",
+                    )
+                )
+            busiest = sizes[-1]
+            figures.append(
+                Figure(
+                    f"memory per running job (peak growth at {busiest} jobs)",
+                    (peak["rss"] - idle) / busiest,
+                    "MB",
+                    2.0,
+                    detail=f"idle {idle:.0f} MB, peak {peak['rss']:.0f} MB",
+                )
+            )
+
+            after_detect, after_done, polls = _overheads(fake.log(), data, received)
+            figures.append(
+                Figure(
+                    "overhead after the provider reports done (median)",
+                    median(after_detect),
+                    "s",
+                    0.5,
+                    detail="download + probe + return to the client",
+                )
+            )
+            figures.append(
+                Figure(
+                    "provider done -> client holds video (median)",
+                    median(after_done),
+                    "s",
+                    None,
+                    detail=f"includes waiting for the next poll (first {POLL} s)",
+                )
+            )
+            expected = _expected_polls(JOB_SECONDS)
+            figures.append(
+                Figure(
+                    "status requests per job (max)",
+                    max(polls),
+                    "",
+                    expected,
+                    detail=f"median {median(polls)}, schedule allows {expected}",
+                )
+            )
+        finally:
+            app.stop()
+            fake.stop()
+    return figures

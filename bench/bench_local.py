@@ -1,0 +1,91 @@
+"""Local CPU work: the offline preview's render time and normalising a 10 MB start frame."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from kling_ui.animatic import RenderSpec, render_animatic
+from kling_ui.images import MAX_BYTES, normalise_image
+
+from .harness import ROOT, Figure, median
+
+
+def _ten_megabyte_jpeg() -> bytes:
+    """A photo-like JPEG just under 10 MB (about 24 megapixels)."""
+    rng = np.random.default_rng(5)
+    base = Image.open(ROOT / "assets" / "sunset_lake.jpg").resize((6000, 4000))
+    grain = Image.fromarray(rng.integers(0, 255, (4000, 6000, 3), dtype=np.uint8))
+    grain = grain.filter(ImageFilter.GaussianBlur(0.6))
+    photo = Image.blend(base, grain, 0.35)
+    for quality in (95, 92, 90, 88, 85, 80):
+        buffer = io.BytesIO()
+        photo.save(buffer, "JPEG", quality=quality)
+        if buffer.tell() <= MAX_BYTES:
+            return buffer.getvalue()
+    return buffer.getvalue()
+
+
+def run(quick: bool = False) -> list[Figure]:
+    figures: list[Figure] = []
+    start = Image.open(ROOT / "assets" / "sunset_lake.jpg").convert("RGB")
+    runs = 2 if quick else 3
+    with tempfile.TemporaryDirectory() as tmp:
+        for seconds, target in ((5, 2.0), (15, 6.0)):
+            times = []
+            for i in range(runs):
+                spec = RenderSpec(start=start, prompt="slow push in", duration=seconds)
+                began = time.perf_counter()
+                render_animatic(spec, Path(tmp) / f"r{seconds}-{i}.mp4")
+                times.append(time.perf_counter() - began)
+            figures.append(
+                Figure(
+                    f"offline preview render, {seconds} s clip at 720p (median)",
+                    median(times),
+                    "s",
+                    target,
+                    detail=f"runs: {[round(t, 2) for t in times]}",
+                )
+            )
+        segments = (("pan left", 5), ("zoom in", 5), ("pull back", 5))
+        spec = RenderSpec(start=start, prompt="x", duration=15, segments=segments, sound=True)
+        began = time.perf_counter()
+        render_animatic(spec, Path(tmp) / "segments.mp4")
+        figures.append(
+            Figure(
+                "offline preview render, 15 s, 3 segments + sound",
+                time.perf_counter() - began,
+                "s",
+                6.0,
+            )
+        )
+
+    raw = _ten_megabyte_jpeg()
+    times = []
+    for _ in range(5):
+        began = time.perf_counter()
+        normalise_image(raw)
+        times.append(time.perf_counter() - began)
+    figures.append(
+        Figure(
+            f"normalise a {len(raw) / 1e6:.1f} MB start frame (median)",
+            median(times),
+            "s",
+            0.3,
+            detail="24 MP JPEG, checked and kept",
+        )
+    )
+    times = []
+    for _ in range(3):
+        began = time.perf_counter()
+        normalise_image(raw, max_bytes=6 * 1024 * 1024)
+        times.append(time.perf_counter() - began)
+    figures.append(
+        Figure("  ... re-encoded to fit RunComfy's 6 MiB data-URI limit", median(times), "s", None)
+    )
+    return figures
