@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import gradio as gr
 import uvicorn
 from fastapi import FastAPI
+from gradio.utils import get_upload_folder
 
 from kling_ui.config import Settings, load_settings
+from kling_ui.janitor import run_janitor
 from kling_ui.logs import setup_logging
 from kling_ui.services import build_services
 from kling_ui.ui.studio import CSS, build_studio
@@ -34,7 +38,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         resumed = await services.jobs.resume_pending()
         if resumed:
             log.info("resumed %d unfinished job(s)", len(resumed))
+        janitor = asyncio.create_task(
+            run_janitor(
+                Path(get_upload_folder()),
+                every=3600.0,
+                max_age=settings.cache_max_age_hours * 3600.0,
+                keep_paths=lambda: [
+                    j.video_path for j in services.store.list(limit=100_000) if j.video_path
+                ],
+                protect_under=[settings.data_dir],
+            )
+        )
         yield
+        janitor.cancel()
         await services.aclose()
 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
@@ -46,10 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         server_port=settings.server_port,
         run_history=False,  # keys typed into the page must not be kept in a run log
         footer_links=["api"],
-        allowed_paths=[
-            str(settings.videos_dir.resolve()),
-            str((settings.data_dir / "inputs").resolve()),
-        ],
+        # No allowed_paths: the data dir is never served; see ui/publish.py.
         max_file_size=int(settings.max_upload_mb * 1024 * 1024),
         mcp_server=settings.mcp_enabled,
         css=CSS,

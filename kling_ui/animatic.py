@@ -122,16 +122,23 @@ class _Frame:
     def __init__(self, image: Image.Image, size: tuple[int, int], *, scaled: bool = False):
         w, h = size
         # Scale once so the tightest crop (zoom 1.22) still has a source pixel per output pixel.
-        self.image = image if scaled else image.convert("RGB").resize(
-            (round(w * 1.25), round(h * 1.25)), Image.Resampling.LANCZOS
+        self.image = (
+            image
+            if scaled
+            else image.convert("RGB").resize(
+                (round(w * 1.25), round(h * 1.25)), Image.Resampling.LANCZOS
+            )
         )
         self.size = size
         self._backdrop: Image.Image | None = None
 
     def graded(self, grade: tuple[float, float]) -> _Frame:
         """This frame with a shot's colour grade baked in: graded once, not every frame."""
-        return self if grade == (1.0, 1.0) else _Frame(
-            _graded(self.image, grade), self.size, scaled=True)
+        return (
+            self
+            if grade == (1.0, 1.0)
+            else _Frame(_graded(self.image, grade), self.size, scaled=True)
+        )
 
     def backdrop(self) -> Image.Image:
         # Behind a pull-out: the picture itself, blurred and dimmed, so no black bars appear.

@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     )
 
     max_events: int = Field(500, ge=1, validation_alias="KLING_UI_MAX_EVENTS")
+
+    # Spending safety for public deployments (visitors only; the CLI is the operator's own).
+    byok_only: bool = Field(False, validation_alias="KLING_UI_BYOK_ONLY")
+    daily_cap_usd: float | None = Field(None, gt=0, validation_alias="KLING_UI_DAILY_CAP_USD")
+    rate_limit: str | None = Field(None, validation_alias="KLING_UI_RATE_LIMIT")
+    result_hosts: str = Field("", validation_alias="KLING_UI_RESULT_HOSTS")
+    cache_max_age_hours: float = Field(24.0, gt=0, validation_alias="KLING_UI_CACHE_MAX_AGE_HOURS")
     multi_user: bool | None = Field(None, validation_alias="KLING_UI_MULTI_USER")
     mcp: bool | None = Field(None, validation_alias="KLING_UI_MCP")
 
@@ -69,6 +76,14 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_shape(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parse_rate_limit(value)  # raises ValueError with the expected shape
+        return value.strip()
 
     @field_validator("runcomfy_base_url", "runninghub_base_url")
     @classmethod
@@ -81,6 +96,15 @@ class Settings(BaseSettings):
             provider
         )
         return secret.get_secret_value() if secret else None
+
+    @property
+    def rate(self) -> tuple[int, float] | None:
+        """(generations, per seconds) allowed per visitor, or None for no limit."""
+        return parse_rate_limit(self.rate_limit) if self.rate_limit else None
+
+    @property
+    def extra_result_hosts(self) -> tuple[str, ...]:
+        return tuple(h.strip().lower() for h in self.result_hosts.split(",") if h.strip())
 
     @property
     def is_multi_user(self) -> bool:
@@ -106,6 +130,17 @@ class Settings(BaseSettings):
     @property
     def db_path(self) -> Path:
         return self.data_dir / "jobs.sqlite3"
+
+
+_PERIODS = {"minute": 60.0, "hour": 3600.0, "day": 86400.0}
+
+
+def parse_rate_limit(text: str) -> tuple[int, float]:
+    """'5/hour' -> (5, 3600.0); also 'N/minute' and 'N/day'."""
+    count, _, period = text.strip().partition("/")
+    if not count.strip().isdigit() or int(count) < 1 or period.strip() not in _PERIODS:
+        raise ValueError("KLING_UI_RATE_LIMIT must look like 5/hour (or N/minute, N/day)")
+    return int(count), _PERIODS[period.strip()]
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -14,7 +14,8 @@
     │   │   ├── NotFoundError          unknown or expired request id / result
     │   │   ├── ContentRejectedError   moderation refused the input
     │   │   └── ServerError            5xx or provider-side failure (transient)
-    │   └── BadResponseError           the answer was not what the protocol promises (transient)
+    │   ├── BadResponseError           the answer was not what the protocol promises (transient)
+    │   └── UntrustedResultURL         a result link points outside the provider's own hosts
     └── JobError                       a job did not end with a video
         ├── SubmitOutcomeUnknown       the submit may or may not have created a (paid) job
         ├── JobFailed                  the provider reported failure
@@ -131,6 +132,14 @@ class BadResponseError(ProviderError):
     """The answer did not match the provider's protocol (malformed JSON, missing fields)."""
 
     transient = True
+
+
+class UntrustedResultURL(ProviderError):
+    """The provider's result link is not on its own hosts, so it was not fetched."""
+
+    def __init__(self, user_message: str, *, url: str) -> None:
+        super().__init__(user_message)
+        self.url = url
 
 
 class JobError(KlingUIError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,12 +13,14 @@ import httpx
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import InputError
+from .netsafety import Resolver, UnsafeURL, check_public_https, system_resolver
 from .request import FIELD_LABELS
 
 MIN_SIDE = 300
 MAX_ASPECT = 2.5
 MAX_BYTES = 10 * 1000 * 1000  # Kling's 10 MB, read as decimal megabytes to stay on the safe side
 MAX_DOWNLOAD_BYTES = 50 * 1000 * 1000
+MAX_REDIRECTS = 3
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "BMP": "image/bmp"}
 # Every provider takes JPEG and PNG; WebP and BMP are not universal, so they are re-encoded.
 PASS_THROUGH = {"JPEG", "PNG"}
@@ -48,7 +51,8 @@ class PreparedImage:
 
 
 def is_url(source: str) -> bool:
-    return source.lower().startswith(("https://", "http://"))
+    """Anything shaped like scheme://... is an address (and only https ones are fetched)."""
+    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", source) is not None
 
 
 async def prepare_image(
@@ -57,6 +61,7 @@ async def prepare_image(
     field: str = "image",
     client: httpx.AsyncClient | None = None,
     max_bytes: int = MAX_BYTES,
+    resolver: Resolver = system_resolver,
 ) -> PreparedImage:
     """Read `source` (a path or https URL), check every rule and normalise it.
 
@@ -66,7 +71,7 @@ async def prepare_image(
     if is_url(source):
         if client is None:
             raise InputError({field: f"{label}: web addresses can't be fetched here."})
-        raw = await fetch_image_bytes(source, client=client, field=field)
+        raw = await fetch_image_bytes(source, client=client, field=field, resolver=resolver)
         return await asyncio.to_thread(
             normalise_image, raw, field=field, source=source, max_bytes=max_bytes, url=source
         )
@@ -93,29 +98,51 @@ def _read_file(path: Path, field: str) -> bytes:
         raise InputError({field: f"{label}: can't read {path} ({exc.strerror})."}) from exc
 
 
-async def fetch_image_bytes(url: str, *, client: httpx.AsyncClient, field: str) -> bytes:
-    """Download an image from a web address, refusing anything larger than 50 MB."""
+async def fetch_image_bytes(
+    url: str,
+    *,
+    client: httpx.AsyncClient,
+    field: str,
+    resolver: Resolver = system_resolver,
+) -> bytes:
+    """Download an image from a public https address (50 MB at most).
+
+    Every hop of a redirect is checked, so a public address can't bounce the request to a
+    private one.
+    """
     label = FIELD_LABELS.get(field, field)
-    if not url.lower().startswith("https://"):
-        raise InputError({field: f"{label}: web addresses must start with https://."})
-    try:
-        async with client.stream("GET", url, follow_redirects=True) as response:
-            if response.status_code != 200:
-                raise InputError(
-                    {field: f"{label}: couldn't download the image (HTTP {response.status_code})."}
-                )
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > MAX_DOWNLOAD_BYTES:
-                    raise InputError({field: f"{label}: the image at that address is over 50 MB."})
-                chunks.append(chunk)
-            return b"".join(chunks)
-    except httpx.HTTPError as exc:
-        raise InputError(
-            {field: f"{label}: couldn't download the image ({type(exc).__name__})."}
-        ) from exc
+    for _ in range(MAX_REDIRECTS + 1):
+        try:
+            await check_public_https(url, resolver)
+        except UnsafeURL as exc:
+            raise InputError({field: f"{label}: {exc}."}) from exc
+        try:
+            async with client.stream("GET", url, follow_redirects=False) as response:
+                if response.is_redirect and "location" in response.headers:
+                    url = str(response.url.join(response.headers["location"]))
+                    continue
+                if response.status_code != 200:
+                    raise InputError(
+                        {
+                            field: f"{label}: couldn't download the image "
+                            f"(HTTP {response.status_code})."
+                        }
+                    )
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > MAX_DOWNLOAD_BYTES:
+                        raise InputError(
+                            {field: f"{label}: the image at that address is over 50 MB."}
+                        )
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except httpx.HTTPError as exc:
+            raise InputError(
+                {field: f"{label}: couldn't download the image ({type(exc).__name__})."}
+            ) from exc
+    raise InputError({field: f"{label}: that address redirects too many times."})
 
 
 def normalise_image(

@@ -33,8 +33,10 @@ from .errors import (
     NotFoundError,
     ProviderConnectionError,
     RateLimitError,
+    UntrustedResultURL,
 )
 from .images import prepare_image
+from .netsafety import Resolver, system_resolver
 from .providers import create_provider
 from .providers.base import (
     Canceled,
@@ -47,6 +49,7 @@ from .providers.base import (
     Succeeded,
 )
 from .request import GenerationRequest, parse_request
+from .spending import SpendingGuard
 from .store import ACTIVE_STATES, JobRecord, JobStore
 
 log = logging.getLogger(__name__)
@@ -54,7 +57,7 @@ log = logging.getLogger(__name__)
 DOWNLOAD_ATTEMPTS = 5
 SUBMIT_RETRY_MAX = 60.0  # longest wait between re-submits after a concurrency-limit refusal
 # Failed jobs that still have a live provider job behind them: `jobs resume` may look again.
-RESUMABLE_CODES = ("timeout", "download", "internal")
+RESUMABLE_CODES = ("timeout", "download", "internal", "untrusted_host")
 
 
 @dataclass
@@ -67,13 +70,23 @@ class _Live:
 class JobManager:
     """Owns every running job of this process; many watchers share one polling loop per job."""
 
-    def __init__(self, settings: Settings, store: JobStore, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: JobStore,
+        client: httpx.AsyncClient,
+        *,
+        resolver: Resolver = system_resolver,
+    ) -> None:
         self.settings = settings
+        self.resolver = resolver
         self.store = store
         self.client = client
         self._live: dict[str, _Live] = {}
         self._changed: dict[str, asyncio.Event] = {}
         self._salt = _load_salt(settings.data_dir)
+        self._admission = asyncio.Lock()
+        self.guard = SpendingGuard(settings, store)
 
     # --- submitting -------------------------------------------------------------------------
 
@@ -91,12 +104,20 @@ class JobManager:
         """Load and normalise the frames; InputError here means nothing is stored or sent."""
         limit = provider.max_image_bytes
         image = await prepare_image(
-            request.image, field="image", client=self.client, max_bytes=limit
+            request.image,
+            field="image",
+            client=self.client,
+            max_bytes=limit,
+            resolver=self.resolver,
         )
         end = None
         if request.end_image:
             end = await prepare_image(
-                request.end_image, field="end_image", client=self.client, max_bytes=limit
+                request.end_image,
+                field="end_image",
+                client=self.client,
+                max_bytes=limit,
+                resolver=self.resolver,
             )
         return Inputs(request, image, end)
 
@@ -107,24 +128,42 @@ class JobManager:
         provider: str,
         owner: str = "local",
         api_key: str | None = None,
+        visitor: bool = False,
     ) -> JobRecord:
-        """Validate everything, store the job, and start it. Returns at once with the job."""
+        """Validate everything, store the job, and start it. Returns at once with the job.
+
+        `visitor` applies the deployment's spending rules (SpendingRefused before anything is
+        stored or sent); the operator's CLI is not a visitor.
+        """
         chosen = self.provider(provider, api_key)
         inputs = await self.prepare_inputs(request, chosen)
         estimate = pricing.estimate(provider, request.duration, request.sound)
-        key = (api_key or "").strip() or self.settings.server_key(provider)
+        own_key = (api_key or "").strip()
+        key = own_key or self.settings.server_key(provider)
         job_id = uuid.uuid4().hex[:12]
-        request = await asyncio.to_thread(self._keep_inputs, job_id, request, inputs)
-        job = JobRecord(
-            id=job_id,
-            owner=owner,
-            provider=provider,
-            request=request.public_dict(),
-            cost_estimate=estimate.amount,
-            currency=estimate.currency,
-            key_fingerprint=self.fingerprint(provider, key) if chosen.needs_key else None,
-        )
-        self.store.insert(job)
+        # Check and insert as one step, so simultaneous requests can't all slip under a limit.
+        async with self._admission:
+            if visitor:
+                self.guard.check(
+                    provider=provider,
+                    owner=owner,
+                    server_key_fingerprint=self.fingerprint(
+                        provider, self.settings.server_key(provider)
+                    ),
+                    uses_server_key=chosen.needs_key and not own_key,
+                    estimate=estimate,
+                )
+            request = await asyncio.to_thread(self._keep_inputs, job_id, request, inputs)
+            job = JobRecord(
+                id=job_id,
+                owner=owner,
+                provider=provider,
+                request=request.public_dict(),
+                cost_estimate=estimate.amount,
+                currency=estimate.currency,
+                key_fingerprint=self.fingerprint(provider, key) if chosen.needs_key else None,
+            )
+            self.store.insert(job)
         self._start(job.id, chosen, inputs)
         log.info("job %s: stored, submitting to %s", job.id, provider)
         return job
@@ -322,6 +361,15 @@ class JobManager:
             try:
                 await provider.download(status.video_url, dest)
                 break
+            except UntrustedResultURL as exc:
+                self._fail(
+                    job_id,
+                    f"{exc.user_message} (request id {job.request_id}). If you trust that host, "
+                    "add it to KLING_UI_RESULT_HOSTS and run "
+                    f"`python -m kling_ui jobs resume {job_id}`.",
+                    code="untrusted_host",
+                )
+                return
             except NotFoundError:
                 self._fail(
                     job_id,
@@ -532,6 +580,8 @@ class JobManager:
             path = Path(job.video_path)
             path.unlink(missing_ok=True)
             path.with_suffix(".json").unlink(missing_ok=True)
+        for kept in (self.settings.data_dir / "inputs").glob(f"{job_id}-*"):
+            kept.unlink(missing_ok=True)
         return self.store.delete(job_id)
 
     async def aclose(self) -> None:

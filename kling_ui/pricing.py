@@ -13,6 +13,9 @@ RATES: dict[str, tuple[float, float, str]] = {
     "preview": (0.0, 0.0, "USD"),
 }
 SYMBOLS = {"USD": "$", "CNY": "¥"}
+# Only for comparing spend against a cap in one currency; not for billing.
+USD_PER = {"USD": 1.0, "CNY": 0.14}
+NAMES = {"runcomfy": "RunComfy", "runninghub": "RunningHub", "preview": "offline preview"}
 
 
 @dataclass(frozen=True)
@@ -41,3 +44,11 @@ def sound_note(provider: str) -> str:
     if not silent:
         return "Sound is free in the offline preview."
     return f"Sound adds about {round((with_sound / silent - 1) * 100)} % to the cost."
+
+
+def to_usd(amount: float, currency: str | None) -> float:
+    return amount * USD_PER.get(currency or "USD", 1.0)
+
+
+def provider_name(provider: str) -> str:
+    return NAMES.get(provider, provider)

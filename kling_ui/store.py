@@ -182,10 +182,14 @@ class JobStore:
         *,
         owner: str | None = None,
         states: Iterable[str] | None = None,
+        since: float | None = None,
         limit: int = 200,
     ) -> list[JobRecord]:
-        """Jobs newest first, optionally for one owner and in some states."""
+        """Jobs newest first, optionally for one owner, in some states, created since a time."""
         clauses, params = [], []
+        if since is not None:
+            clauses.append("created_at >= ?")
+            params.append(since)
         if owner is not None:
             clauses.append("owner = ?")
             params.append(owner)

@@ -136,6 +136,10 @@ def test_a_provider_limit_downscales_when_quality_alone_is_not_enough():
     assert any(change.startswith("downscaled to") for change in image.changes)
 
 
+async def public_dns(host: str, port: int) -> list[str]:
+    return ["93.184.216.34"]  # a public address, as real DNS would answer for a CDN
+
+
 async def _image_server(routes):
     app = Starlette(routes=routes)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app))
@@ -148,7 +152,7 @@ async def test_https_url_is_fetched_checked_and_kept_as_url_when_untouched():
         return Response(data, media_type="image/png")
 
     async with await _image_server([Route("/a.png", serve)]) as client:
-        image = await prepare_image("https://img.test/a.png", client=client)
+        image = await prepare_image("https://img.test/a.png", client=client, resolver=public_dns)
     assert image.url == "https://img.test/a.png" and image.data == data
 
 
@@ -160,7 +164,7 @@ async def test_url_that_needs_changes_loses_its_url():
         return Response(buffer.getvalue(), media_type="image/webp")
 
     async with await _image_server([Route("/a.webp", serve)]) as client:
-        image = await prepare_image("https://img.test/a.webp", client=client)
+        image = await prepare_image("https://img.test/a.webp", client=client, resolver=public_dns)
     assert image.url is None and image.mime == "image/jpeg"
 
 
@@ -170,6 +174,6 @@ async def test_url_errors_are_input_errors():
 
     async with await _image_server([Route("/gone.png", missing)]) as client:
         with pytest.raises(InputError, match=r"couldn't download the image \(HTTP 404\)"):
-            await prepare_image("https://img.test/gone.png", client=client)
+            await prepare_image("https://img.test/gone.png", client=client, resolver=public_dns)
         with pytest.raises(InputError, match="must start with https://"):
             await prepare_image("http://img.test/gone.png", client=client)

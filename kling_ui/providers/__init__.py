@@ -43,7 +43,12 @@ def create_provider(
         raise ConfigError(
             f"{cls.label} needs an API key: set {env} (or paste your key in the app)."
         )
-    return cls(client=client, api_key=key, base_url=base_url_for(name, settings))
+    return cls(
+        client=client,
+        api_key=key,
+        base_url=base_url_for(name, settings),
+        extra_result_hosts=settings.extra_result_hosts,
+    )
 
 
 def configured_providers(settings: Settings) -> list[str]:

@@ -19,8 +19,10 @@ from ..errors import (
     ProviderConnectionError,
     ProviderHTTPError,
     ServerError,
+    UntrustedResultURL,
 )
 from ..images import MAX_BYTES, PreparedImage
+from ..netsafety import host_allowed
 from ..request import GenerationRequest
 
 # --- statuses: a small sum type, as in fal_client ---------------------------------------------
@@ -119,10 +121,21 @@ class Provider(ABC):
 class HTTPProvider(Provider):
     """A hosted provider: a shared AsyncClient, a bearer key and a base URL."""
 
-    def __init__(self, *, client: httpx.AsyncClient, api_key: str, base_url: str) -> None:
+    # Hosts (and their subdomains) the provider serves results from, over https.
+    result_hosts: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        *,
+        client: httpx.AsyncClient,
+        api_key: str,
+        base_url: str,
+        extra_result_hosts: tuple[str, ...] = (),
+    ) -> None:
         self._client = client
         self._api_key = api_key
         self.base_url = base_url.rstrip("/")
+        self.extra_result_hosts = extra_result_hosts
 
     def __repr__(self) -> str:  # never show the key
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -164,6 +177,13 @@ class HTTPProvider(Provider):
         return body
 
     async def download(self, url: str, dest: Path) -> None:
+        # A result link from anywhere else could make the server fetch its own network.
+        if not host_allowed(url, self.result_hosts + self.extra_result_hosts, self.base_url):
+            raise UntrustedResultURL(
+                f"{self.label} sent a video link on a host it doesn't use, so it was not "
+                f"downloaded: {url}",
+                url=url,
+            )
         # Results are public links: no auth header, so the key never travels to a CDN.
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=".download-", suffix=".part")

@@ -47,11 +47,12 @@ class RunComfyProvider(HTTPProvider):
     can_cancel = True
     # No upload endpoint: local frames travel as data URIs, which RunComfy caps at 6 MiB.
     max_image_bytes = 6 * 1024 * 1024
+    result_hosts = ("runcomfy.net", "runcomfy.com")
     dashboard_hint = "Check your RunComfy dashboard (Generations / Usage) before trying again."
 
-    def __init__(self, *, client: httpx.AsyncClient, api_key: str, base_url: str) -> None:
-        base = base_url.rstrip("/")
-        super().__init__(client=client, api_key=api_key, base_url=base.removesuffix("/v1") + "/v1")
+    def __init__(self, *, base_url: str, **kwargs: Any) -> None:
+        base = base_url.rstrip("/").removesuffix("/v1") + "/v1"
+        super().__init__(base_url=base, **kwargs)
 
     # --- wire -------------------------------------------------------------------------------
 

@@ -52,10 +52,13 @@ class RunningHubProvider(HTTPProvider):
     name = "runninghub"
     label = "RunningHub"
     can_cancel = False  # v2 model tasks have no cancel endpoint
+    # Results come from RunningHub's CDN (rh-images*.xiaoyaoyou.com, seen in third-party
+    # clients) as well as its own domains.
+    result_hosts = ("runninghub.ai", "runninghub.cn", "xiaoyaoyou.com", "hubimgs.com")
     dashboard_hint = "Check your RunningHub task list (Workspace / API calls) before trying again."
 
-    def __init__(self, *, client: httpx.AsyncClient, api_key: str, base_url: str) -> None:
-        super().__init__(client=client, api_key=api_key, base_url=base_url)
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.api_base = self.base_url.removesuffix("/openapi/v2") + "/openapi/v2"
 
     # --- wire -------------------------------------------------------------------------------

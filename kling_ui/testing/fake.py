@@ -141,8 +141,10 @@ class FakeProvider:
     async def _log(self, request: Request) -> Response:
         """What the fake saw, for benchmarks and tests running it in another process."""
         calls = [{k: c[k] for k in ("route", "path", "time")} for c in self.calls]
-        jobs = {j.id: {"created": j.created, "done_at": j.done_at(), "duration": j.duration}
-                for j in self.jobs.values()}
+        jobs = {
+            j.id: {"created": j.created, "done_at": j.done_at(), "duration": j.duration}
+            for j in self.jobs.values()
+        }
         return JSONResponse({"now": time.monotonic(), "calls": calls, "jobs": jobs})
 
     # --- shared behaviour -------------------------------------------------------------------

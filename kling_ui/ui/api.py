@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -12,8 +13,18 @@ from ..providers import PROVIDERS
 from ..request import parse_request
 from ..services import Services
 from .form import upload_path
+from .publish import publish
 
 log = logging.getLogger(__name__)
+
+
+def api_owner(base: str, http: gr.Request | None) -> str:
+    """API jobs belong to their caller's address (for rate limits), or to "local" when the
+    studio runs for one person."""
+    if base == "local" or http is None or http.client is None:
+        return base
+    digest = hashlib.sha256(str(http.client.host).encode()).hexdigest()[:16]
+    return f"{base}-{digest}"
 
 
 def wire_public_api(services: Services, *, owner_for_api: str) -> None:
@@ -28,6 +39,7 @@ def wire_public_api(services: Services, *, owner_for_api: str) -> None:
         shot_type: str = "customize",
         multi_prompt: Any = None,
         provider: str = "preview",
+        http: gr.Request | None = None,
     ) -> str:
         """Generate a video with Kling Video O3 Pro image-to-video and return it.
 
@@ -60,7 +72,9 @@ def wire_public_api(services: Services, *, owner_for_api: str) -> None:
                     "multi_prompt": multi_prompt or [],
                 }
             )
-            job = await services.jobs.submit(request, provider=provider, owner=owner_for_api)
+            job = await services.jobs.submit(
+                request, provider=provider, owner=api_owner(owner_for_api, http), visitor=True
+            )
             job = await services.jobs.wait(job.id)
         except KlingUIError as exc:
             raise gr.Error(exc.user_message) from exc
@@ -69,7 +83,7 @@ def wire_public_api(services: Services, *, owner_for_api: str) -> None:
             raise gr.Error(f"Something went wrong ({type(exc).__name__}).") from exc
         if job.state != "succeeded" or not job.video_path:
             raise gr.Error(f"Job {job.id} {job.state}: {job.error_message or 'no video'}")
-        return job.video_path
+        return publish(job.video_path)
 
     with gr.Group(visible=False):
         inputs = [

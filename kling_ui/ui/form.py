@@ -63,7 +63,8 @@ def upload_path(value: Any) -> str | None:
 
 
 def provider_choices(settings: Settings) -> list[tuple[str, str]]:
-    configured = set(configured_providers(settings))
+    # With bring-your-own-key only, server keys exist but visitors can't spend them.
+    configured = set() if settings.byok_only else set(configured_providers(settings))
     choices = [(PROVIDERS["preview"].label, "preview")]
     for name in KEY_PROVIDERS:
         label = PROVIDERS[name].label
@@ -73,7 +74,7 @@ def provider_choices(settings: Settings) -> list[tuple[str, str]]:
 
 def default_provider(settings: Settings) -> str:
     configured = configured_providers(settings)
-    return configured[1] if len(configured) > 1 else "preview"
+    return configured[1] if len(configured) > 1 and not settings.byok_only else "preview"
 
 
 @dataclass

@@ -8,6 +8,7 @@ import gradio as gr
 
 from ..store import JobRecord, JobStore
 from .present import details_markdown, history_rows, status_markdown
+from .publish import publish
 
 HEADERS = ["When", "Status", "Provider", "Length", "Prompt", "Job"]
 
@@ -83,7 +84,7 @@ def panel_values(store: JobStore, owner: str | None, job_id: str | None) -> list
     job = owned_job(store, owner, job_id)
     if job is None:
         return [None, "Select a job above.", "", *(gr.Button(interactive=False),) * 3]
-    video = job.video_path if job.state == "succeeded" else None
+    video = publish(job.video_path) if job.state == "succeeded" else None
     return [
         video,
         status_markdown(job),

@@ -15,11 +15,13 @@ from .. import media
 from ..errors import ConfigError, InputError, KlingUIError
 from ..request import parse_request
 from ..services import Services
+from ..spending import SpendingRefused
 from ..store import JobRecord
 from .api import wire_public_api
 from .form import RESTORE_KEYS_JS, Form, build_form
 from .history import History, build_history, owned_job, panel_values, table_rows, wire_history
 from .present import cost_markdown, details_markdown, status_markdown
+from .publish import publish
 from .segments import from_segments
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ def load_examples() -> list[dict[str, Any]]:
     return json.loads(path.read_text()) if path.exists() else []
 
 
-def problems_markdown(exc: InputError | ConfigError) -> str:
+def problems_markdown(exc: InputError | ConfigError | SpendingRefused) -> str:
     items = exc.problems.values() if isinstance(exc, InputError) else [exc.user_message]
     return "**Please fix this before generating (nothing was sent):**\n\n" + "\n".join(
         f"- {item}" for item in items
@@ -68,7 +70,7 @@ class Studio:
         return {
             r.status: status_markdown(job),
             r.details: details_markdown(job),
-            r.video: job.video_path if done else None,
+            r.video: publish(job.video_path) if done else None,
             r.continue_: gr.Button(interactive=bool(done)),
             r.form.cancel: gr.Button(interactive=job.is_active),
             r.form.generate: gr.Button(interactive=not job.is_active),
@@ -82,7 +84,7 @@ class Studio:
             values = self.result_values(job, r)
             if progress is not None and job.state == "running" and job.progress is not None:
                 progress(job.progress, desc="Generating")
-            if values[r.video] is None or shown_video:
+            if job.state != "succeeded" or shown_video:
                 values.pop(r.video)  # don't reload a video that is already playing
             else:
                 shown_video = True
@@ -94,8 +96,8 @@ class Studio:
         duration = int(fields.get("duration") or 5)
         rows = from_segments(fields.get("multi_prompt"))
         values = [
-            fields.get("image"),
-            fields.get("end_image"),
+            publish(fields.get("image")) if fields.get("image") else None,
+            publish(fields.get("end_image")) if fields.get("end_image") else None,
             fields.get("prompt", ""),
             duration,
             bool(fields.get("sound")),
@@ -188,9 +190,13 @@ def build_studio(services: Services) -> gr.Blocks:
             try:
                 request = parse_request(fields)
                 job = await services.jobs.submit(
-                    request, provider=provider, owner=owner_id or LOCAL_OWNER, api_key=key
+                    request,
+                    provider=provider,
+                    owner=owner_id or LOCAL_OWNER,
+                    api_key=key,
+                    visitor=True,
                 )
-            except (InputError, ConfigError) as exc:
+            except (InputError, ConfigError, SpendingRefused) as exc:
                 yield {form.errors: problems_markdown(exc)}
                 return
             except KlingUIError as exc:
@@ -245,7 +251,7 @@ def build_studio(services: Services) -> gr.Blocks:
                 f"Start frame set to the last frame of job `{job.id}`. Describe what "
                 "happens next and press Generate."
             )
-            return str(frame_path), None, note
+            return publish(frame_path), None, note
 
         result.continue_.click(
             continue_from_last,

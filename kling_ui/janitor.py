@@ -1,0 +1,72 @@
+"""Clean Gradio's upload folder on a schedule, never touching what history points to."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def clean_upload_folder(
+    folder: Path,
+    *,
+    max_age: float,
+    keep: Iterable[str | os.PathLike[str]] = (),
+    protect_under: Iterable[Path] = (),
+    now: float | None = None,
+) -> int:
+    """Delete files in `folder` older than `max_age` seconds; return how many.
+
+    Files that are (or are inside) `protect_under` folders, or that are one of `keep`, are
+    never deleted: if the data directory was set inside the upload folder, history's own
+    videos would otherwise go with the cache. Published links of history videos are only
+    links: deleting one leaves the video in the data directory.
+    """
+    now = time.time() if now is None else now
+    kept = {Path(p).resolve() for p in keep}
+    protected = [Path(p).resolve() for p in protect_under]
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    for root, dirs, files in os.walk(folder, topdown=False):
+        for name in files:
+            path = Path(root, name)
+            try:
+                resolved = path.resolve()
+                if resolved in kept or any(resolved.is_relative_to(p) for p in protected):
+                    continue
+                if now - path.lstat().st_mtime > max_age:
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                continue  # in use or already gone: next round
+        for name in dirs:
+            with contextlib.suppress(OSError):
+                Path(root, name).rmdir()  # only succeeds when empty
+    return removed
+
+
+async def run_janitor(
+    folder: Path, *, every: float, max_age: float, keep_paths, protect_under: Iterable[Path]
+) -> None:
+    """Forever: clean the folder every `every` seconds (cancel the task to stop)."""
+    while True:
+        try:
+            removed = await asyncio.to_thread(
+                clean_upload_folder,
+                folder,
+                max_age=max_age,
+                keep=keep_paths(),
+                protect_under=list(protect_under),
+            )
+            if removed:
+                log.info("janitor: removed %d old file(s) from %s", removed, folder)
+        except Exception:
+            log.exception("janitor: cleaning failed")
+        await asyncio.sleep(every)
