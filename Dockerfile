@@ -12,12 +12,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     GRADIO_SERVER_NAME=0.0.0.0 \
     GRADIO_SERVER_PORT=7860 \
     GRADIO_ANALYTICS_ENABLED=False \
+    GRADIO_TEMP_DIR=/home/app/gradio \
     KLING_UI_DATA_DIR=/data
 
 # PyAV's wheel bundles FFmpeg (libx264, AAC): no system packages are needed.
+# Gradio's upload folder belongs to the app user (a shared /tmp/gradio may belong to root).
 RUN useradd --create-home --uid 1000 app \
-    && mkdir -p /data \
-    && chown app:app /data
+    && mkdir -p /data /home/app/gradio \
+    && chown app:app /data /home/app/gradio
 
 WORKDIR /home/app/studio
 COPY --chown=app:app requirements.txt ./

@@ -35,6 +35,11 @@ def test_serves_on_7860_on_all_interfaces_with_a_health_check():
     assert instructions("CMD")[-1] == '["python", "app.py"]'
 
 
+def test_gradio_writes_to_a_folder_the_app_user_owns():
+    assert "GRADIO_TEMP_DIR=/home/app/gradio" in DOCKERFILE
+    assert re.search(r"chown app:app [^\n]*/home/app/gradio", DOCKERFILE)
+
+
 def test_data_lives_on_a_volume():
     assert instructions("VOLUME") == ['["/data"]']
     assert "KLING_UI_DATA_DIR=/data" in DOCKERFILE
