@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 import tempfile
 import threading
 import time
@@ -15,7 +13,7 @@ import httpx
 from gradio_client import Client, handle_file
 
 from . import gradio_http
-from .harness import ROOT, App, Fake, Figure, median
+from .harness import ROOT, App, Fake, Figure, delivery_timings, expected_polls, median
 
 IMAGE = ROOT / "assets" / "sunset_lake.jpg"
 JOB_SECONDS = 3.0
@@ -74,41 +72,6 @@ def _client_burst(url: str, n: int) -> tuple[float, int]:
             except Exception:
                 errors += 1
     return time.monotonic() - start, errors
-
-
-def _expected_polls(job_seconds: float, first: float = POLL, cap: float = 15.0) -> int:
-    """Status requests the schedule implies for a job this long, with jitter at its fastest
-    (every interval 10 % short), plus the one that finds it finished."""
-    t, interval, polls = 0.0, first, 1
-    while t < job_seconds:
-        t += interval * 0.9
-        interval = min(interval * 1.5, cap)
-        polls += 1
-    return polls
-
-
-def _overheads(fake_log: dict, data_dir: Path, received: list[tuple[float, str]]):
-    """Per job: seconds from the status answer that reported it done to the client holding
-    the video (the app's own overhead), and from the job finishing to that moment."""
-    sidecars = {}
-    for path in (data_dir / "videos").glob("*.json"):
-        sidecar = json.loads(path.read_text())
-        sidecars[sidecar["job_id"]] = sidecar["request_id"]
-    after_detect, after_done, polls = [], [], []
-    for held_at, video in received:
-        job_id = re.search(r"-([0-9a-f]{12})\.mp4$", video).group(1)  # kling-...-<job>.mp4
-        request_id = sidecars[job_id]
-        job = fake_log["jobs"][request_id]
-        status_calls = [
-            c["time"]
-            for c in fake_log["calls"]
-            if c["route"] == "status" and f"/{request_id}/" in c["path"]
-        ]
-        polls.append(len(status_calls))
-        detected = min(t for t in status_calls if t >= job["done_at"])
-        after_detect.append(held_at - detected)
-        after_done.append(held_at - job["done_at"])
-    return after_detect, after_done, polls
 
 
 def run(quick: bool = False) -> list[Figure]:
@@ -205,7 +168,7 @@ def run(quick: bool = False) -> list[Figure]:
                 )
             )
 
-            after_detect, after_done, polls = _overheads(fake.log(), data, received)
+            after_detect, after_done, polls = delivery_timings(fake.log(), data, received)
             figures.append(
                 Figure(
                     "overhead after the provider reports done (median)",
@@ -224,7 +187,7 @@ def run(quick: bool = False) -> list[Figure]:
                     detail=f"includes waiting for the next poll (first {POLL} s)",
                 )
             )
-            expected = _expected_polls(JOB_SECONDS)
+            expected = expected_polls(JOB_SECONDS, first=POLL)
             figures.append(
                 Figure(
                     "status requests per job (max)",

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .bench_app import JOB_SECONDS, _expected_polls
-from .harness import BENCH_KEY, PYTHON, ROOT, Fake, Figure, median
+from kling_ui.testing import clean_environment
+
+from .bench_app import JOB_SECONDS
+from .harness import BENCH_KEY, PYTHON, ROOT, Fake, Figure, delivery_timings, expected_polls, median
 
 IMAGE = str(ROOT / "assets" / "sunset_lake.jpg")
 
 
 def _cli(fake: Fake, data: Path) -> tuple[float, float, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("RUNCOMFY_", "RUNNINGHUB_", "KLING_UI_"))
-    }
+    env = clean_environment()
     env.update(RUNCOMFY_API_KEY=BENCH_KEY, RUNCOMFY_BASE_URL=fake.url, KLING_UI_DATA_DIR=str(data))
     start = time.monotonic()
     done = subprocess.run(
@@ -91,22 +87,7 @@ def run(quick: bool = False) -> list[Figure]:
                 )
             )
 
-            log = fake.log()
-            sidecars = {}
-            for path in (data / "videos").glob("*.json"):
-                sidecar = json.loads(path.read_text())
-                sidecars[Path(path).with_suffix(".mp4").name] = sidecar["request_id"]
-            after_detect, polls = [], []
-            for ended, video in runs:
-                request_id = sidecars[Path(video).name]
-                job = log["jobs"][request_id]
-                calls = [
-                    c["time"]
-                    for c in log["calls"]
-                    if c["route"] == "status" and f"/{request_id}/" in c["path"]
-                ]
-                polls.append(len(calls))
-                after_detect.append(ended - min(t for t in calls if t >= job["done_at"]))
+            after_detect, _, polls = delivery_timings(fake.log(), data, runs)
             figures.append(
                 Figure(
                     "CLI: overhead after the provider reports done (median)",
@@ -116,7 +97,7 @@ def run(quick: bool = False) -> list[Figure]:
                     detail="download + probe + print + process exit",
                 )
             )
-            expected = _expected_polls(JOB_SECONDS)
+            expected = expected_polls(JOB_SECONDS)
             figures.append(
                 Figure(
                     "CLI: status requests per job (max)",

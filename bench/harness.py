@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import json
 import socket
 import statistics
 import subprocess
@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 import psutil
+
+from kling_ui.testing import clean_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -116,11 +118,7 @@ class App:
     def __init__(self, data_dir: Path, fake: Fake | None, *, log: Path | None = None, **env: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        environment = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("RUNCOMFY_", "RUNNINGHUB_", "KLING_UI_"))
-        }
+        environment = clean_environment()
         environment.update(
             GRADIO_SERVER_PORT=str(self.port),
             KLING_UI_DATA_DIR=str(data_dir),
@@ -152,3 +150,40 @@ class App:
             self.process.wait(15)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+def delivery_timings(
+    fake_log: dict, data_dir: Path, received: list[tuple[float, str]]
+) -> tuple[list[float], list[float], list[int]]:
+    """For each (moment the client held it, video path) received:
+    seconds from the status answer that first reported the job done to that moment (the
+    app's own overhead), seconds from the job finishing at the provider, and the number of
+    status requests the job cost. Videos are matched to provider jobs through sidecars."""
+    request_ids = {
+        path.with_suffix(".mp4").name: json.loads(path.read_text())["request_id"]
+        for path in (data_dir / "videos").glob("*.json")
+    }
+    after_detect, after_done, polls = [], [], []
+    for held_at, video in received:
+        request_id = request_ids[Path(video).name]
+        done_at = fake_log["jobs"][request_id]["done_at"]
+        status_calls = [
+            c["time"]
+            for c in fake_log["calls"]
+            if c["route"] == "status" and f"/{request_id}/" in c["path"]
+        ]
+        polls.append(len(status_calls))
+        after_detect.append(held_at - min(t for t in status_calls if t >= done_at))
+        after_done.append(held_at - done_at)
+    return after_detect, after_done, polls
+
+
+def expected_polls(job_seconds: float, first: float = 2.0, cap: float = 15.0) -> int:
+    """Status requests the schedule implies for a job this long, with jitter at its fastest
+    (every interval 10 % short), plus the one that finds it finished."""
+    t, interval, polls = 0.0, first, 1
+    while t < job_seconds:
+        t += interval * 0.9
+        interval = min(interval * 1.5, cap)
+        polls += 1
+    return polls

@@ -16,7 +16,7 @@ from PIL import Image
 from kling_ui.config import Settings
 from kling_ui.jobs import JobManager
 from kling_ui.store import JobStore
-from kling_ui.testing import FakeRunComfy, FakeRunningHub
+from kling_ui.testing import FakeRunComfy, FakeRunningHub, clean_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 RC_KEY = "rc-secret-key-0001"
@@ -147,11 +147,7 @@ async def manager(settings: Settings, client: httpx.AsyncClient) -> AsyncIterato
 
 def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
     """Environment for running the CLI in a subprocess: no ambient keys, our package on path."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("RUNCOMFY_", "RUNNINGHUB_", "KLING_UI_"))
-    }
+    env = clean_environment()
     env.update(
         PYTHONPATH=str(ROOT),
         KLING_UI_DATA_DIR=str(data_dir),
@@ -163,3 +159,28 @@ def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+async def wire_inputs(make_image, **fields):
+    """A validated request with its frames prepared, as `Provider.prepare` receives it."""
+    from kling_ui.images import prepare_image
+    from kling_ui.providers.base import Inputs
+    from kling_ui.request import parse_request
+
+    request = parse_request({"image": str(make_image()), "prompt": "Slow push in.", **fields})
+    end = await prepare_image(request.end_image, field="end_image") if request.end_image else None
+    return Inputs(request, await prepare_image(request.image), end)
+
+
+async def poll_to_end(provider, request_id: str, limit: int = 100):
+    """Ask for the status until it is final (the fakes finish in well under a second)."""
+    import asyncio
+
+    from kling_ui.providers.base import Queued, Running
+
+    for _ in range(limit):
+        status = await provider.status(request_id)
+        if not isinstance(status, (Queued, Running)):
+            return status
+        await asyncio.sleep(0.03)
+    raise AssertionError(f"{request_id} never finished")

@@ -16,13 +16,11 @@ from kling_ui.errors import (
     RateLimitError,
     ServerError,
 )
-from kling_ui.images import prepare_image
-from kling_ui.providers.base import CancelOutcome, Failed, Inputs, Queued, Running, Succeeded
+from kling_ui.providers.base import CancelOutcome, Failed, Queued, Running, Succeeded
 from kling_ui.providers.runcomfy import RunComfyProvider
-from kling_ui.request import parse_request
 from kling_ui.testing import Fault
 
-from .conftest import RC_BASE, RC_KEY
+from .conftest import RC_BASE, RC_KEY, poll_to_end, wire_inputs
 
 MODEL = "/v1/models/kling/kling-video-o3/pro/image-to-video"
 
@@ -32,23 +30,8 @@ def provider(client):
     return RunComfyProvider(client=client, api_key=RC_KEY, base_url=RC_BASE)
 
 
-async def inputs_for(make_image, **fields) -> Inputs:
-    request = parse_request({"image": str(make_image()), "prompt": "Slow push in.", **fields})
-    end = await prepare_image(request.end_image, field="end_image") if request.end_image else None
-    return Inputs(request, await prepare_image(request.image), end)
-
-
-async def run_to_end(provider, request_id, limit=100) -> object:
-    for _ in range(limit):
-        status = await provider.status(request_id)
-        if not isinstance(status, (Queued, Running)):
-            return status
-        await asyncio.sleep(0.03)
-    raise AssertionError("job never finished")
-
-
 async def test_submit_sends_the_exact_body_and_headers(provider, fake_rc, make_image):
-    inputs = await inputs_for(make_image, duration=7, sound=True, shot_type="intelligent")
+    inputs = await wire_inputs(make_image, duration=7, sound=True, shot_type="intelligent")
     request_id = await provider.submit(await provider.prepare(inputs))
     call = fake_rc.calls_to("submit")[0]
     assert call["method"] == "POST" and call["path"] == MODEL
@@ -64,18 +47,18 @@ async def test_submit_sends_the_exact_body_and_headers(provider, fake_rc, make_i
 
 
 async def test_end_frame_and_segments_use_runcomfy_field_names(provider, fake_rc, make_image):
-    inputs = await inputs_for(make_image, end_image=str(make_image(seed=2)), duration=5)
+    inputs = await wire_inputs(make_image, end_image=str(make_image(seed=2)), duration=5)
     await provider.submit(await provider.prepare(inputs))
     assert fake_rc.calls_to("submit")[-1]["json"]["end_image"].startswith("data:image/jpeg")
     segs = [{"prompt": "first", "duration": 3}, {"prompt": "second", "duration": 4}]
-    inputs = await inputs_for(make_image, duration=7, multi_prompt=segs)
+    inputs = await wire_inputs(make_image, duration=7, multi_prompt=segs)
     await provider.submit(await provider.prepare(inputs))
     body = fake_rc.calls_to("submit")[-1]["json"]
     assert body["multi_prompt"] == segs and "end_image" not in body
 
 
 async def test_a_job_goes_queued_running_succeeded_with_cost(provider, fake_rc, make_image):
-    request_id = await provider.submit(await provider.prepare(await inputs_for(make_image)))
+    request_id = await provider.submit(await provider.prepare(await wire_inputs(make_image)))
     first = await provider.status(request_id)
     assert first == Queued(0)
     seen = {type(first)}
@@ -94,30 +77,30 @@ async def test_a_job_goes_queued_running_succeeded_with_cost(provider, fake_rc, 
 
 async def test_queue_position_counts_jobs_ahead(provider, fake_rc, make_image):
     fake_rc.queue_seconds = 5
-    payload = await provider.prepare(await inputs_for(make_image))
+    payload = await provider.prepare(await wire_inputs(make_image))
     ids = [await provider.submit(payload) for _ in range(3)]
     assert [await provider.status(i) for i in ids] == [Queued(0), Queued(1), Queued(2)]
 
 
 async def test_the_videos_list_output_shape_is_accepted(provider, fake_rc, make_image):
     fake_rc.output_style = "videos"
-    request_id = await provider.submit(await provider.prepare(await inputs_for(make_image)))
-    status = await run_to_end(provider, request_id)
+    request_id = await provider.submit(await provider.prepare(await wire_inputs(make_image)))
+    status = await poll_to_end(provider, request_id)
     assert isinstance(status, Succeeded) and status.video_url.endswith(f"{request_id}.mp4")
 
 
 async def test_a_failed_job_reports_its_message(provider, fake_rc, make_image):
     fake_rc.fail_next_job("Content policy violation")
-    request_id = await provider.submit(await provider.prepare(await inputs_for(make_image)))
-    assert await run_to_end(provider, request_id) == Failed(
+    request_id = await provider.submit(await provider.prepare(await wire_inputs(make_image)))
+    assert await poll_to_end(provider, request_id) == Failed(
         "Content policy violation", "GENERATION_FAILED"
     )
 
 
 async def test_download_saves_a_real_mp4(provider, fake_rc, make_image, tmp_path):
-    inputs = await inputs_for(make_image, duration=4, sound=True)
+    inputs = await wire_inputs(make_image, duration=4, sound=True)
     request_id = await provider.submit(await provider.prepare(inputs))
-    status = await run_to_end(provider, request_id)
+    status = await poll_to_end(provider, request_id)
     await provider.download(status.video_url, tmp_path / "out.mp4")
     info = media.probe(tmp_path / "out.mp4")
     assert info.video_codec == "h264" and info.has_audio and abs(info.duration - 4) < 0.1
@@ -125,8 +108,8 @@ async def test_download_saves_a_real_mp4(provider, fake_rc, make_image, tmp_path
 
 
 async def test_expired_result_link_is_not_found(provider, fake_rc, make_image, tmp_path):
-    request_id = await provider.submit(await provider.prepare(await inputs_for(make_image)))
-    status = await run_to_end(provider, request_id)
+    request_id = await provider.submit(await provider.prepare(await wire_inputs(make_image)))
+    status = await poll_to_end(provider, request_id)
     fake_rc.expire_results = True
     with pytest.raises(NotFoundError, match="expired"):
         await provider.download(status.video_url, tmp_path / "out.mp4")
@@ -135,7 +118,7 @@ async def test_expired_result_link_is_not_found(provider, fake_rc, make_image, t
 
 async def test_cancel_while_queued_and_while_running(provider, fake_rc, make_image):
     fake_rc.queue_seconds = 5
-    payload = await provider.prepare(await inputs_for(make_image))
+    payload = await provider.prepare(await wire_inputs(make_image))
     queued = await provider.submit(payload)
     assert await provider.cancel(queued) is CancelOutcome.CANCELED
     assert (await provider.status(queued)).__class__.__name__ == "Canceled"
@@ -182,7 +165,7 @@ async def test_cancel_while_queued_and_while_running(provider, fake_rc, make_ima
 async def test_status_faults_map_to_typed_errors(
     provider, fake_rc, make_image, fault, error, transient
 ):
-    request_id = await provider.submit(await provider.prepare(await inputs_for(make_image)))
+    request_id = await provider.submit(await provider.prepare(await wire_inputs(make_image)))
     fake_rc.inject("status", fault)
     with pytest.raises(error) as caught:
         await provider.status(request_id)
@@ -196,7 +179,7 @@ async def test_status_faults_map_to_typed_errors(
 async def test_a_wrong_key_is_an_auth_error_without_the_key(client, fake_rc, make_image):
     wrong = RunComfyProvider(client=client, api_key="wrong-key-123", base_url=RC_BASE)
     with pytest.raises(AuthError) as caught:
-        await wrong.submit(await wrong.prepare(await inputs_for(make_image)))
+        await wrong.submit(await wrong.prepare(await wire_inputs(make_image)))
     assert "RUNCOMFY_API_KEY" in caught.value.user_message
     assert "wrong-key-123" not in str(caught.value) and "wrong-key-123" not in caught.value.body
     assert fake_rc.jobs == {}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from kling_ui import media
@@ -18,13 +16,13 @@ from kling_ui.errors import (
     RateLimitError,
     ServerError,
 )
-from kling_ui.images import PreparedImage, prepare_image
+from kling_ui.images import PreparedImage
 from kling_ui.providers.base import CancelOutcome, Failed, Inputs, Queued, Running, Succeeded
 from kling_ui.providers.runninghub import RunningHubProvider
 from kling_ui.request import parse_request
 from kling_ui.testing import Fault
 
-from .conftest import RH_BASE, RH_KEY
+from .conftest import RH_BASE, RH_KEY, poll_to_end, wire_inputs
 
 SUBMIT = "/openapi/v2/kling-video-o3-pro/image-to-video"
 
@@ -34,23 +32,8 @@ def provider(client):
     return RunningHubProvider(client=client, api_key=RH_KEY, base_url=RH_BASE)
 
 
-async def inputs_for(make_image, **fields) -> Inputs:
-    request = parse_request({"image": str(make_image()), "prompt": "Slow push in.", **fields})
-    end = await prepare_image(request.end_image, field="end_image") if request.end_image else None
-    return Inputs(request, await prepare_image(request.image), end)
-
-
-async def run_to_end(provider, task_id, limit=100):
-    for _ in range(limit):
-        status = await provider.status(task_id)
-        if not isinstance(status, (Queued, Running)):
-            return status
-        await asyncio.sleep(0.03)
-    raise AssertionError("task never finished")
-
-
 async def test_local_frames_are_uploaded_then_referenced(provider, fake_rh, make_image):
-    inputs = await inputs_for(make_image, end_image=str(make_image(seed=5)))
+    inputs = await wire_inputs(make_image, end_image=str(make_image(seed=5)))
     payload = await provider.prepare(inputs)
     uploads = fake_rh.calls_to("upload")
     assert len(uploads) == 2
@@ -67,7 +50,7 @@ async def test_local_frames_are_uploaded_then_referenced(provider, fake_rh, make
 
 
 async def test_submit_body_uses_runninghub_names_types_and_spelling(provider, fake_rh, make_image):
-    inputs = await inputs_for(make_image, duration=6, shot_type="intelligent")
+    inputs = await wire_inputs(make_image, duration=6, shot_type="intelligent")
     await provider.submit(await provider.prepare(inputs))
     call = fake_rh.calls_to("submit")[0]
     assert call["path"] == SUBMIT and call["headers"]["content-type"] == "application/json"
@@ -81,7 +64,7 @@ async def test_submit_body_uses_runninghub_names_types_and_spelling(provider, fa
 
 async def test_segments_become_multishot_with_indexes(provider, fake_rh, make_image):
     segs = [{"prompt": "wide", "duration": 4}, {"prompt": "close", "duration": 3}]
-    inputs = await inputs_for(make_image, duration=7, multi_prompt=segs)
+    inputs = await wire_inputs(make_image, duration=7, multi_prompt=segs)
     await provider.submit(await provider.prepare(inputs))
     body = fake_rh.calls_to("submit")[0]["json"]
     assert body["multiShot"] is True
@@ -106,11 +89,11 @@ async def test_a_task_runs_to_success_with_either_spelling(
 ):
     fake_rh.use_snake_case_id = snake
     fake_rh.url_field = url_field
-    task_id = await provider.submit(await provider.prepare(await inputs_for(make_image)))
+    task_id = await provider.submit(await provider.prepare(await wire_inputs(make_image)))
     assert task_id in fake_rh.jobs
     first = await provider.status(task_id)
     assert first == Queued()
-    status = await run_to_end(provider, task_id)
+    status = await poll_to_end(provider, task_id)
     assert isinstance(status, Succeeded)
     assert status.video_url == f"{RH_BASE}/files/{task_id}.mp4"
     assert status.cost == pytest.approx(3.45)
@@ -122,14 +105,14 @@ async def test_a_task_runs_to_success_with_either_spelling(
 
 async def test_a_failed_task_keeps_its_code(provider, fake_rh, make_image):
     fake_rh.fail_next_job("Real-person content is not allowed")
-    task_id = await provider.submit(await provider.prepare(await inputs_for(make_image)))
-    assert await run_to_end(provider, task_id) == Failed(
+    task_id = await provider.submit(await provider.prepare(await wire_inputs(make_image)))
+    assert await poll_to_end(provider, task_id) == Failed(
         "Real-person content is not allowed", "1505"
     )
 
 
 async def test_business_codes_meaning_still_running_are_not_errors(provider, fake_rh, make_image):
-    task_id = await provider.submit(await provider.prepare(await inputs_for(make_image)))
+    task_id = await provider.submit(await provider.prepare(await wire_inputs(make_image)))
     fake_rh.inject(
         "query", Fault(status=200, body={"errorCode": "804", "errorMessage": "task running"})
     )
@@ -170,7 +153,7 @@ async def test_cancel_is_unsupported_and_sends_nothing(provider, fake_rh):
 async def test_query_faults_map_to_typed_errors(
     provider, fake_rh, make_image, fault, error, transient
 ):
-    task_id = await provider.submit(await provider.prepare(await inputs_for(make_image)))
+    task_id = await provider.submit(await provider.prepare(await wire_inputs(make_image)))
     fake_rh.inject("query", fault)
     with pytest.raises(error) as caught:
         await provider.status(task_id)
@@ -194,7 +177,7 @@ async def test_submit_business_errors_arrive_with_http_200(
 ):
     fake_rh.inject("submit", Fault(status=200, body={"taskId": "", "status": "FAILED", **body}))
     with pytest.raises(error) as caught:
-        await provider.submit(await provider.prepare(await inputs_for(make_image)))
+        await provider.submit(await provider.prepare(await wire_inputs(make_image)))
     assert caught.value.code == body["errorCode"]
     assert caught.value.status_code == 200
     assert fake_rh.jobs == {}
@@ -203,7 +186,7 @@ async def test_submit_business_errors_arrive_with_http_200(
 async def test_wrong_key_on_upload_and_submit(client, fake_rh, make_image):
     wrong = RunningHubProvider(client=client, api_key="nope-987", base_url=RH_BASE)
     with pytest.raises(AuthError) as caught:
-        await wrong.prepare(await inputs_for(make_image))
+        await wrong.prepare(await wire_inputs(make_image))
     assert "RUNNINGHUB_API_KEY" in caught.value.user_message
     assert "nope-987" not in caught.value.user_message + caught.value.body
 

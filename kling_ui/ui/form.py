@@ -98,7 +98,8 @@ class Form:
     cancel: gr.Button
 
     @property
-    def inputs(self) -> list:
+    def request_fields(self) -> list:
+        """The components that make up a request, in the order `read` and fills use."""
         return [
             self.start,
             self.end,
@@ -107,10 +108,11 @@ class Form:
             self.sound,
             self.shot_type,
             self.provider,
-            self.runcomfy_key,
-            self.runninghub_key,
-            *self.segments.inputs,
         ]
+
+    @property
+    def inputs(self) -> list:
+        return [*self.request_fields, self.runcomfy_key, self.runninghub_key, *self.segments.inputs]
 
     def read(self, values: list[Any]) -> tuple[dict[str, Any], str, str | None]:
         """(request fields, provider, the key typed for that provider) from `inputs` values."""
@@ -131,18 +133,7 @@ class Form:
     @property
     def fill_outputs(self) -> list:
         """Components set when a form is filled (examples, re-use settings)."""
-        return [
-            self.start,
-            self.end,
-            self.prompt,
-            self.duration,
-            self.sound,
-            self.shot_type,
-            self.provider,
-            self.cost,
-            self.segments_box,
-            *self.segments.outputs,
-        ]
+        return [*self.request_fields, self.cost, self.segments_box, *self.segments.outputs]
 
 
 def build_form(settings: Settings) -> Form:

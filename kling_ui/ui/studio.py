@@ -66,11 +66,11 @@ class Studio:
     # --- running ----------------------------------------------------------------------------
 
     def result_values(self, job: JobRecord, r: Result) -> dict:
+        """The panel for `job`, except the video (see follow)."""
         done = job.state == "succeeded" and job.video_path
         return {
             r.status: status_markdown(job),
             r.details: details_markdown(job),
-            r.video: publish(job.video_path) if done else None,
             r.continue_: gr.Button(interactive=bool(done)),
             r.form.cancel: gr.Button(interactive=job.is_active),
             r.form.generate: gr.Button(interactive=not job.is_active),
@@ -84,9 +84,9 @@ class Studio:
             values = self.result_values(job, r)
             if progress is not None and job.state == "running" and job.progress is not None:
                 progress(job.progress, desc="Generating")
-            if job.state != "succeeded" or shown_video:
-                values.pop(r.video)  # don't reload a video that is already playing
-            else:
+            if job.state == "succeeded" and job.video_path and not shown_video:
+                # Published once: a later update must not reload a video already playing.
+                values[r.video] = publish(job.video_path)
                 shown_video = True
             yield values
 
@@ -96,8 +96,8 @@ class Studio:
         duration = int(fields.get("duration") or 5)
         rows = from_segments(fields.get("multi_prompt"))
         values = [
-            publish(fields.get("image")) if fields.get("image") else None,
-            publish(fields.get("end_image")) if fields.get("end_image") else None,
+            publish(fields.get("image")),
+            publish(fields.get("end_image")),
             fields.get("prompt", ""),
             duration,
             bool(fields.get("sound")),
@@ -207,7 +207,13 @@ def build_studio(services: Services) -> gr.Blocks:
                     f"Something went wrong ({type(exc).__name__}); details are in "
                     "the server log. Nothing was sent."
                 ) from exc
-            yield {form.errors: "", result.job: job.id, result.continue_note: ""}
+            # Clear the previous result: this job's video replaces it when it is ready.
+            yield {
+                form.errors: "",
+                result.job: job.id,
+                result.continue_note: "",
+                result.video: None,
+            }
             async for update in studio.follow(job.id, result, progress):
                 yield update
 
@@ -265,7 +271,7 @@ def build_studio(services: Services) -> gr.Blocks:
             job = owned_job(services.store, owner_id, job_id)
             if job is None:
                 return
-            yield {result.job: job.id}
+            yield {result.job: job.id, result.video: None}
             async for update in studio.follow(job.id, result):
                 yield update
 

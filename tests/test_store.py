@@ -1,0 +1,95 @@
+"""The job store: numbered migrations from an old schema, and safe concurrent writers."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import threading
+
+from kling_ui.store import MIGRATIONS, JobRecord, JobStore, m001_initial
+
+from .conftest import PYTHON, ROOT
+
+
+def make_version_1_db(path) -> None:
+    """A store exactly as the first release left it, with one finished job in it."""
+    with sqlite3.connect(path) as db:
+        m001_initial(db)
+        db.execute("PRAGMA user_version = 1")
+        db.execute(
+            "INSERT INTO jobs (id, owner, provider, request, state, request_id, cost, "
+            "video_path, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                "old000000001",
+                "local",
+                "runcomfy",
+                json.dumps({"prompt": "old", "duration": 5}),
+                "succeeded",
+                "rc-1",
+                0.56,
+                "/videos/old.mp4",
+                100.0,
+                101.0,
+            ),
+        )
+
+
+def test_an_old_store_is_migrated_without_losing_jobs(tmp_path):
+    path = tmp_path / "jobs.sqlite3"
+    make_version_1_db(path)
+    store = JobStore(path)
+    assert store.version == len(MIGRATIONS) == 2
+    job = store.get("old000000001")
+    assert (job.state, job.request_id, job.cost, job.video_path) == (
+        "succeeded",
+        "rc-1",
+        0.56,
+        "/videos/old.mp4",
+    )
+    assert job.request == {"prompt": "old", "duration": 5}
+    assert job.notice is None and job.key_fingerprint is None and job.probe is None
+    updated = store.update("old000000001", notice="migrated", probe={"duration": 5.0})
+    assert updated.notice == "migrated" and updated.probe == {"duration": 5.0}
+    store.close()
+    again = JobStore(path)  # migrating twice is a no-op
+    assert again.version == 2 and again.get("old000000001").notice == "migrated"
+    again.close()
+
+
+def test_threads_writing_at_once_lose_nothing(tmp_path):
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    for i in range(8):
+        store.insert(JobRecord(id=f"job{i}", owner="o", provider="preview", request={}))
+
+    def work(i: int) -> None:
+        for n in range(50):
+            store.update(f"job{i}", progress=n / 50, notice=f"step {n}")
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {j.notice for j in store.list()} == {"step 49"}
+    store.close()
+
+
+def test_another_process_can_write_while_this_one_reads(tmp_path):
+    path = tmp_path / "jobs.sqlite3"
+    store = JobStore(path)
+    store.insert(JobRecord(id="shared", owner="o", provider="preview", request={}))
+    writer = (
+        "import sys; sys.path.insert(0, sys.argv[2])\n"
+        "from kling_ui.store import JobStore\n"
+        "s = JobStore(sys.argv[1])\n"
+        "for n in range(200): s.update('shared', progress=n / 200)\n"
+    )
+    process = subprocess.Popen([PYTHON, "-c", writer, str(path), str(ROOT)])
+    reads = 0
+    while process.poll() is None:
+        assert store.get("shared") is not None  # never "database is locked"
+        reads += 1
+    assert process.returncode == 0 and reads > 0
+    assert store.get("shared").progress == 199 / 200
+    store.close()
