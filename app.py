@@ -16,6 +16,7 @@ from gradio.utils import get_upload_folder
 from kling_ui.config import Settings, load_settings
 from kling_ui.janitor import run_janitor
 from kling_ui.logs import setup_logging
+from kling_ui.providers import configured_providers
 from kling_ui.services import build_services
 from kling_ui.ui.studio import CSS, build_studio
 
@@ -43,9 +44,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 Path(get_upload_folder()),
                 every=3600.0,
                 max_age=settings.cache_max_age_hours * 3600.0,
-                keep_paths=lambda: [
-                    j.video_path for j in services.store.list(limit=100_000) if j.video_path
-                ],
                 protect_under=[settings.data_dir],
             )
         )
@@ -78,16 +76,10 @@ def main() -> None:
     host, port = settings.server_name, settings.server_port
     print(
         f"kling-ui studio on http://{host}:{port}  (providers: "
-        f"{', '.join(settings_providers(settings))})",
+        f"{', '.join(configured_providers(settings))})",
         flush=True,
     )
     uvicorn.run(app, host=host, port=port, log_level="warning")
-
-
-def settings_providers(settings: Settings) -> list[str]:
-    from kling_ui.providers import configured_providers
-
-    return configured_providers(settings)
 
 
 if __name__ == "__main__":

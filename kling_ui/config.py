@@ -128,6 +128,10 @@ class Settings(BaseSettings):
         return self.data_dir / "videos"
 
     @property
+    def inputs_dir(self) -> Path:
+        return self.data_dir / "inputs"
+
+    @property
     def db_path(self) -> Path:
         return self.data_dir / "jobs.sqlite3"
 

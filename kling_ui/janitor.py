@@ -17,19 +17,17 @@ def clean_upload_folder(
     folder: Path,
     *,
     max_age: float,
-    keep: Iterable[str | os.PathLike[str]] = (),
     protect_under: Iterable[Path] = (),
     now: float | None = None,
 ) -> int:
     """Delete files in `folder` older than `max_age` seconds; return how many.
 
-    Files that are (or are inside) `protect_under` folders, or that are one of `keep`, are
-    never deleted: if the data directory was set inside the upload folder, history's own
-    videos would otherwise go with the cache. Published links of history videos are only
-    links: deleting one leaves the video in the data directory.
+    Files inside `protect_under` folders are never deleted: history's videos all live in the
+    data directory, and if it was set inside the upload folder they would otherwise go with
+    the cache. Published links of history videos are only links: deleting one leaves the
+    video in the data directory.
     """
     now = time.time() if now is None else now
-    kept = {Path(p).resolve() for p in keep}
     protected = [Path(p).resolve() for p in protect_under]
     removed = 0
     if not folder.is_dir():
@@ -39,7 +37,7 @@ def clean_upload_folder(
             path = Path(root, name)
             try:
                 resolved = path.resolve()
-                if resolved in kept or any(resolved.is_relative_to(p) for p in protected):
+                if any(resolved.is_relative_to(p) for p in protected):
                     continue
                 if now - path.lstat().st_mtime > max_age:
                     path.unlink()
@@ -53,7 +51,7 @@ def clean_upload_folder(
 
 
 async def run_janitor(
-    folder: Path, *, every: float, max_age: float, keep_paths, protect_under: Iterable[Path]
+    folder: Path, *, every: float, max_age: float, protect_under: Iterable[Path]
 ) -> None:
     """Forever: clean the folder every `every` seconds (cancel the task to stop)."""
     while True:
@@ -62,7 +60,6 @@ async def run_janitor(
                 clean_upload_folder,
                 folder,
                 max_age=max_age,
-                keep=keep_paths(),
                 protect_under=list(protect_under),
             )
             if removed:

@@ -49,7 +49,7 @@ from .providers.base import (
     Succeeded,
 )
 from .request import GenerationRequest, parse_request
-from .spending import SpendingGuard
+from .spending import SpendingGuard, SpendingRefused
 from .store import ACTIVE_STATES, JobRecord, JobStore
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,6 @@ class JobManager:
         self._live: dict[str, _Live] = {}
         self._changed: dict[str, asyncio.Event] = {}
         self._salt = _load_salt(settings.data_dir)
-        self._admission = asyncio.Lock()
         self.guard = SpendingGuard(settings, store)
 
     # --- submitting -------------------------------------------------------------------------
@@ -141,9 +140,11 @@ class JobManager:
         own_key = (api_key or "").strip()
         key = own_key or self.settings.server_key(provider)
         job_id = uuid.uuid4().hex[:12]
-        # Check and insert as one step, so simultaneous requests can't all slip under a limit.
-        async with self._admission:
-            if visitor:
+        request = await asyncio.to_thread(self._keep_inputs, job_id, request, inputs)
+        # From the spending check to the insert there is no await: on the event loop that is
+        # one step, so simultaneous requests can't all slip under a limit.
+        if visitor:
+            try:
                 self.guard.check(
                     provider=provider,
                     owner=owner,
@@ -153,17 +154,19 @@ class JobManager:
                     uses_server_key=chosen.needs_key and not own_key,
                     estimate=estimate,
                 )
-            request = await asyncio.to_thread(self._keep_inputs, job_id, request, inputs)
-            job = JobRecord(
-                id=job_id,
-                owner=owner,
-                provider=provider,
-                request=request.public_dict(),
-                cost_estimate=estimate.amount,
-                currency=estimate.currency,
-                key_fingerprint=self.fingerprint(provider, key) if chosen.needs_key else None,
-            )
-            self.store.insert(job)
+            except SpendingRefused:
+                self._discard_inputs(job_id)
+                raise
+        job = JobRecord(
+            id=job_id,
+            owner=owner,
+            provider=provider,
+            request=request.public_dict(),
+            cost_estimate=estimate.amount,
+            currency=estimate.currency,
+            key_fingerprint=self.fingerprint(provider, key) if chosen.needs_key else None,
+        )
+        self.store.insert(job)
         self._start(job.id, chosen, inputs)
         log.info("job %s: stored, submitting to %s", job.id, provider)
         return job
@@ -173,7 +176,7 @@ class JobManager:
     ) -> GenerationRequest:
         """Keep the normalised frames with the job: uploads in a temp dir vanish, and history's
         "re-use" and a preview's restart both need them. URLs are kept as given."""
-        folder = self.settings.data_dir / "inputs"
+        folder = self.settings.inputs_dir
         folder.mkdir(parents=True, exist_ok=True)
         changes = {}
         for field, image in (("image", inputs.image), ("end_image", inputs.end_image)):
@@ -183,6 +186,10 @@ class JobManager:
             path.write_bytes(image.data)
             changes[field] = str(path)
         return request.model_copy(update=changes)
+
+    def _discard_inputs(self, job_id: str) -> None:
+        for kept in self.settings.inputs_dir.glob(f"{job_id}-*"):
+            kept.unlink(missing_ok=True)
 
     def _start(self, job_id: str, provider: Provider, inputs: Inputs | None) -> None:
         task = asyncio.create_task(self._drive(job_id, provider, inputs), name=f"job-{job_id}")
@@ -580,8 +587,7 @@ class JobManager:
             path = Path(job.video_path)
             path.unlink(missing_ok=True)
             path.with_suffix(".json").unlink(missing_ok=True)
-        for kept in (self.settings.data_dir / "inputs").glob(f"{job_id}-*"):
-            kept.unlink(missing_ok=True)
+        self._discard_inputs(job_id)
         return self.store.delete(job_id)
 
     async def aclose(self) -> None:

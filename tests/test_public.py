@@ -169,7 +169,7 @@ def test_the_janitor_cleans_old_cache_files_but_never_history(tmp_path):
     day_ago = time.time() - 2 * 86400
     for path in (history_video, old_link, stale):
         os.utime(path, (day_ago, day_ago))
-    removed = clean_upload_folder(cache, max_age=86400, keep=[history_video], protect_under=[data])
+    removed = clean_upload_folder(cache, max_age=86400, protect_under=[data])
     assert removed == 2  # the stale upload and the old published link
     assert history_video.read_bytes() == b"paid video"
     assert fresh.exists() and not stale.exists() and not old_link.exists()

@@ -42,6 +42,7 @@ async def test_byok_only_refuses_server_keys_but_not_a_visitors_own(
         "This studio doesn't pay for generations: paste your own RunComfy key"
     )
     assert fake_rc.calls == [] and manager.store.list() == []
+    assert list(manager.settings.inputs_dir.glob("*")) == []  # its frames were not kept
 
     fake_rc.api_key = "visitor-own-key"
     job = await manager.submit(

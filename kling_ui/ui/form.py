@@ -62,6 +62,14 @@ def upload_path(value: Any) -> str | None:
     return value or None
 
 
+def typed_key(
+    provider: str | None, runcomfy_key: str | None, runninghub_key: str | None
+) -> str | None:
+    """The key the visitor typed for `provider`, if any."""
+    key = {"runcomfy": runcomfy_key, "runninghub": runninghub_key}.get(provider or "")
+    return (key or "").strip() or None
+
+
 def provider_choices(settings: Settings) -> list[tuple[str, str]]:
     # With bring-your-own-key only, server keys exist but visitors can't spend them.
     configured = set() if settings.byok_only else set(configured_providers(settings))
@@ -127,8 +135,7 @@ class Form:
             "shot_type": shot_type or "customize",
             "multi_prompt": to_segments(rows),
         }
-        key = {"runcomfy": rc_key, "runninghub": rh_key}.get(provider)
-        return fields, provider, (key or "").strip() or None
+        return fields, provider, typed_key(provider, rc_key, rh_key)
 
     @property
     def fill_outputs(self) -> list:

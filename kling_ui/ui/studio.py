@@ -18,7 +18,7 @@ from ..services import Services
 from ..spending import SpendingRefused
 from ..store import JobRecord
 from .api import wire_public_api
-from .form import RESTORE_KEYS_JS, Form, build_form
+from .form import RESTORE_KEYS_JS, Form, build_form, typed_key
 from .history import History, build_history, owned_job, panel_values, table_rows, wire_history
 from .present import cost_markdown, details_markdown, status_markdown
 from .publish import publish
@@ -232,7 +232,7 @@ def build_studio(services: Services) -> gr.Blocks:
             job = owned_job(services.store, owner_id or LOCAL_OWNER, job_id)
             if job is None:
                 return "Nothing to cancel."
-            key = {"runcomfy": rc_key, "runninghub": rh_key}.get(job.provider) or None
+            key = typed_key(job.provider, rc_key, rh_key)
             message = await services.jobs.cancel(job.id, api_key=key)
             return status_markdown(services.store.get(job.id)) + f"\n\n> {message}"
 
@@ -249,7 +249,7 @@ def build_studio(services: Services) -> gr.Blocks:
             job = owned_job(services.store, owner_id or LOCAL_OWNER, job_id)
             if job is None or not job.video_path:
                 raise gr.Error("There is no finished video to continue from.")
-            frame_path = settings.data_dir / "inputs" / f"{job.id}-last.png"
+            frame_path = settings.inputs_dir / f"{job.id}-last.png"
             frame = await asyncio.to_thread(media.extract_frame, job.video_path, last=True)
             frame_path.parent.mkdir(parents=True, exist_ok=True)
             await asyncio.to_thread(frame.save, frame_path)
