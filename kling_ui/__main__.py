@@ -20,6 +20,7 @@ from .pricing import estimate, format_money
 from .providers import PROVIDERS
 from .request import parse_request
 from .services import open_services
+from .state import JobState
 from .store import JobRecord
 
 EXIT_FAILED, EXIT_INPUT, EXIT_UNKNOWN, EXIT_INTERRUPTED = 1, 2, 3, 130
@@ -81,10 +82,10 @@ def _say(message: str) -> None:
 
 
 def _describe(job: JobRecord) -> str:
-    if job.state == "queued":
+    if job.state == JobState.QUEUED:
         where = f" (position {job.queue_position})" if job.queue_position is not None else ""
         return f"queued{where}"
-    if job.state == "running" and job.progress is not None:
+    if job.state == JobState.RUNNING and job.progress is not None:
         return f"running {job.progress:.0%}"
     return job.state
 
@@ -108,7 +109,7 @@ async def _follow(services, job_id: str) -> JobRecord:
 
 
 def _finish(job: JobRecord, out: Path | None) -> int:
-    if job.state == "succeeded" and job.video_path:
+    if job.state == JobState.SUCCEEDED and job.video_path:
         path = Path(job.video_path)
         if out is not None:
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -119,7 +120,7 @@ def _finish(job: JobRecord, out: Path | None) -> int:
         print(path, flush=True)
         return 0
     _say(f"error: job {job.id} {job.state}: {job.error_message or 'no details'}")
-    return EXIT_UNKNOWN if job.state == "unknown" else EXIT_FAILED
+    return EXIT_UNKNOWN if job.state == JobState.UNKNOWN else EXIT_FAILED
 
 
 async def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:

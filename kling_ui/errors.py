@@ -16,17 +16,23 @@
     │   │   └── ServerError            5xx or provider-side failure (transient)
     │   ├── BadResponseError           the answer was not what the protocol promises (transient)
     │   └── UntrustedResultURL         a result link points outside the provider's own hosts
-    └── JobError                       a job did not end with a video
+    └── JobError                       a job stopped without a video; `state` says where
         ├── SubmitOutcomeUnknown       the submit may or may not have created a (paid) job
-        ├── JobFailed                  the provider reported failure
+        ├── JobFailed                  the provider (or this app) reported failure
         ├── JobTimedOut                the overall deadline passed
-        └── JobCanceled                the job was canceled
+        ├── JobCanceled                the job was canceled
+        ├── ResultNotSaved             finished upstream, the download failed: retry later
+        └── KeyNeeded                  the provider job needs a key this server doesn't keep
 
 `transient` marks errors worth retrying on *idempotent* calls (status, result, download).
-A paid submit is never retried on a transient error: see jobs.py.
+A paid submit is never retried on a transient error: see run.py.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
+
+from .state import JobState
 
 
 class KlingUIError(Exception):
@@ -143,24 +149,55 @@ class UntrustedResultURL(ProviderError):
 
 
 class JobError(KlingUIError):
-    """A job ended without a video."""
+    """A job stopped without a video. `state` is where it ends (see state.py); `code` is a
+    short machine-readable reason kept with the job."""
 
-
-class SubmitOutcomeUnknown(JobError):
-    """The submit was sent but its answer was lost: a paid job may exist."""
-
-
-class JobFailed(JobError):
-    """The provider reported that the generation failed."""
+    state: ClassVar[JobState] = JobState.FAILED
 
     def __init__(self, user_message: str, *, code: str | None = None) -> None:
         super().__init__(user_message)
         self.code = code
 
 
+class SubmitOutcomeUnknown(JobError):
+    """The submit was sent but its answer was lost: a paid job may exist."""
+
+    state = JobState.UNKNOWN
+
+    def __init__(self, user_message: str, *, code: str | None = "submit_unknown") -> None:
+        super().__init__(user_message, code=code)
+
+
+class JobFailed(JobError):
+    """The provider reported that the generation failed (or this app could not go on)."""
+
+
 class JobTimedOut(JobError):
     """The job's overall deadline passed before it finished."""
+
+    def __init__(self, user_message: str, *, code: str | None = "timeout") -> None:
+        super().__init__(user_message, code=code)
 
 
 class JobCanceled(JobError):
     """The job was canceled."""
+
+    state = JobState.CANCELED
+
+
+class ResultNotSaved(JobError):
+    """The provider finished (and charged) the job, but its video could not be saved yet."""
+
+    state = JobState.NOT_SAVED
+
+    def __init__(self, user_message: str, *, code: str | None = "download") -> None:
+        super().__init__(user_message, code=code)
+
+
+class KeyNeeded(JobError):
+    """The job runs on a key this server never stores; its owner must offer it again."""
+
+    state = JobState.WAITING_FOR_KEY
+
+    def __init__(self, user_message: str, *, code: str | None = "key_needed") -> None:
+        super().__init__(user_message, code=code)

@@ -12,10 +12,16 @@ from datetime import UTC, datetime
 from . import pricing
 from .config import Settings
 from .errors import KlingUIError
+from .state import ACTIVE, HELD, JobState
 from .store import JobStore
 
 # States whose cost may be real: finished, still running, or unknown (possibly charged).
-_SPENDING_STATES = ("submitting", "queued", "running", "succeeded", "unknown")
+_SPENDING_STATES = (
+    *ACTIVE,
+    JobState.SUCCEEDED,
+    JobState.UNKNOWN,
+    *HELD,
+)
 
 
 class SpendingRefused(KlingUIError):

@@ -11,9 +11,10 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-STATES = ("submitting", "queued", "running", "succeeded", "failed", "canceled", "unknown")
-ACTIVE_STATES = ("submitting", "queued", "running")
-FINAL_STATES = ("succeeded", "failed", "canceled", "unknown")
+from .state import ACTIVE, HELD, JobState
+
+# The states a restart looks at: someone should carry these jobs on.
+UNFINISHED_STATES = tuple(sorted(ACTIVE | HELD))
 
 
 @dataclass
@@ -24,7 +25,7 @@ class JobRecord:
     owner: str
     provider: str
     request: dict[str, Any]
-    state: str = "submitting"
+    state: JobState = JobState.SUBMITTING
     request_id: str | None = None
     queue_position: int | None = None
     progress: float | None = None
@@ -42,16 +43,24 @@ class JobRecord:
     submitted_at: float | None = None
     finished_at: float | None = None
 
+    def __post_init__(self) -> None:
+        self.state = JobState(self.state)  # rows and callers may hand in the plain string
+
     @property
     def is_active(self) -> bool:
-        return self.state in ACTIVE_STATES
+        return self.state.is_active
+
+    @property
+    def is_held(self) -> bool:
+        return self.state.is_held
 
     @property
     def is_final(self) -> bool:
-        return self.state in FINAL_STATES
+        return self.state.is_final
 
     def public_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data["state"] = str(self.state)
         data.pop("key_fingerprint")  # not a key, but nobody outside needs it
         return data
 
@@ -218,9 +227,12 @@ def _to_row(job: JobRecord) -> dict[str, Any]:
 
 
 def _to_row_partial(values: dict[str, Any]) -> dict[str, Any]:
-    return {
+    row = {
         k: (json.dumps(v) if k in _JSON_FIELDS and v is not None else v) for k, v in values.items()
     }
+    if "state" in row:
+        row["state"] = str(JobState(row["state"]))  # the plain text, not the enum object
+    return row
 
 
 def _from_row(row: sqlite3.Row) -> JobRecord:

@@ -115,13 +115,17 @@ async def test_download_faults_are_retried(manager, make_image, fake_rc):
     assert len(fake_rc.calls_to("download")) == 3
 
 
-async def test_an_expired_result_link_fails_clearly_with_the_request_id(
+async def test_an_expired_result_link_is_held_not_failed_and_can_be_retried(
     manager, make_image, fake_rc
 ):
     fake_rc.expire_results = True
     job = await generate(manager, make_image)
-    assert job.state == "failed" and job.error_code == "expired"
+    # Paid for upstream: never "failed", held until a retry gets the video.
+    assert job.state == "not_saved" and job.error_code == "expired"
     assert job.request_id in job.error_message and "expired" in job.error_message
+    fake_rc.expire_results = False
+    assert await manager.resume(job.id)
+    assert_saved(await manager.wait(job.id))
     assert fake_rc.submits == 1
 
 

@@ -12,6 +12,7 @@ from ..errors import KlingUIError
 from ..providers import PROVIDERS
 from ..request import parse_request
 from ..services import Services
+from ..state import JobState
 from .form import upload_path
 from .publish import publish
 
@@ -81,7 +82,7 @@ def wire_public_api(services: Services, *, owner_for_api: str) -> None:
         except Exception as exc:
             log.exception("api generate: unexpected error")
             raise gr.Error(f"Something went wrong ({type(exc).__name__}).") from exc
-        if job.state != "succeeded" or not job.video_path:
+        if job.state != JobState.SUCCEEDED or not job.video_path:
             raise gr.Error(f"Job {job.id} {job.state}: {job.error_message or 'no video'}")
         return publish(job.video_path)
 

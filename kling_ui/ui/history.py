@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
+from ..state import JobState
 from ..store import JobRecord, JobStore
 from .present import details_markdown, history_rows, status_markdown
 from .publish import publish
@@ -84,7 +85,7 @@ def panel_values(store: JobStore, owner: str | None, job_id: str | None) -> list
     job = owned_job(store, owner, job_id)
     if job is None:
         return [None, "Select a job above.", "", *(gr.Button(interactive=False),) * 3]
-    video = publish(job.video_path) if job.state == "succeeded" else None
+    video = publish(job.video_path) if job.state == JobState.SUCCEEDED else None
     return [
         video,
         status_markdown(job),

@@ -8,27 +8,34 @@ from datetime import datetime
 from .. import pricing
 from ..providers import PROVIDERS
 from ..request import DURATION_MAX, DURATION_MIN
+from ..state import JobState
 from ..store import JobRecord
 
 STATE_LABELS = {
-    "submitting": "Sending",
-    "queued": "Queued",
-    "running": "Generating",
-    "succeeded": "Done",
-    "failed": "Failed",
-    "canceled": "Canceled",
-    "unknown": "Outcome unknown",
+    JobState.SUBMITTING: "Sending",
+    JobState.QUEUED: "Queued",
+    JobState.RUNNING: "Generating",
+    JobState.SAVING: "Saving the video",
+    JobState.SUCCEEDED: "Done",
+    JobState.NOT_SAVED: "Finished, not saved yet",
+    JobState.WAITING_FOR_KEY: "Waiting for your key",
+    JobState.FAILED: "Failed",
+    JobState.CANCELED: "Canceled",
+    JobState.UNKNOWN: "Outcome unknown",
 }
 # Symbols every common font has (emoji fonts are often missing on Linux and in headless
 # browsers, where emoji render as empty boxes).
 STATE_ICONS = {
-    "submitting": "…",
-    "queued": "…",
-    "running": "▶",
-    "succeeded": "✓",
-    "failed": "⚠",
-    "canceled": "■",
-    "unknown": "?",
+    JobState.SUBMITTING: "…",
+    JobState.QUEUED: "…",
+    JobState.RUNNING: "▶",
+    JobState.SAVING: "▶",
+    JobState.SUCCEEDED: "✓",
+    JobState.NOT_SAVED: "⚠",
+    JobState.WAITING_FOR_KEY: "⚠",
+    JobState.FAILED: "⚠",
+    JobState.CANCELED: "■",
+    JobState.UNKNOWN: "?",
 }
 
 
@@ -47,16 +54,16 @@ def status_markdown(job: JobRecord, now: float | None = None) -> str:
     now = time.time() if now is None else now
     elapsed = elapsed_text((job.finished_at or now) - job.created_at)
     head = f"{STATE_ICONS[job.state]} **{STATE_LABELS[job.state]}**"
-    if job.state == "queued" and job.queue_position is not None:
+    if job.state == JobState.QUEUED and job.queue_position is not None:
         head += f" · position {job.queue_position + 1} in line"
-    if job.state == "running" and job.progress is not None:
+    if job.state == JobState.RUNNING and job.progress is not None:
         head += f" · {job.progress:.0%}"
     lines = [f"{head} · {provider_label(job.provider)} · {elapsed}"]
     if job.request_id:
         lines.append(f"Request id: `{job.request_id}` · job `{job.id}`")
     else:
         lines.append(f"Job `{job.id}`")
-    if job.error_message and job.state in ("failed", "unknown", "canceled"):
+    if job.error_message and not job.is_active:
         lines.append(f"> {job.error_message}")
     if job.notice:
         lines.append(f"> Note: {job.notice}")
@@ -101,7 +108,7 @@ def details_markdown(job: JobRecord) -> str:
 def cost_line(job: JobRecord) -> str:
     if job.provider == "preview":
         return "free (offline preview)"
-    if job.cost is not None and job.state == "succeeded":
+    if job.cost is not None and job.state == JobState.SUCCEEDED:
         return pricing.format_money(job.cost, job.currency)
     if job.cost_estimate is not None:
         return f"about {pricing.format_money(job.cost_estimate, job.currency)} (estimate)"

@@ -16,6 +16,7 @@ from ..errors import ConfigError, InputError, KlingUIError
 from ..request import parse_request
 from ..services import Services
 from ..spending import SpendingRefused
+from ..state import JobState
 from ..store import JobRecord
 from .api import wire_public_api
 from .form import RESTORE_KEYS_JS, Form, build_form, typed_key
@@ -67,7 +68,7 @@ class Studio:
 
     def result_values(self, job: JobRecord, r: Result) -> dict:
         """The panel for `job`, except the video (see follow)."""
-        done = job.state == "succeeded" and job.video_path
+        done = job.state == JobState.SUCCEEDED and job.video_path
         return {
             r.status: status_markdown(job),
             r.details: details_markdown(job),
@@ -82,9 +83,9 @@ class Studio:
         shown_video = False
         async for job in self.services.jobs.watch(job_id):
             values = self.result_values(job, r)
-            if progress is not None and job.state == "running" and job.progress is not None:
+            if progress is not None and job.state == JobState.RUNNING and job.progress is not None:
                 progress(job.progress, desc="Generating")
-            if job.state == "succeeded" and job.video_path and not shown_video:
+            if job.state == JobState.SUCCEEDED and job.video_path and not shown_video:
                 # Published once: a later update must not reload a video already playing.
                 values[r.video] = publish(job.video_path)
                 shown_video = True

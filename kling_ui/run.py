@@ -1,0 +1,338 @@
+"""JobRun: one job's life, start to end: submit once, wait, save the video, check it, finish.
+
+The job record lives in memory for the run and every move is written to the store first
+(see `move`), so a restart can carry the job on from where it was. A run never returns a
+flag: it ends with the video saved, or by raising a JobError whose class says where the job
+stops (state.py), which `run()` records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+import os
+import random
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from . import media
+from .config import Settings
+from .errors import (
+    ConcurrencyLimitError,
+    JobCanceled,
+    JobError,
+    JobFailed,
+    JobTimedOut,
+    KlingUIError,
+    MediaError,
+    NotFoundError,
+    ProviderConnectionError,
+    RateLimitError,
+    ResultNotSaved,
+    SubmitOutcomeUnknown,
+    UntrustedResultURL,
+)
+from .providers.base import Canceled, Failed, Inputs, Provider, Queued, Running, Succeeded
+from .request import GenerationRequest, parse_request
+from .state import JobState, check_transition
+from .store import JobRecord, JobStore
+
+log = logging.getLogger(__name__)
+
+DOWNLOAD_ATTEMPTS = 5
+SUBMIT_RETRY_MAX = 60.0  # longest wait between re-submits after a concurrency-limit refusal
+# Failed jobs that still have a live provider job behind them: `jobs resume` may look again.
+RESUMABLE_CODES = ("timeout", "download", "internal", "untrusted_host")
+
+
+class JobRun:
+    """Walks one job through its states. Owned by the JobManager while it runs."""
+
+    def __init__(
+        self,
+        job: JobRecord,
+        provider: Provider,
+        *,
+        settings: Settings,
+        store: JobStore,
+        on_change: Callable[[str], None],
+        inputs: Inputs | None = None,
+    ) -> None:
+        self.job = job
+        self.provider = provider
+        self.settings = settings
+        self.store = store
+        self.on_change = on_change
+        self.inputs = inputs
+        self.cancel_requested = False
+        self.unrecorded = False  # the final state could not be written (disk full, ...)
+        self.task: asyncio.Task[None] | None = None
+
+    @property
+    def id(self) -> str:
+        return self.job.id
+
+    def move(self, state: JobState | None = None, **changes) -> JobRecord:
+        """Write a change to the store (checking the state table) and tell the watchers."""
+        self.job = apply_move(self.store, self.job, state, **changes)
+        self.on_change(self.job.id)
+        return self.job
+
+    # --- the life ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Drive the job to its end; every ending is recorded, whatever happens."""
+        try:
+            if self.job.request_id is None:
+                await self.submit()
+            status = await self.wait()
+            await self.save(status)
+        except asyncio.CancelledError:
+            raise  # shutting down: the stored state stays active and resumes on next start
+        except JobError as exc:
+            self._end(exc)
+        except Exception as exc:  # the last line of defence: log it, tell the user briefly
+            log.exception("job %s: unexpected error", self.id)
+            self._end(
+                JobFailed(
+                    f"Something went wrong with job {self.id} ({type(exc).__name__}); "
+                    "details are in the server log.",
+                    code="internal",
+                )
+            )
+
+    def _end(self, exc: JobError) -> None:
+        log.info("job %s: %s (%s)", self.id, exc.state, exc.code)
+        changes = {
+            "error_code": exc.code,
+            "error_message": exc.user_message,
+            "finished_at": time.time() if exc.state.is_final else None,
+        }
+        try:
+            self.move(exc.state, **changes)
+        except Exception:
+            # The store can't be written (disk full, damaged file): keep the ending in memory
+            # so watchers still hear it, and say so in the log.
+            log.exception("job %s: could not record its end", self.id)
+            self.job = dataclasses.replace(self.job, state=exc.state, **changes)
+            self.unrecorded = True
+            self.on_change(self.id)
+
+    async def submit(self) -> None:
+        """Send the paid request exactly once. Only a definite "no job was created" answer
+        (a concurrency or rate limit) is sent again, after a wait."""
+        if self.inputs is None:
+            raise JobFailed("The job lost its frames before it was sent.", code="internal")
+        try:
+            payload = await self.provider.prepare(self.inputs)
+        except KlingUIError as exc:
+            raise JobFailed(exc.user_message, code="prepare") from exc
+        wait = 5.0
+        started = time.time()
+        while True:
+            if self.cancel_requested:
+                raise JobCanceled("Canceled before anything was sent: nothing charged.")
+            # Recorded before sending: after a crash, "sent at" without a request id = unknown.
+            self.move(submitted_at=time.time())
+            try:
+                request_id = await self.provider.submit(payload)
+            except (ConcurrencyLimitError, RateLimitError) as exc:
+                if time.time() - started > self.settings.job_deadline:
+                    raise JobFailed(exc.user_message, code=exc.code or "limit") from exc
+                delay = exc.retry_after if exc.retry_after is not None else wait
+                wait = min(wait * 2, SUBMIT_RETRY_MAX)
+                self.move(submitted_at=None, notice=exc.user_message)
+                log.info("job %s: no job created (%s); again in %.1fs", self.id, exc, delay)
+                await asyncio.sleep(jitter(delay))
+                continue
+            except ProviderConnectionError as exc:
+                if not exc.request_sent:
+                    message = f"{exc.user_message} Nothing was sent or charged."
+                    raise JobFailed(message, code="connect") from exc
+                raise self._unknown(exc) from exc
+            except KlingUIError as exc:
+                if exc.transient:  # 5xx or a garbled answer: the job may exist
+                    raise self._unknown(exc) from exc
+                raise JobFailed(exc.user_message, code=getattr(exc, "code", None)) from exc
+            self.move(JobState.QUEUED, request_id=request_id, notice=None)
+            log.info("job %s: submitted as %s", self.id, request_id)
+            return
+
+    def _unknown(self, exc: KlingUIError) -> SubmitOutcomeUnknown:
+        log.warning("job %s: submit outcome unknown (%s)", self.id, type(exc).__name__)
+        return SubmitOutcomeUnknown(
+            f"{exc.user_message} The job may have been created and charged; it will not be "
+            f"sent again automatically. {self.provider.dashboard_hint}"
+        )
+
+    async def wait(self) -> Succeeded:
+        """Ask the provider until the job is done; return its result or raise its ending."""
+        request_id = self.job.request_id
+        assert request_id is not None
+        label = self.provider.label
+        deadline = (self.job.submitted_at or self.job.created_at) + self.settings.job_deadline
+        interval = self.settings.poll_interval
+        while True:
+            if time.time() > deadline:
+                minutes = round(self.settings.job_deadline / 60)
+                raise JobTimedOut(
+                    f"No result from {label} after {minutes} min (request id {request_id}). "
+                    f"It may still finish there: `python -m kling_ui jobs resume {self.id}` "
+                    "checks again."
+                )
+            pause = jitter(interval)
+            try:
+                status = await self.provider.status(request_id)
+            except KlingUIError as exc:
+                if not exc.transient:
+                    code = getattr(exc, "code", None) or "status"
+                    message = f"{exc.user_message} (request id {request_id})"
+                    raise JobFailed(message, code=code) from exc
+                log.warning("job %s: status check failed (%s); retrying", self.id, exc)
+                pause = max(pause, getattr(exc, "retry_after", None) or 0.0)
+            else:
+                if isinstance(status, Succeeded):
+                    return status
+                if isinstance(status, Failed):
+                    raise JobFailed(status.message, code=status.code)
+                if isinstance(status, Canceled):
+                    raise JobCanceled(status.message)
+                self._record_progress(status)
+            await self.provider.wait(request_id, pause)
+            interval = min(interval * 1.5, self.settings.poll_interval_max)
+
+    def _record_progress(self, status: Queued | Running) -> None:
+        if isinstance(status, Queued):
+            changes = {"state": JobState.QUEUED, "queue_position": status.position}
+        else:
+            changes = {"state": JobState.RUNNING, "queue_position": None}
+            changes["progress"] = status.progress
+        if any(getattr(self.job, k) != v for k, v in changes.items()):
+            self.move(**changes)
+
+    async def save(self, status: Succeeded) -> None:
+        """Download at once (links expire), check the file, write the sidecar, finish."""
+        self.move(JobState.SAVING, queue_position=None)
+        dest = self.settings.videos_dir / video_file_name(self.job)
+        await self._download(status.video_url, dest)
+        try:
+            info = await asyncio.to_thread(media.probe, dest)
+        except MediaError as exc:
+            self.move(video_path=str(dest))
+            raise JobFailed(
+                f"The downloaded file is not a playable video: {exc.user_message}",
+                code="bad_video",
+            ) from exc
+        warnings = probe_warnings(info, parse_request(self.job.request))
+        finished = time.time()
+        cost = status.cost if status.cost is not None else self.job.cost_estimate
+        currency = status.currency or self.job.currency
+        write_sidecar(
+            dest, self.job, self.provider.label, info, cost, currency, finished, status.cost
+        )
+        self.move(
+            JobState.SUCCEEDED,
+            video_path=str(dest),
+            probe=info.as_dict(),
+            cost=cost,
+            currency=currency,
+            progress=1.0,
+            notice=" ".join(warnings) or None,
+            error_code=None,
+            error_message=None,
+            finished_at=finished,
+        )
+        log.info("job %s: saved %s (%.1fs)", self.id, dest, info.duration)
+
+    async def _download(self, url: str, dest: Path) -> None:
+        label, request_id = self.provider.label, self.job.request_id
+        for attempt in range(DOWNLOAD_ATTEMPTS):
+            try:
+                await self.provider.download(url, dest)
+                return
+            except UntrustedResultURL as exc:
+                raise ResultNotSaved(
+                    f"{exc.user_message} (request id {request_id}). If you trust that host, "
+                    "add it to KLING_UI_RESULT_HOSTS and run "
+                    f"`python -m kling_ui jobs resume {self.id}`.",
+                    code="untrusted_host",
+                ) from exc
+            except NotFoundError as exc:
+                raise ResultNotSaved(
+                    f"The video link from {label} expired before it could be saved "
+                    f"(request id {request_id}). {self.provider.dashboard_hint}",
+                    code="expired",
+                ) from exc
+            except KlingUIError as exc:
+                if not exc.transient or attempt == DOWNLOAD_ATTEMPTS - 1:
+                    raise ResultNotSaved(
+                        f"{exc.user_message} (request id {request_id}). "
+                        f"`python -m kling_ui jobs resume {self.id}` tries again.",
+                    ) from exc
+                await asyncio.sleep(jitter(2.0**attempt))
+
+
+def apply_move(
+    store: JobStore, job: JobRecord, state: JobState | None = None, **changes
+) -> JobRecord:
+    """The one way a job's record changes: the state table is checked, then the store."""
+    if state is not None:
+        changes["state"] = check_transition(job.state, state)
+    elif "state" in changes:
+        changes["state"] = check_transition(job.state, changes["state"])
+    return store.update(job.id, **changes)
+
+
+def video_file_name(job: JobRecord) -> str:
+    """A name that reads well in a downloads folder: date, the prompt's first words, job id."""
+    words = re.findall(r"[a-z0-9]+", (job.request.get("prompt") or "").lower())[:5]
+    stamp = time.strftime("%Y%m%d-%H%M", time.localtime(job.created_at))
+    return f"kling-{stamp}-{'-'.join(words) or 'video'}-{job.id}.mp4"
+
+
+def jitter(seconds: float) -> float:
+    # +-10 %: many jobs started together must not poll in lock-step.
+    return seconds * random.uniform(0.9, 1.1)
+
+
+def probe_warnings(info: media.VideoInfo, request: GenerationRequest) -> list[str]:
+    warnings = []
+    if abs(info.duration - request.duration) > max(0.5, 0.1 * request.duration):
+        warnings.append(f"The video is {info.duration:.1f} s long, not {request.duration} s.")
+    if request.sound and not info.has_audio:
+        warnings.append("Sound was requested but the video has no audio track.")
+    return warnings
+
+
+def write_sidecar(
+    video: Path,
+    job: JobRecord,
+    provider_label: str,
+    info: media.VideoInfo,
+    cost: float | None,
+    currency: str | None,
+    finished: float,
+    reported_cost: float | None,
+) -> None:
+    """The video's parameters, provider, request id, cost and times, never a key."""
+    sidecar = {
+        "job_id": job.id,
+        "provider": job.provider,
+        "provider_label": provider_label,
+        "request_id": job.request_id,
+        "parameters": job.request,
+        "cost": cost,
+        "currency": currency,
+        "cost_is_estimate": reported_cost is None,
+        "created_at": job.created_at,
+        "submitted_at": job.submitted_at,
+        "finished_at": finished,
+        "video": info.as_dict(),
+    }
+    tmp = video.with_suffix(".json.part")
+    tmp.write_text(json.dumps(sidecar, indent=2))
+    os.replace(tmp, video.with_suffix(".json"))
