@@ -5,9 +5,12 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
+from typing import Any
 
+from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.sources import ENV_FILE_SENTINEL
 
 from .errors import ConfigError
 
@@ -35,13 +38,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
-    runcomfy_api_key: SecretStr | None = Field(None, validation_alias="RUNCOMFY_API_KEY")
-    runninghub_api_key: SecretStr | None = Field(None, validation_alias="RUNNINGHUB_API_KEY")
-    runcomfy_base_url: str = Field(
-        "https://model-api.runcomfy.net", validation_alias="RUNCOMFY_BASE_URL"
+    # Per provider, by registry name. Each provider class names its own variables (key_env,
+    # base_url_env), read in __init__, so adding a provider adds no field here.
+    api_keys: dict[str, SecretStr] = Field(
+        default_factory=dict, validation_alias="KLING_UI_INTERNAL_API_KEYS"
     )
-    runninghub_base_url: str = Field(
-        "https://www.runninghub.ai", validation_alias="RUNNINGHUB_BASE_URL"
+    base_urls: dict[str, str] = Field(
+        default_factory=dict, validation_alias="KLING_UI_INTERNAL_BASE_URLS"
     )
 
     data_dir: Path = Field(default_factory=_default_data_dir, validation_alias="KLING_UI_DATA_DIR")
@@ -69,13 +72,11 @@ class Settings(BaseSettings):
     multi_user: bool | None = Field(None, validation_alias="KLING_UI_MULTI_USER")
     mcp: bool | None = Field(None, validation_alias="KLING_UI_MCP")
 
-    @field_validator("runcomfy_api_key", "runninghub_api_key", mode="before")
-    @classmethod
-    def _blank_key_is_none(cls, value: object) -> object:
-        # `RUNCOMFY_API_KEY=` in a copied .env.example means "not set", not "empty key".
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
+    def __init__(self, _env_file: Any = ENV_FILE_SENTINEL, **values: Any) -> None:
+        env_file = (
+            self.model_config.get("env_file") if _env_file is ENV_FILE_SENTINEL else _env_file
+        )
+        super().__init__(_env_file=_env_file, **_provider_values(values, env_file))
 
     @field_validator("rate_limit")
     @classmethod
@@ -85,17 +86,31 @@ class Settings(BaseSettings):
         parse_rate_limit(value)  # raises ValueError with the expected shape
         return value.strip()
 
-    @field_validator("runcomfy_base_url", "runninghub_base_url")
-    @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/")
-
     def server_key(self, provider: str) -> str | None:
         """The key configured on the server for `provider`, if any."""
-        secret = {"runcomfy": self.runcomfy_api_key, "runninghub": self.runninghub_api_key}.get(
-            provider
-        )
+        secret = self.api_keys.get(provider)
         return secret.get_secret_value() if secret else None
+
+    def base_url(self, provider: str) -> str:
+        from .providers import provider_class  # the registry imports this module
+
+        return self.base_urls.get(provider) or provider_class(provider).default_base_url
+
+    def with_provider(self, provider: str, **changes: str | None) -> Settings:
+        """A copy with `api_key` and/or `base_url` of one provider changed (None = unset)."""
+        keys, urls = dict(self.api_keys), dict(self.base_urls)
+        if "api_key" in changes:
+            key = (changes["api_key"] or "").strip()
+            if key:
+                keys[provider] = SecretStr(key)
+            else:
+                keys.pop(provider, None)
+        if "base_url" in changes:
+            if changes["base_url"]:
+                urls[provider] = str(changes["base_url"]).rstrip("/")
+            else:
+                urls.pop(provider, None)
+        return self.model_copy(update={"api_keys": keys, "base_urls": urls})
 
     @property
     def rate(self) -> tuple[int, float] | None:
@@ -134,6 +149,56 @@ class Settings(BaseSettings):
     @property
     def db_path(self) -> Path:
         return self.data_dir / "jobs.sqlite3"
+
+
+_UNSET = object()
+
+
+def _provider_values(values: dict[str, Any], env_file: Any) -> dict[str, Any]:
+    """Fill api_keys/base_urls from each registered provider's own variables.
+
+    Precedence, as for every other setting: keyword arguments (by variable name, or as
+    `<provider>_api_key` / `<provider>_base_url`), then the environment, then the .env file.
+    """
+    from .providers import PROVIDERS  # the registry imports this module
+
+    values = dict(values)
+    keys = dict(values.pop("api_keys", None) or values.pop("KLING_UI_INTERNAL_API_KEYS", {}))
+    urls = dict(values.pop("base_urls", None) or values.pop("KLING_UI_INTERNAL_BASE_URLS", {}))
+    dotenv = _read_dotenv(env_file)
+    for name, cls in PROVIDERS.items():
+        for target, field, env in (
+            (keys, f"{name}_api_key", cls.key_env),
+            (urls, f"{name}_base_url", cls.base_url_env),
+        ):
+            if env is None:
+                continue
+            value = values.pop(field, _UNSET)
+            given = values.pop(env, _UNSET)
+            if value is _UNSET:
+                value = given
+            if value is _UNSET:
+                value = os.environ.get(env, dotenv.get(env))
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            # `RUNCOMFY_API_KEY=` in a copied .env.example means "not set", not "empty key".
+            if value is None or not str(value).strip():
+                target.pop(name, None)
+            elif target is keys:
+                target[name] = SecretStr(str(value).strip())
+            else:
+                target[name] = str(value).strip().rstrip("/")
+    values["api_keys"], values["base_urls"] = keys, urls
+    return values
+
+
+def _read_dotenv(env_file: Any) -> dict[str, str | None]:
+    files = env_file if isinstance(env_file, (list, tuple)) else [env_file]
+    found: dict[str, str | None] = {}
+    for path in files:
+        if path and Path(path).is_file():
+            found.update(dotenv_values(path))
+    return found
 
 
 _PERIODS = {"minute": 60.0, "hour": 3600.0, "day": 86400.0}

@@ -7,6 +7,7 @@ import re
 import sys
 
 from .config import Settings
+from .providers import PROVIDERS
 
 # "Bearer <token>", key=/token= values, and long opaque tokens that look like API keys.
 _PATTERNS = [
@@ -47,7 +48,7 @@ class RedactingFilter(logging.Filter):
 def setup_logging(settings: Settings, level: int = logging.INFO) -> RedactingFilter:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    keys = [settings.server_key(name) or "" for name in ("runcomfy", "runninghub")]
+    keys = [settings.server_key(name) or "" for name in PROVIDERS]
     redactor = RedactingFilter(keys)
     handler.addFilter(redactor)
     root = logging.getLogger()

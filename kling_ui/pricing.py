@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Per second of video, (without sound, with sound). Neither provider publishes a fixed price
-# for this model through its API, so these are the list prices known on 2026-04-29
-# (reference/providers.md); the provider's reported cost replaces the estimate when it arrives.
-RATES: dict[str, tuple[float, float, str]] = {
-    "runcomfy": (0.112, 0.14, "USD"),
-    "runninghub": (0.69, 0.87, "CNY"),
-    "preview": (0.0, 0.0, "USD"),
-}
+from .providers import PROVIDERS
+
 SYMBOLS = {"USD": "$", "CNY": "¥"}
 # Only for comparing spend against a cap in one currency; not for billing.
 USD_PER = {"USD": 1.0, "CNY": 0.14}
-NAMES = {"runcomfy": "RunComfy", "runninghub": "RunningHub", "preview": "offline preview"}
 
 
 @dataclass(frozen=True)
@@ -29,9 +22,15 @@ class Estimate:
         return f"about {format_money(self.amount, self.currency)}"
 
 
-def estimate(provider: str, duration: int, sound: bool) -> Estimate:
-    silent, with_sound, currency = RATES.get(provider, (0.0, 0.0, "USD"))
-    return Estimate(round((with_sound if sound else silent) * duration, 2), currency)
+def estimate(provider: str, duration: int, sound: bool, *, base_url: str | None = None) -> Estimate:
+    """The provider's list price for this clip. Its reported cost replaces it when it comes."""
+    cls = PROVIDERS.get(provider)
+    if cls is None:
+        return Estimate(0.0, "USD")
+    silent, with_sound = cls.price_per_second
+    return Estimate(
+        round((with_sound if sound else silent) * duration, 2), cls.currency_for(base_url)
+    )
 
 
 def format_money(amount: float, currency: str | None) -> str:
@@ -40,7 +39,8 @@ def format_money(amount: float, currency: str | None) -> str:
 
 
 def sound_note(provider: str) -> str:
-    silent, with_sound, _ = RATES.get(provider, (0.0, 0.0, "USD"))
+    cls = PROVIDERS.get(provider)
+    silent, with_sound = cls.price_per_second if cls else (0.0, 0.0)
     if not silent:
         return "Sound is free in the offline preview."
     return f"Sound adds about {round((with_sound / silent - 1) * 100)} % to the cost."
@@ -51,4 +51,5 @@ def to_usd(amount: float, currency: str | None) -> float:
 
 
 def provider_name(provider: str) -> str:
-    return NAMES.get(provider, provider)
+    cls = PROVIDERS.get(provider)
+    return cls.label if cls else provider

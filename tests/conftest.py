@@ -83,7 +83,7 @@ def png_bytes(image: Image.Image) -> bytes:
 def _no_ambient_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     # A developer's real keys must never reach a test (nor a fake server).
     for name in list(os.environ):
-        if name.startswith(("RUNCOMFY_", "RUNNINGHUB_", "KLING_UI_")):
+        if name not in clean_environment():
             monkeypatch.delenv(name, raising=False)
 
 
@@ -184,3 +184,41 @@ async def poll_to_end(provider, request_id: str, limit: int = 100):
             return status
         await asyncio.sleep(0.03)
     raise AssertionError(f"{request_id} never finished")
+
+
+def form_payload(**values) -> list:
+    """The studio's generate inputs, built by name (kling_ui.ui.form.form_input_names).
+
+    `segments` is a list of (prompt, seconds); `keys` maps provider names to typed keys;
+    other names are the form's own (start, end, prompt, duration, ...). File paths are
+    wrapped for gradio_client.
+    """
+    from gradio_client import handle_file
+
+    from kling_ui.ui.form import form_input_names, key_input_name
+    from kling_ui.ui.segments import MAX_ROWS
+
+    segments = list(values.pop("segments", ()))
+    keys = values.pop("keys", {})
+    named = {
+        "start": None,
+        "end": None,
+        "prompt": "Slow push in.",
+        "duration": 3,
+        "sound": False,
+        "shot_type": "customize",
+        "provider": "preview",
+        "segment_count": len(segments),
+    }
+    for i in range(MAX_ROWS):
+        text, seconds = segments[i] if i < len(segments) else ("", 3)
+        named[f"segment_{i + 1}_prompt"], named[f"segment_{i + 1}_seconds"] = text, seconds
+    for provider, key in keys.items():
+        named[key_input_name(provider)] = key
+    unknown = set(values) - set(form_input_names())
+    assert not unknown, f"not form inputs: {sorted(unknown)}"
+    named.update(values)
+    for field in ("start", "end"):
+        if named[field] is not None and not isinstance(named[field], dict):
+            named[field] = handle_file(str(named[field]))
+    return [named.get(name, "") for name in form_input_names()]

@@ -19,7 +19,7 @@ from kling_ui.config import Settings
 from kling_ui.store import JobStore
 from kling_ui.testing import FakeRunComfy, FakeRunningHub, serve_on_loopback
 
-from .conftest import RC_KEY, RH_KEY, ROOT
+from .conftest import RC_KEY, RH_KEY, ROOT, form_payload
 
 ASSET = str(ROOT / "assets" / "sunset_lake.jpg")
 CANARY = "canary-key-7f3a9c1e55d2"
@@ -59,31 +59,14 @@ class Page:
         *,
         image=ASSET,
         end_image=None,
-        prompt="Slow push in.",
-        duration=3,
-        sound=False,
-        shot_type="customize",
-        provider="preview",
         runcomfy_key="",
         runninghub_key="",
         segments=(),
+        **fields,
     ) -> list:
-        rows = list(segments) + [("", 3)] * (5 - len(segments))
-        return [
-            self.owner,
-            handle_file(image) if image else None,
-            handle_file(end_image) if end_image else None,
-            prompt,
-            duration,
-            sound,
-            shot_type,
-            provider,
-            runcomfy_key,
-            runninghub_key,
-            len(segments),
-            *[p for p, _ in rows],
-            *[s for _, s in rows],
-        ]
+        keys = {"runcomfy": runcomfy_key, "runninghub": runninghub_key}
+        payload = form_payload(start=image, end=end_image, keys=keys, segments=segments, **fields)
+        return [self.owner, *payload]
 
     def generate(self, **fields):
         return self.client.submit(*self.form(**fields), api_name="/ui_generate")

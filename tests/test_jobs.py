@@ -234,7 +234,7 @@ async def test_a_missing_key_names_the_setting(settings, client):
     from kling_ui.jobs import JobManager
     from kling_ui.store import JobStore
 
-    bare = settings.model_copy(update={"runcomfy_api_key": None})
+    bare = settings.with_provider("runcomfy", api_key=None)
     manager = JobManager(bare, JobStore(bare.db_path), client)
     request = parse_request({"image": "x.jpg", "prompt": "p"})
     with pytest.raises(ConfigError, match="RUNCOMFY_API_KEY"):

@@ -24,7 +24,7 @@ def loopback_rc():
 
 
 async def run(settings, url, make_image, timeout=0.5):
-    settings = settings.model_copy(update={"runcomfy_base_url": url})
+    settings = settings.with_provider("runcomfy", base_url=url)
     async with httpx.AsyncClient(timeout=timeout) as client:
         manager = JobManager(settings, JobStore(settings.db_path), client)
         request = parse_request({"image": str(make_image()), "prompt": "p"})

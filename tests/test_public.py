@@ -10,8 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from gradio_client import Client, handle_file
-from pydantic import SecretStr
+from gradio_client import Client
 
 from app import create_app
 from kling_ui.config import Settings
@@ -19,7 +18,7 @@ from kling_ui.janitor import clean_upload_folder
 from kling_ui.logs import RedactingFilter, setup_logging
 from kling_ui.testing import FakeRunComfy, serve_on_loopback
 
-from .conftest import RC_KEY, ROOT
+from .conftest import RC_KEY, ROOT, form_payload
 
 ASSET = str(ROOT / "assets" / "sunset_lake.jpg")
 ERRORS, STATUS, VIDEO = 0, 2, 4  # /ui_generate outputs as a client sees them
@@ -48,22 +47,14 @@ def public(tmp_path_factory):
 
 def generate(url: str, owner: str, *, provider="preview", key="", duration=3) -> list:
     client = Client(url, verbose=False)
-    job = client.submit(
-        owner,
-        handle_file(ASSET),
-        None,
-        "Slow push in",
-        duration,
-        False,
-        "customize",
-        provider,
-        key,
-        "",
-        0,
-        *[""] * 5,
-        *[3] * 5,
-        api_name="/ui_generate",
+    payload = form_payload(
+        start=ASSET,
+        prompt="Slow push in",
+        duration=duration,
+        provider=provider,
+        keys={"runcomfy": key},
     )
+    job = client.submit(owner, *payload, api_name="/ui_generate")
     job.result(timeout=60)
     shown: list = []
     for values in job.outputs():
@@ -126,7 +117,7 @@ def test_uploads_over_the_limit_are_refused(public, tmp_path):
 
 def test_log_lines_redact_keys(settings):
     canary = "canary-server-key-9c1e"
-    settings = settings.model_copy(update={"runcomfy_api_key": SecretStr(canary)})
+    settings = settings.with_provider("runcomfy", api_key=canary)
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
     try:

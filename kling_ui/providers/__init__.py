@@ -18,10 +18,16 @@ PROVIDERS: dict[str, type[Provider]] = {
 }
 
 
-def base_url_for(name: str, settings: Settings) -> str:
-    return {"runcomfy": settings.runcomfy_base_url, "runninghub": settings.runninghub_base_url}[
-        name
-    ]
+def provider_class(name: str) -> type[Provider]:
+    cls = PROVIDERS.get(name)
+    if cls is None:
+        raise ConfigError(f"Unknown provider '{name}'; choose one of: {', '.join(PROVIDERS)}.")
+    return cls
+
+
+def paid_providers() -> list[str]:
+    """Providers that need a key (every one but the offline preview), in registry order."""
+    return [name for name, cls in PROVIDERS.items() if cls.needs_key]
 
 
 def create_provider(
@@ -32,25 +38,22 @@ def create_provider(
     api_key: str | None = None,
 ) -> Provider:
     """Build provider `name`, with `api_key` or else the server's key from settings."""
-    cls = PROVIDERS.get(name)
-    if cls is None:
-        raise ConfigError(f"Unknown provider '{name}'; choose one of: {', '.join(PROVIDERS)}.")
+    cls = provider_class(name)
     if cls is PreviewProvider:
         return PreviewProvider(work_dir=settings.data_dir / "renders")
     key = (api_key or "").strip() or settings.server_key(name)
     if not key:
-        env = f"{name.upper()}_API_KEY"
         raise ConfigError(
-            f"{cls.label} needs an API key: set {env} (or paste your key in the app)."
+            f"{cls.label} needs an API key: set {cls.key_env} (or paste your key in the app)."
         )
     return cls(
         client=client,
         api_key=key,
-        base_url=base_url_for(name, settings),
+        base_url=settings.base_url(name),
         extra_result_hosts=settings.extra_result_hosts,
     )
 
 
 def configured_providers(settings: Settings) -> list[str]:
     """Providers usable with server keys, the offline preview always first."""
-    return ["preview"] + [n for n in ("runcomfy", "runninghub") if settings.server_key(n)]
+    return ["preview"] + [n for n in paid_providers() if settings.server_key(n)]

@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 import httpx
 
 from ..errors import (
-    BadResponseError,
     NotFoundError,
     ProviderConnectionError,
     ProviderHTTPError,
@@ -57,7 +56,6 @@ class Canceled:
 
 
 JobStatus = Queued | Running | Succeeded | Failed | Canceled
-FINAL_STATUSES = (Succeeded, Failed, Canceled)
 
 
 class CancelOutcome(StrEnum):
@@ -80,15 +78,35 @@ class Inputs:
 
 
 class Provider(ABC):
-    """One way to run Kling O3 Pro image-to-video. Adapters keep their wire schema private."""
+    """One way to run Kling O3 Pro image-to-video. Adapters keep their wire schema private.
+
+    A provider's facts live here, on its class, and nowhere else: settings, the form, prices,
+    logs, the CLI and the docs read them from the registry (providers/__init__.py).
+    """
 
     name: ClassVar[str]
     label: ClassVar[str]
     needs_key: ClassVar[bool] = True
-    can_cancel: ClassVar[bool] = False
+    # The environment variables (or .env lines) that hold the server's key and base URL.
+    key_env: ClassVar[str | None] = None
+    base_url_env: ClassVar[str | None] = None
+    default_base_url: ClassVar[str] = ""
+    # Hosts for each region; a key belongs to one region and never works on another.
+    region_hosts: ClassVar[dict[str, str]] = {}
+    key_url: ClassVar[str] = ""  # where a person gets a key
+    # List price per second of video, (without sound, with sound), in `currency`.
+    price_per_second: ClassVar[tuple[float, float]] = (0.0, 0.0)
+    currency: ClassVar[str] = "USD"
+    # What cancel can do: "always" (local), "queued" (only before it starts), "never".
+    cancels: ClassVar[str] = "never"
     max_image_bytes: ClassVar[int] = MAX_BYTES
     # Shown when a submit's outcome is unknown: where the user can check for a job.
     dashboard_hint: ClassVar[str] = ""
+
+    @classmethod
+    def currency_for(cls, base_url: str | None) -> str:
+        """The currency this provider bills in at `base_url` (some bill per region)."""
+        return cls.currency
 
     @abstractmethod
     async def prepare(self, inputs: Inputs) -> dict[str, Any]:
@@ -165,16 +183,6 @@ class HTTPProvider(Provider):
             raise ProviderConnectionError(
                 f"The connection to {self.label} broke ({type(exc).__name__})."
             ) from exc
-
-    @staticmethod
-    def _json(response: httpx.Response, label: str) -> dict:
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise BadResponseError(f"{label} sent an answer that isn't JSON.") from exc
-        if not isinstance(body, dict):
-            raise BadResponseError(f"{label} sent an unexpected answer.")
-        return body
 
     async def download(self, url: str, dest: Path) -> None:
         # A result link from anywhere else could make the server fetch its own network.

@@ -36,7 +36,7 @@ class PreviewProvider(Provider):
     name = "preview"
     label = "Offline preview (free)"
     needs_key = False
-    can_cancel = True
+    cancels = "always"
 
     def __init__(self, *, work_dir: Path, captions: bool = True, short_side: int = 720) -> None:
         self.work_dir = Path(work_dir)

@@ -44,7 +44,14 @@ _CANCELED = {"cancelled", "canceled"}
 class RunComfyProvider(HTTPProvider):
     name = "runcomfy"
     label = "RunComfy"
-    can_cancel = True
+    key_env = "RUNCOMFY_API_KEY"
+    base_url_env = "RUNCOMFY_BASE_URL"
+    default_base_url = "https://model-api.runcomfy.net"
+    key_url = "https://www.runcomfy.com/profile"
+    # Not published for this model; the O3 Pro list price elsewhere (2026-04), +25 % with sound.
+    price_per_second = (0.112, 0.14)
+    currency = "USD"
+    cancels = "queued"
     # No upload endpoint: local frames travel as data URIs, which RunComfy caps at 6 MiB.
     max_image_bytes = 6 * 1024 * 1024
     result_hosts = ("runcomfy.net", "runcomfy.com")

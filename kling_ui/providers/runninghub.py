@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
@@ -51,7 +51,18 @@ _SERVER = {"500", "1005", "1010", "1012"}
 class RunningHubProvider(HTTPProvider):
     name = "runninghub"
     label = "RunningHub"
-    can_cancel = False  # v2 model tasks have no cancel endpoint
+    key_env = "RUNNINGHUB_API_KEY"
+    base_url_env = "RUNNINGHUB_BASE_URL"
+    default_base_url = "https://www.runninghub.ai"
+    region_hosts: ClassVar[dict[str, str]] = {
+        "international": "https://www.runninghub.ai",
+        "china": "https://www.runninghub.cn",
+    }
+    key_url = "https://www.runninghub.ai/enterprise-api/sharedApi"
+    # RunningHub's price list for O3 Pro image-to-video (2026-04-29).
+    price_per_second = (0.69, 0.87)
+    currency = "CNY"
+    cancels = "never"  # v2 model tasks have no cancel endpoint
     # Results come from RunningHub's CDN (rh-images*.xiaoyaoyou.com, seen in third-party
     # clients) as well as its own domains.
     result_hosts = ("runninghub.ai", "runninghub.cn", "xiaoyaoyou.com", "hubimgs.com")

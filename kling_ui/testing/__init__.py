@@ -14,10 +14,13 @@ def clean_environment(**extra: str) -> dict[str, str]:
     """This process's environment without any provider keys or kling-ui settings, plus
     `extra`: what a subprocess under test (CLI, app) should start from, so a developer's real
     keys never reach a fake server."""
+    from ..providers import PROVIDERS
+
+    provider_vars = {v for c in PROVIDERS.values() for v in (c.key_env, c.base_url_env) if v}
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("RUNCOMFY_", "RUNNINGHUB_", "KLING_UI_"))
+        if k not in provider_vars and not k.startswith(("RUNCOMFY_", "RUNNINGHUB_", "KLING_UI_"))
     }
     env.update(extra)
     return env

@@ -8,39 +8,45 @@ from typing import Any
 import gradio as gr
 
 from ..config import Settings
-from ..providers import PROVIDERS, configured_providers
+from ..providers import PROVIDERS, configured_providers, paid_providers
 from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, PROMPT_MAX
 from .present import cost_markdown, prompt_counter
-from .segments import SegmentEditor, build_segment_editor, to_segments
+from .segments import SegmentEditor, build_segment_editor, segment_input_names, to_segments
 
-KEY_PROVIDERS = ("runcomfy", "runninghub")
 
 # Keys typed into the page stay in the browser: remembered ones live in this browser's
 # localStorage, written and read by these snippets; the server never sends a key back.
-REMEMBER_JS = """
-(remember, rc, rh) => {
-  const keys = {runcomfy: rc, runninghub: rh};
-  for (const [name, key] of Object.entries(keys)) {
-    const slot = `kling-ui-key-${name}`;
-    if (remember && key) { localStorage.setItem(slot, key); }
-    else { localStorage.removeItem(slot); }
-  }
-  if (remember) { localStorage.setItem('kling-ui-remember', '1'); }
-  else { localStorage.removeItem('kling-ui-remember'); }
+# Both take/return one value per paid provider, in registry order, then "remember".
+def remember_js(names: list[str]) -> str:
+    return f"""
+(remember, ...keys) => {{
+  const names = {names!r};
+  names.forEach((name, i) => {{
+    const slot = `kling-ui-key-${{name}}`;
+    if (remember && keys[i]) {{ localStorage.setItem(slot, keys[i]); }}
+    else {{ localStorage.removeItem(slot); }}
+  }});
+  if (remember) {{ localStorage.setItem('kling-ui-remember', '1'); }}
+  else {{ localStorage.removeItem('kling-ui-remember'); }}
   return [];
-}
+}}
 """
-RESTORE_KEYS_JS = """
-() => {
+
+
+def restore_keys_js(names: list[str]) -> str:
+    return f"""
+() => {{
   // Mark the page once restored, so tests (and scripts) know the fields are final.
-  setTimeout(() => { document.body.dataset.keysRestored = '1'; }, 0);
+  setTimeout(() => {{ document.body.dataset.keysRestored = '1'; }}, 0);
+  const names = {names!r};
   return [
-    localStorage.getItem('kling-ui-key-runcomfy') || '',
-    localStorage.getItem('kling-ui-key-runninghub') || '',
+    ...names.map((name) => localStorage.getItem(`kling-ui-key-${{name}}`) || ''),
     localStorage.getItem('kling-ui-remember') === '1',
   ];
-}
+}}
 """
+
+
 PROMPT_COUNT_JS = f"""
 (text) => {{
   const n = (text || '').trim().length;
@@ -62,22 +68,52 @@ def upload_path(value: Any) -> str | None:
     return value or None
 
 
-def typed_key(
-    provider: str | None, runcomfy_key: str | None, runninghub_key: str | None
-) -> str | None:
-    """The key the visitor typed for `provider`, if any."""
-    key = {"runcomfy": runcomfy_key, "runninghub": runninghub_key}.get(provider or "")
-    return (key or "").strip() or None
+def typed_key(provider: str | None, keys: dict[str, str | None]) -> str | None:
+    """The key the visitor typed for `provider`, if any (`keys` by provider name)."""
+    return (keys.get(provider or "") or "").strip() or None
 
 
 def provider_choices(settings: Settings) -> list[tuple[str, str]]:
     # With bring-your-own-key only, server keys exist but visitors can't spend them.
     configured = set() if settings.byok_only else set(configured_providers(settings))
     choices = [(PROVIDERS["preview"].label, "preview")]
-    for name in KEY_PROVIDERS:
+    for name in paid_providers():
         label = PROVIDERS[name].label
         choices.append((label if name in configured else f"{label} (your key)", name))
     return choices
+
+
+def key_input_name(provider: str) -> str:
+    return f"{provider}_key"
+
+
+def form_input_names() -> list[str]:
+    """The studio's generate inputs, by name, in the order the page sends them.
+
+    One list for the event and for API clients (and tests) that drive the page: build a
+    payload by name with `[values[n] for n in form_input_names()]`.
+    """
+    return [
+        *REQUEST_FIELDS,
+        *(key_input_name(name) for name in paid_providers()),
+        *segment_input_names(),
+    ]
+
+
+REQUEST_FIELDS = ("start", "end", "prompt", "duration", "sound", "shot_type", "provider")
+
+
+@dataclass(frozen=True)
+class FormValues:
+    """What the form holds when Generate is pressed, read by name."""
+
+    fields: dict[str, Any]  # request fields, as parse_request takes them
+    provider: str
+    keys: dict[str, str | None]  # typed keys by provider name
+
+    @property
+    def key(self) -> str | None:
+        return typed_key(self.provider, self.keys)
 
 
 def default_provider(settings: Settings) -> str:
@@ -97,8 +133,7 @@ class Form:
     segments: SegmentEditor
     segments_box: gr.Accordion
     provider: gr.Radio
-    runcomfy_key: gr.Textbox
-    runninghub_key: gr.Textbox
+    keys: dict[str, gr.Textbox]  # one per paid provider, by name
     remember: gr.Checkbox
     cost: gr.Markdown
     errors: gr.Markdown
@@ -107,35 +142,37 @@ class Form:
 
     @property
     def request_fields(self) -> list:
-        """The components that make up a request, in the order `read` and fills use."""
-        return [
-            self.start,
-            self.end,
-            self.prompt,
-            self.duration,
-            self.sound,
-            self.shot_type,
-            self.provider,
-        ]
+        """The components that make up a request, in REQUEST_FIELDS order."""
+        return [getattr(self, name) for name in REQUEST_FIELDS]
+
+    @property
+    def named_inputs(self) -> dict[str, gr.components.Component]:
+        """Every generate input by name, in `form_input_names()` order."""
+        named = dict(zip(REQUEST_FIELDS, self.request_fields, strict=True))
+        named.update({key_input_name(n): box for n, box in self.keys.items()})
+        named.update(zip(segment_input_names(), self.segments.inputs, strict=True))
+        return named
 
     @property
     def inputs(self) -> list:
-        return [*self.request_fields, self.runcomfy_key, self.runninghub_key, *self.segments.inputs]
+        return list(self.named_inputs.values())
 
-    def read(self, values: list[Any]) -> tuple[dict[str, Any], str, str | None]:
-        """(request fields, provider, the key typed for that provider) from `inputs` values."""
-        start, end, prompt, duration, sound, shot_type, provider, rc_key, rh_key = values[:9]
-        rows = self.segments.rows_from(values[9:])
+    def read(self, values: list[Any]) -> FormValues:
+        """The form's values (as sent for `inputs`) bound to their names."""
+        got = dict(zip(self.named_inputs, values, strict=True))
+        rows = self.segments.rows_from([got[n] for n in segment_input_names()])
+        provider = got["provider"] or "preview"
         fields = {
-            "image": upload_path(start),
-            "end_image": upload_path(end),
-            "prompt": prompt or "",
-            "duration": int(duration or DURATION_DEFAULT),
-            "sound": bool(sound),
-            "shot_type": shot_type or "customize",
+            "image": upload_path(got["start"]),
+            "end_image": upload_path(got["end"]),
+            "prompt": got["prompt"] or "",
+            "duration": int(got["duration"] or DURATION_DEFAULT),
+            "sound": bool(got["sound"]),
+            "shot_type": got["shot_type"] or "customize",
             "multi_prompt": to_segments(rows),
         }
-        return fields, provider, typed_key(provider, rc_key, rh_key)
+        keys = {name: got[key_input_name(name)] for name in self.keys}
+        return FormValues(fields, provider, keys)
 
     @property
     def fill_outputs(self) -> list:
@@ -208,15 +245,20 @@ def build_form(settings: Settings) -> Form:
     )
     with gr.Accordion("Your API keys (optional)", open=False, elem_id="keys"):
         gr.Markdown(
-            "Use your own RunComfy or RunningHub key. Keys stay in this browser tab "
+            f"Use your own {' or '.join(PROVIDERS[n].label for n in paid_providers())} key. "
+            "Keys stay in this browser tab "
             "(or on this device if you tick Remember); they are never stored on the "
             "server or shown again.",
             elem_classes=["hint"],
         )
-        runcomfy_key = gr.Textbox(label="RunComfy API key", type="password", elem_id="runcomfy-key")
-        runninghub_key = gr.Textbox(
-            label="RunningHub API key", type="password", elem_id="runninghub-key"
-        )
+        keys = {
+            name: gr.Textbox(
+                label=f"{PROVIDERS[name].label} API key",
+                type="password",
+                elem_id=f"{name}-key",
+            )
+            for name in paid_providers()
+        }
         remember = gr.Checkbox(
             label="Remember my keys on this device", value=False, elem_id="remember-keys"
         )
@@ -239,8 +281,7 @@ def build_form(settings: Settings) -> Form:
         segments=segments,
         segments_box=segments_box,
         provider=provider,
-        runcomfy_key=runcomfy_key,
-        runninghub_key=runninghub_key,
+        keys=keys,
         remember=remember,
         cost=cost,
         errors=errors,
@@ -257,7 +298,8 @@ def _wire(form: Form) -> None:
     form.prompt.change(None, form.prompt, form.prompt_count, js=PROMPT_COUNT_JS, **local)
     for trigger in (form.provider.change, form.duration.change, form.sound.change):
         trigger(cost_markdown, [form.provider, form.duration, form.sound], form.cost, **local)
-    keys = [form.remember, form.runcomfy_key, form.runninghub_key]
+    keys = [form.remember, *form.keys.values()]
+    js = remember_js(list(form.keys))
     # .change fires once the typed value is committed (an .input handler can see it stale).
-    for trigger in (form.remember.change, form.runcomfy_key.change, form.runninghub_key.change):
-        trigger(None, keys, None, js=REMEMBER_JS, **local)
+    for box in keys:
+        box.change(None, keys, None, js=js, **local)

@@ -89,6 +89,15 @@ def from_segments(segments: list[dict] | None) -> Rows:
     return [(s.get("prompt", ""), clamp_seconds(s.get("duration"))) for s in (segments or [])]
 
 
+def segment_input_names() -> list[str]:
+    """Names of SegmentEditor.inputs, in order (see form.form_input_names)."""
+    return [
+        "segment_count",
+        *(f"segment_{i + 1}_prompt" for i in range(MAX_ROWS)),
+        *(f"segment_{i + 1}_seconds" for i in range(MAX_ROWS)),
+    ]
+
+
 # --- the component ---------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from ..spending import SpendingRefused
 from ..state import JobState
 from ..store import JobRecord
 from .api import wire_public_api
-from .form import RESTORE_KEYS_JS, Form, build_form, typed_key
+from .form import Form, build_form, restore_keys_js, typed_key
 from .history import History, build_history, owned_job, panel_values, table_rows, wire_history
 from .present import cost_markdown, details_markdown, status_markdown
 from .publish import publish
@@ -93,23 +93,24 @@ class Studio:
 
     # --- examples and re-use ----------------------------------------------------------------
 
-    def fill_form(self, form: Form, fields: dict[str, Any], provider: str | None = None):
+    def fill_form(self, form: Form, fields: dict[str, Any], provider: str | None = None) -> dict:
+        """Values for `form.fill_outputs`, by component, showing a stored request."""
         duration = int(fields.get("duration") or 5)
         rows = from_segments(fields.get("multi_prompt"))
-        values = [
-            publish(fields.get("image")),
-            publish(fields.get("end_image")),
-            fields.get("prompt", ""),
-            duration,
-            bool(fields.get("sound")),
-            fields.get("shot_type", "customize"),
-            provider if provider is not None else gr.skip(),
-            cost_markdown(provider or "preview", duration, bool(fields.get("sound")))
-            if provider
-            else gr.skip(),
-            gr.Accordion(open=True) if rows else gr.skip(),
-            *form.segments.render_rows(rows, duration),
-        ]
+        sound = bool(fields.get("sound"))
+        values = {
+            form.start: publish(fields.get("image")),
+            form.end: publish(fields.get("end_image")),
+            form.prompt: fields.get("prompt", ""),
+            form.duration: duration,
+            form.sound: sound,
+            form.shot_type: fields.get("shot_type", "customize"),
+            form.provider: provider if provider is not None else gr.skip(),
+            form.cost: cost_markdown(provider, duration, sound) if provider else gr.skip(),
+            form.segments_box: gr.Accordion(open=True) if rows else gr.skip(),
+        }
+        segments = form.segments
+        values.update(zip(segments.outputs, segments.render_rows(rows, duration), strict=True))
         return values
 
 
@@ -181,20 +182,20 @@ def build_studio(services: Services) -> gr.Blocks:
         demo.load(
             None,
             None,
-            [form.runcomfy_key, form.runninghub_key, form.remember],
-            js=RESTORE_KEYS_JS,
+            [*form.keys.values(), form.remember],
+            js=restore_keys_js(list(form.keys)),
             **private,
         )
 
         async def generate(owner_id: str | None, *values, progress=gr.Progress()):  # noqa: B008
-            fields, provider, key = form.read(list(values))
+            read = form.read(list(values))
             try:
-                request = parse_request(fields)
+                request = parse_request(read.fields)
                 job = await services.jobs.submit(
                     request,
-                    provider=provider,
+                    provider=read.provider,
                     owner=owner_id or LOCAL_OWNER,
-                    api_key=key,
+                    api_key=read.key,
                     visitor=True,
                 )
             except (InputError, ConfigError, SpendingRefused) as exc:
@@ -229,17 +230,17 @@ def build_studio(services: Services) -> gr.Blocks:
             **internal,
         )
 
-        async def cancel(owner_id: str | None, job_id: str | None, rc_key: str, rh_key: str):
+        async def cancel(owner_id: str | None, job_id: str | None, *typed: str):
             job = owned_job(services.store, owner_id or LOCAL_OWNER, job_id)
             if job is None:
                 return "Nothing to cancel."
-            key = typed_key(job.provider, rc_key, rh_key)
+            key = typed_key(job.provider, dict(zip(form.keys, typed, strict=True)))
             message = await services.jobs.cancel(job.id, api_key=key)
             return status_markdown(services.store.get(job.id)) + f"\n\n> {message}"
 
         form.cancel.click(
             cancel,
-            [owner, result.job, form.runcomfy_key, form.runninghub_key],
+            [owner, result.job, *form.keys.values()],
             result.status,
             concurrency_limit=None,
             api_name="ui_cancel",
