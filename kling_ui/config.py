@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     result_hosts: str = Field("", validation_alias="KLING_UI_RESULT_HOSTS")
     cache_max_age_hours: float = Field(24.0, gt=0, validation_alias="KLING_UI_CACHE_MAX_AGE_HOURS")
     multi_user: bool | None = Field(None, validation_alias="KLING_UI_MULTI_USER")
+    # Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
+    trusted_proxies: str = Field("", validation_alias="KLING_UI_TRUSTED_PROXIES")
     mcp: bool | None = Field(None, validation_alias="KLING_UI_MCP")
 
     def __init__(self, _env_file: Any = ENV_FILE_SENTINEL, **values: Any) -> None:
@@ -112,6 +114,18 @@ class Settings(BaseSettings):
                 urls.pop(provider, None)
         return self.model_copy(update={"api_keys": keys, "base_urls": urls})
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_shape(cls, value: str) -> str:
+        from .owners import parse_networks
+
+        parse_networks(value)  # raises ValueError naming the bad entry
+        return value
+
+    @property
+    def on_spaces(self) -> bool:
+        return bool(os.environ.get("SPACE_ID"))
+
     @property
     def rate(self) -> tuple[int, float] | None:
         """(generations, per seconds) allowed per visitor, or None for no limit."""
@@ -126,7 +140,7 @@ class Settings(BaseSettings):
         """Separate histories per browser: on a Space, or when serving beyond this machine."""
         if self.multi_user is not None:
             return self.multi_user
-        return bool(os.environ.get("SPACE_ID")) or self.server_name not in (
+        return self.on_spaces or self.server_name not in (
             "127.0.0.1",
             "localhost",
             "::1",

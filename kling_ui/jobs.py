@@ -19,6 +19,7 @@ import httpx
 
 from . import pricing
 from .config import Settings
+from .dedupe import RecentRequests, request_key
 from .errors import KlingUIError
 from .frames import discard_inputs, keep_inputs, prepare_inputs
 from .keyprints import KeyPrints
@@ -55,6 +56,7 @@ class JobManager:
         self._changed: dict[str, asyncio.Event] = {}
         self._keyprints = KeyPrints(settings.data_dir)
         self.guard = SpendingGuard(settings, store)
+        self._recent = RecentRequests()
 
     # --- submitting -------------------------------------------------------------------------
 
@@ -76,12 +78,42 @@ class JobManager:
         owner: str = "local",
         api_key: str | None = None,
         visitor: bool = False,
+        caller: str | None = None,
+        dedupe: bool = True,
     ) -> JobRecord:
         """Validate everything, store the job, and start it. Returns at once with the job.
 
         `visitor` applies the deployment's spending rules (SpendingRefused before anything is
-        stored or sent); the operator's CLI is not a visitor.
+        stored or sent); the operator's CLI is not a visitor. With `dedupe`, the same request
+        from the same owner within a few seconds returns the first job instead of paying
+        twice (a batch that wants two takes of one line turns it off).
         """
+        if not dedupe:
+            return await self._admit(request, provider, owner, api_key, visitor, caller)
+        key = await request_key(owner, provider, request)
+        # No await between looking and registering: simultaneous twins see each other.
+        first = self._recent.find(key)
+        if first is not None:
+            log.info("an identical request from the same owner is already in; sharing it")
+            return await asyncio.shield(first)
+        future = self._recent.add(key)
+        try:
+            job = await self._admit(request, provider, owner, api_key, visitor, caller)
+        except BaseException as exc:
+            self._recent.fail(key, future, exc)
+            raise
+        future.set_result(job)
+        return job
+
+    async def _admit(
+        self,
+        request: GenerationRequest,
+        provider: str,
+        owner: str,
+        api_key: str | None,
+        visitor: bool,
+        caller: str | None,
+    ) -> JobRecord:
         chosen = self.provider(provider, api_key)
         inputs = await self.prepare_inputs(request, chosen)
         estimate = pricing.estimate(provider, request.duration, request.sound)
@@ -98,6 +130,7 @@ class JobManager:
                 self.guard.check(
                     provider=provider,
                     owner=owner,
+                    caller=caller,
                     server_key_fingerprint=self.fingerprint(
                         provider, self.settings.server_key(provider)
                     ),
@@ -115,6 +148,7 @@ class JobManager:
             cost_estimate=estimate.amount,
             currency=estimate.currency,
             key_fingerprint=self.fingerprint(provider, key) if chosen.needs_key else None,
+            caller=caller,
         )
         self.store.insert(job)
         self._start(job, chosen, inputs)

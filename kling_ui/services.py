@@ -11,6 +11,7 @@ import httpx
 from . import __version__
 from .config import Settings
 from .jobs import JobManager
+from .owners import Owners
 from .store import JobStore
 
 
@@ -29,6 +30,7 @@ class Services:
     store: JobStore
     client: httpx.AsyncClient
     jobs: JobManager
+    owners: Owners
 
     async def aclose(self) -> None:
         await self.jobs.aclose()
@@ -41,7 +43,13 @@ def build_services(settings: Settings | None = None) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = JobStore(settings.db_path)
     client = make_client(settings)
-    return Services(settings, store, client, JobManager(settings, store, client))
+    owners = Owners(
+        settings.data_dir,
+        multi_user=settings.is_multi_user,
+        trusted_proxies=settings.trusted_proxies,
+        on_spaces=settings.on_spaces,
+    )
+    return Services(settings, store, client, JobManager(settings, store, client), owners)
 
 
 @asynccontextmanager

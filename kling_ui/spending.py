@@ -46,6 +46,7 @@ class SpendingGuard:
         *,
         provider: str,
         owner: str,
+        caller: str | None = None,
         server_key_fingerprint: str | None,
         uses_server_key: bool,
         estimate: pricing.Estimate,
@@ -60,16 +61,16 @@ class SpendingGuard:
                 "free offline preview."
             )
         if self.settings.rate is not None:
-            self._check_rate(owner, now)
+            self._check_rate(owner, caller, now)
         if paid and uses_server_key and self.settings.daily_cap_usd is not None:
             self._check_cap(server_key_fingerprint, estimate, now)
 
-    def _check_rate(self, owner: str, now: float) -> None:
+    def _check_rate(self, owner: str, caller: str | None, now: float) -> None:
+        # Counted by network address when known: a fresh browser id must not reset it.
         count, period = self.settings.rate or (0, 0.0)
         since = now - period
-        recent = sorted(
-            j.created_at for j in self.store.list(owner=owner, since=since, limit=count + 1)
-        )
+        who = {"caller": caller} if caller else {"owner": owner}
+        recent = sorted(j.created_at for j in self.store.list(**who, since=since, limit=count + 1))
         if len(recent) >= count:
             wait = recent[-count] + period - now
             raise SpendingRefused(

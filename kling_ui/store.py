@@ -38,6 +38,9 @@ class JobRecord:
     video_path: str | None = None
     probe: dict[str, Any] | None = None
     key_fingerprint: str | None = None
+    # A keyed digest of the visitor's network address (never the address): rate limits
+    # count by it, since a visitor can always start over with a fresh browser id.
+    caller: str | None = None
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
     submitted_at: float | None = None
@@ -120,6 +123,12 @@ def m002_resume_and_details(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX jobs_state ON jobs (state)")
 
 
+@migration
+def m003_caller(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE jobs ADD COLUMN caller TEXT")
+    db.execute("CREATE INDEX jobs_caller_created ON jobs (caller, created_at DESC)")
+
+
 class JobStore:
     """Short transactions on one connection per thread; WAL lets a CLI and the app share it."""
 
@@ -190,6 +199,7 @@ class JobStore:
         self,
         *,
         owner: str | None = None,
+        caller: str | None = None,
         states: Iterable[str] | None = None,
         since: float | None = None,
         limit: int = 200,
@@ -202,6 +212,9 @@ class JobStore:
         if owner is not None:
             clauses.append("owner = ?")
             params.append(owner)
+        if caller is not None:
+            clauses.append("caller = ?")
+            params.append(caller)
         if states is not None:
             states = list(states)
             clauses.append(f"state IN ({', '.join('?' for _ in states)})")

@@ -299,7 +299,10 @@ async def test_many_watchers_share_one_polling_loop(manager, make_image, fake_rc
 async def test_a_hundred_concurrent_jobs_all_finish_consistently(manager, make_image, fake_rc):
     fake_rc.queue_seconds, fake_rc.run_seconds = 0.1, 0.3
     request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})
-    jobs = await asyncio.gather(*(manager.submit(request, provider="runcomfy") for _ in range(100)))
+    # Distinct takes of one request: the double-submit guard is off, as a batch would set it.
+    jobs = await asyncio.gather(
+        *(manager.submit(request, provider="runcomfy", dedupe=False) for _ in range(100))
+    )
     finished = await asyncio.wait_for(
         asyncio.gather(*(manager.wait(j.id) for j in jobs)), timeout=60
     )
@@ -310,3 +313,39 @@ async def test_a_hundred_concurrent_jobs_all_finish_consistently(manager, make_i
     assert len(stored) == 100 and {j.state for j in stored} == {"succeeded"}
     videos = list(manager.settings.videos_dir.glob("*.mp4"))
     assert len(videos) == 100 and not list(manager.settings.videos_dir.glob(".*"))
+
+
+async def test_a_double_submit_of_the_same_request_pays_once(manager, make_image, fake_rc):
+    request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})
+    again = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})  # re-upload
+    first, second = await asyncio.gather(
+        manager.submit(request, provider="runcomfy", owner="b-one"),
+        manager.submit(again, provider="runcomfy", owner="b-one"),
+    )
+    assert first.id == second.id
+    await manager.wait(first.id)
+    assert fake_rc.submits == 1
+    # Another owner, or other settings, are other jobs.
+    other = await manager.submit(request, provider="runcomfy", owner="b-two")
+    longer = await manager.submit(
+        request.model_copy(update={"duration": 4}), provider="runcomfy", owner="b-one"
+    )
+    assert len({first.id, other.id, longer.id}) == 3
+    await asyncio.gather(manager.wait(other.id), manager.wait(longer.id))
+    assert fake_rc.submits == 3
+
+
+async def test_a_refused_request_does_not_block_its_corrected_twin(manager, make_image):
+    from kling_ui.spending import SpendingRefused
+
+    manager.settings.byok_only = True
+    request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})
+    twins = await asyncio.gather(
+        manager.submit(request, provider="runcomfy", owner="b-x", visitor=True),
+        manager.submit(request, provider="runcomfy", owner="b-x", visitor=True),
+        return_exceptions=True,
+    )
+    assert all(isinstance(t, SpendingRefused) for t in twins)
+    manager.settings.byok_only = False
+    job = await manager.submit(request, provider="runcomfy", owner="b-x", visitor=True)
+    assert (await manager.wait(job.id)).state == "succeeded"

@@ -85,13 +85,19 @@ async def test_the_daily_cap_counts_todays_server_spend(make_manager, make_image
 
 async def test_the_rate_limit_counts_each_visitor_separately(make_manager, make_image):
     manager = make_manager(rate_limit="2/hour")
-    for _ in range(2):
+    for take in range(2):
         await manager.submit(
-            request_for(make_image, duration=3), provider="preview", owner="busy", visitor=True
+            request_for(make_image, duration=3, prompt=f"take {take}"),
+            provider="preview",
+            owner="busy",
+            visitor=True,
         )
     with pytest.raises(SpendingRefused) as caught:
         await manager.submit(
-            request_for(make_image, duration=3), provider="preview", owner="busy", visitor=True
+            request_for(make_image, duration=3, prompt="take 3"),
+            provider="preview",
+            owner="busy",
+            visitor=True,
         )
     assert caught.value.user_message.startswith(
         "You've started 2 generations in the last hour, the limit here. Try again in"
@@ -105,11 +111,15 @@ async def test_the_rate_limit_counts_each_visitor_separately(make_manager, make_
 
 async def test_simultaneous_requests_cannot_slip_past_the_limit(make_manager, make_image):
     manager = make_manager(rate_limit="3/hour")
-    request = request_for(make_image, duration=3)
     outcomes = await asyncio.gather(
         *(
-            manager.submit(request, provider="preview", owner="racer", visitor=True)
-            for _ in range(8)
+            manager.submit(
+                request_for(make_image, duration=3, prompt=f"take {take}"),
+                provider="preview",
+                owner="racer",
+                visitor=True,
+            )
+            for take in range(8)
         ),
         return_exceptions=True,
     )
@@ -133,3 +143,24 @@ def test_a_bad_rate_limit_is_a_config_error(monkeypatch):
     monkeypatch.setenv("KLING_UI_RATE_LIMIT", "lots")
     with pytest.raises(ConfigError, match="KLING_UI_RATE_LIMIT"):
         load_settings(_env_file=None)
+
+
+async def test_a_fresh_browser_id_does_not_reset_the_rate_limit(make_manager, make_image):
+    # Visitors can always clear their cookies; the limit follows their network address.
+    manager = make_manager(rate_limit="2/hour")
+    for take in range(2):
+        await manager.submit(
+            request_for(make_image, duration=3, prompt=f"take {take}"),
+            provider="preview",
+            owner=f"b-fresh-{take}",
+            caller="same-address",
+            visitor=True,
+        )
+    with pytest.raises(SpendingRefused):
+        await manager.submit(
+            request_for(make_image, duration=3, prompt="take 3"),
+            provider="preview",
+            owner="b-fresh-3",
+            caller="same-address",
+            visitor=True,
+        )
