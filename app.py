@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import gradio as gr
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from gradio.utils import get_upload_folder
 
 from kling_ui.config import Settings, load_settings
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await services.aclose()
 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    refuse_named_calls_to_private_events(app, demo)
     return gr.mount_gradio_app(
         app,
         demo,
@@ -67,6 +70,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         theme=gr.themes.Soft(),
         ssr_mode=False,
     )
+
+
+# Gradio routes that run an event by its name. They don't check the event's api_visibility,
+# so a page-only event would answer there; only the public API may. (/run/predict is how the
+# page itself runs its unqueued events, by index: those check the page's owner token.)
+_NAMED_CALL = re.compile(r"^/gradio_api/(?:call/v2|call|run|api)/(?P<name>[^/]+)/?$")
+
+
+def refuse_named_calls_to_private_events(app: FastAPI, demo: gr.Blocks) -> None:
+    public = {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
+    public.add("predict")
+
+    @app.middleware("http")
+    async def only_public_names(request: Request, call_next):
+        match = _NAMED_CALL.match(request.url.path)
+        if request.method == "POST" and match and match["name"] not in public:
+            return JSONResponse(
+                {"detail": "This endpoint is not part of the public API."}, status_code=404
+            )
+        return await call_next(request)
 
 
 def main() -> None:

@@ -46,14 +46,16 @@ class RecentRequests:
             future.exception()  # retrieved: nobody may be waiting
 
 
-async def request_key(owner: str, provider: str, request: GenerationRequest) -> str:
-    """What makes two requests "the same": owner, provider, settings and the frames' bytes
-    (two uploads of one file arrive under different paths)."""
+async def request_key(
+    owner: str, provider: str, request: GenerationRequest, key_print: str | None
+) -> str:
+    """What makes two requests "the same": owner, provider, key (as a fingerprint), settings
+    and the frames' bytes (two uploads of one file arrive under different paths)."""
     frames = await asyncio.to_thread(_frame_digests, [request.image, request.end_image])
     fields = request.public_dict()
     fields.pop("image", None)
     fields.pop("end_image", None)
-    text = json.dumps([owner, provider, fields, frames], sort_keys=True, default=str)
+    text = json.dumps([owner, provider, key_print, fields, frames], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

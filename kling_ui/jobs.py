@@ -90,7 +90,7 @@ class JobManager:
         """
         if not dedupe:
             return await self._admit(request, provider, owner, api_key, visitor, caller)
-        key = await request_key(owner, provider, request)
+        key = await request_key(owner, provider, request, self.fingerprint(provider, api_key))
         # No await between looking and registering: simultaneous twins see each other.
         first = self._recent.find(key)
         if first is not None:

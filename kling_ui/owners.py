@@ -1,6 +1,6 @@
 """Whose jobs are whose: owners come from what the server signed, never from the payload.
 
-    browser visitor  "b-<random>"     from a signed, HttpOnly cookie the server sets
+    browser visitor  "b-<random>"     from a token the server signed, kept in the browser
     API caller       "api-<digest>"   a digest of the caller's address (trusted proxies only)
     operator / CLI   "local"          never visible to web visitors
 
@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import Any
 
 LOCAL_OWNER = "local"
-COOKIE = "kling_ui_owner"
-COOKIE_MAX_AGE = 400 * 86400  # browsers cap cookie lifetimes at about 400 days
 
 
 class Owners:
-    """Issues and checks owner cookies, and names API callers by address."""
+    """Issues and checks browser owner tokens, and names API callers by address.
+
+    The token travels in the page's own storage (Gradio's BrowserState) rather than a
+    cookie: a Space runs inside an iframe on another site, where browsers drop cookies.
+    """
 
     def __init__(
         self,
@@ -45,37 +47,40 @@ class Owners:
     # --- browsers ---------------------------------------------------------------------------
 
     def issue(self) -> str:
-        """A new cookie value naming a fresh browser owner."""
+        """A new token naming a fresh browser owner."""
         return self._sign(f"b-{secrets.token_hex(12)}")
 
-    def verify(self, cookie: str | None) -> str | None:
-        """The owner a cookie names, or None when it is missing or not ours."""
-        if not cookie or "." not in cookie:
+    def verify(self, token: str | None) -> str | None:
+        """The owner a token names, or None when it is missing or not signed here."""
+        if not isinstance(token, str) or "." not in token:
             return None
-        owner = cookie.rpartition(".")[0]
+        owner = token.rpartition(".")[0]
         if not owner.startswith("b-"):
             return None
-        return owner if hmac.compare_digest(self._sign(owner), cookie) else None
+        return owner if hmac.compare_digest(self._sign(owner), token) else None
+
+    def keep_or_issue(self, token: str | None) -> str:
+        """The page's stored token if it is ours, else a new one (run on page load)."""
+        if not self.multi_user:
+            return LOCAL_OWNER
+        return token if self.verify(token) else self.issue()
 
     def _sign(self, owner: str) -> str:
         digest = hmac.new(self._secret, owner.encode(), hashlib.sha256).digest()
         return f"{owner}.{base64.urlsafe_b64encode(digest[:18]).decode()}"
 
-    def of_page(self, request: Any) -> str | None:
-        """The owner behind a page event: "local" on a private run, else the cookie's."""
+    def of_page(self, token: str | None) -> str | None:
+        """The owner behind a page event: "local" on a private run, else the token's."""
         if not self.multi_user:
             return LOCAL_OWNER
-        return self.verify(_cookies(request).get(COOKIE))
+        return self.verify(token)
 
     # --- API callers ------------------------------------------------------------------------
 
     def of_api(self, request: Any) -> str:
-        """An API caller's owner: its page cookie when it has one, else its address."""
+        """An API caller's owner: a digest of its address (it has no page token)."""
         if not self.multi_user:
             return LOCAL_OWNER
-        owner = self.verify(_cookies(request).get(COOKIE))
-        if owner:
-            return owner
         return f"api-{self.caller(request)}"
 
     def caller(self, request: Any) -> str:
@@ -106,7 +111,7 @@ class Owners:
             return True
         # On a Hugging Face Space the app sits behind the platform's proxy, which reaches it
         # from a private address and sets X-Forwarded-For.
-        return self._on_spaces and ip.is_private
+        return self._on_spaces and not ip.is_global
 
 
 def parse_networks(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -122,10 +127,6 @@ def parse_networks(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Netw
                 f"KLING_UI_TRUSTED_PROXIES: {item!r} is not an address or network"
             ) from exc
     return networks
-
-
-def _cookies(request: Any) -> Mapping[str, str]:
-    return dict(getattr(request, "cookies", None) or {}) if request is not None else {}
 
 
 def _headers(request: Any) -> Mapping[str, str]:

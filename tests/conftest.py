@@ -186,15 +186,16 @@ async def poll_to_end(provider, request_id: str, limit: int = 100):
     raise AssertionError(f"{request_id} never finished")
 
 
-def form_payload(**values) -> list:
+def form_payload(*, files=None, **values) -> list:
     """The studio's generate inputs, built by name (kling_ui.ui.form.form_input_names).
 
     `segments` is a list of (prompt, seconds); `keys` maps provider names to typed keys;
-    other names are the form's own (start, end, prompt, duration, ...). File paths are
-    wrapped for gradio_client.
+    other names are the form's own (start, end, prompt, duration, ...). File paths go
+    through `files` (a page's upload; by default gradio_client's handle_file).
     """
     from gradio_client import handle_file
 
+    files = files or (lambda path: handle_file(str(path)))
     from kling_ui.ui.form import form_input_names, key_input_name
     from kling_ui.ui.segments import MAX_ROWS
 
@@ -220,5 +221,5 @@ def form_payload(**values) -> list:
     named.update(values)
     for field in ("start", "end"):
         if named[field] is not None and not isinstance(named[field], dict):
-            named[field] = handle_file(str(named[field]))
+            named[field] = files(named[field])
     return [named.get(name, "") for name in form_input_names()]

@@ -1,4 +1,5 @@
-"""The launched studio driven through gradio_client, with fake providers on loopback."""
+"""The launched studio driven as its page drives it (and its API through gradio_client),
+with fake providers on loopback."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from kling_ui.store import JobStore
 from kling_ui.testing import FakeRunComfy, FakeRunningHub, serve_on_loopback
 
 from .conftest import RC_KEY, RH_KEY, ROOT, form_payload
+from .pagedriver import Page as PageDriver
 
 ASSET = str(ROOT / "assets" / "sunset_lake.jpg")
 CANARY = "canary-key-7f3a9c1e55d2"
@@ -47,12 +49,8 @@ def stack(tmp_path_factory):
             yield {"url": url, "rc": rc, "rh": rh, "settings": settings}
 
 
-class Page:
-    """One browser: its anonymous owner id and the studio's internal endpoints."""
-
-    def __init__(self, url: str, owner: str) -> None:
-        self.client = Client(url, verbose=False)
-        self.owner = owner
+class Page(PageDriver):
+    """One browser tab: its server-signed owner token and the studio's page events."""
 
     def form(
         self,
@@ -65,19 +63,29 @@ class Page:
         **fields,
     ) -> list:
         keys = {"runcomfy": runcomfy_key, "runninghub": runninghub_key}
-        payload = form_payload(start=image, end=end_image, keys=keys, segments=segments, **fields)
-        return [self.owner, *payload]
+        payload = form_payload(
+            files=self.upload,
+            start=image,
+            end=end_image,
+            keys=keys,
+            segments=segments,
+            **fields,
+        )
+        return [self.token, *payload]
 
     def generate(self, **fields):
-        return self.client.submit(*self.form(**fields), api_name="/ui_generate")
+        return self.fire("generate", "click", self.form(**fields))
 
     def history(self) -> list[list[str]]:
-        table, *_ = self.client.predict(self.owner, None, api_name="/ui_history")
+        table, *_ = self.fire(None, "tick", [self.token, None]).shown()
         return table["data"]
 
+    def cancel(self, job_id: str) -> str:
+        return self.fire("cancel", "click", [self.token, job_id, "", ""]).shown()[0]
 
-# outputs of /ui_generate as a client sees them (State outputs are not sent to clients)
-ERRORS, CONTINUE_NOTE, STATUS, DETAILS, VIDEO = range(5)
+
+# outputs of the page's generate event (the job id is a State: the page never sees it)
+ERRORS, JOB, CONTINUE_NOTE, STATUS, DETAILS, VIDEO = range(6)
 
 
 def job_id_of(shown: list) -> str:
@@ -85,38 +93,33 @@ def job_id_of(shown: list) -> str:
 
 
 def final(job, timeout=60) -> list:
-    """What the page shows at the end: every yield applied in turn, as the browser does."""
-    job.result(timeout=timeout)
-    shown: list = []
-    for values in job.outputs():
-        if not shown:
-            shown = [None] * len(values)
-        for i, value in enumerate(values):
-            if not (isinstance(value, dict) and value.get("__type__") == "update"):
-                shown[i] = value
+    """What the page shows at the end: every output applied in turn, as the browser does."""
+    shown = job.shown(timeout)
+    assert job.error is None, job.error
     return shown
 
 
-def test_a_full_generation_on_the_offline_preview(stack):
-    out = final(Page(stack["url"], "browser-a").generate(duration=3, sound=True))
+def test_a_full_generation_on_the_offline_preview(stack, tmp_path):
+    page = Page(stack["url"])
+    out = final(page.generate(duration=3, sound=True))
     assert out[ERRORS] == ""
     assert "Done" in out[STATUS] and "Offline preview" in out[STATUS]
-    info = media.probe(out[VIDEO])
+    info = media.probe(page.download(out[VIDEO], tmp_path))
     assert abs(info.duration - 3) < 0.05 and info.has_audio and info.height == 720
     assert "- **Cost:** free (offline preview)" in out[DETAILS]
 
 
 @pytest.mark.parametrize("provider", ["runcomfy", "runninghub"])
-def test_a_full_generation_on_each_fake_provider(stack, provider):
+def test_a_full_generation_on_each_fake_provider(stack, provider, tmp_path):
     fake = stack["rc" if provider == "runcomfy" else "rh"]
     before = fake.submits
-    page = Page(stack["url"], f"browser-{provider}")
+    page = Page(stack["url"])
     out = final(
         page.generate(provider=provider, duration=4, runninghub_key=RH_KEY, segments=[("wide", 4)])
     )
     assert out[ERRORS] == "", out[ERRORS]
     assert "Done" in out[STATUS] and job_id_of(out) in out[STATUS]
-    assert media.probe(out[VIDEO]).duration == pytest.approx(4, abs=0.1)
+    assert media.probe(page.download(out[VIDEO], tmp_path)).duration == pytest.approx(4, abs=0.1)
     assert fake.submits == before + 1
     assert "Request id" in out[DETAILS]
 
@@ -147,7 +150,7 @@ def test_every_validation_message_reaches_the_page_and_nothing_is_sent(
         fields = {**fields, "image": str(tmp_path / "notes.png")}
         Path(fields["image"]).write_text("not pixels")
     calls = len(stack["rc"].calls) + len(stack["rh"].calls)
-    page = Page(stack["url"], "browser-validation")
+    page = Page(stack["url"])
     jobs_before = len(page.history())
     out = final(page.generate(**fields))
     assert "Please fix this before generating (nothing was sent)" in out[ERRORS]
@@ -157,7 +160,7 @@ def test_every_validation_message_reaches_the_page_and_nothing_is_sent(
 
 
 def test_a_tiny_image_is_refused_with_its_size(stack, make_image):
-    out = final(Page(stack["url"], "browser-small").generate(image=str(make_image((200, 150)))))
+    out = final(Page(stack["url"]).generate(image=str(make_image((200, 150)))))
     assert "Start frame is 200x150; each side must be at least 300 px." in out[ERRORS]
 
 
@@ -165,14 +168,14 @@ def test_cancel_a_queued_job(stack):
     rc = stack["rc"]
     rc.queue_seconds = 30
     try:
-        page = Page(stack["url"], "browser-cancel")
+        page = Page(stack["url"])
         job = page.generate(provider="runcomfy")
         deadline = time.monotonic() + 20
         while not any(r for r in page.history() if "Queued" in r[1]):
             assert time.monotonic() < deadline
             time.sleep(0.2)
         job_id = page.history()[0][-1]
-        message = page.client.predict(page.owner, job_id, "", "", api_name="/ui_cancel")
+        message = page.cancel(job_id)
         assert "Canceled on RunComfy." in message
         out = final(job)
         assert "Canceled" in out[STATUS]
@@ -181,17 +184,14 @@ def test_cancel_a_queued_job(stack):
 
 
 def test_history_survives_a_reload_and_stays_private(stack):
-    first = Page(stack["url"], "browser-history")
+    first = Page(stack["url"])
     out = final(first.generate(prompt="Remember me"))
-    reloaded = Page(stack["url"], "browser-history")  # a new connection, same browser id
+    reloaded = Page(stack["url"], first.token)  # a new connection, same browser
     rows = reloaded.history()
     assert rows[0][-1] == job_id_of(out) and "Remember me" in rows[0][4] and "Done" in rows[0][1]
-    stranger = Page(stack["url"], "browser-someone-else")
+    stranger = Page(stack["url"])
     assert job_id_of(out) not in [r[-1] for r in stranger.history()]
-    assert (
-        stranger.client.predict(stranger.owner, job_id_of(out), "", "", api_name="/ui_cancel")
-        == "Nothing to cancel."
-    )
+    assert stranger.cancel(job_id_of(out)) == "Nothing to cancel."
 
 
 def test_two_clients_at_once_take_about_the_time_of_one(stack):
@@ -199,10 +199,10 @@ def test_two_clients_at_once_take_about_the_time_of_one(stack):
     rc.queue_seconds, rc.run_seconds = 0.0, 2.0
     try:
         start = time.monotonic()
-        final(Page(stack["url"], "solo").generate(provider="runcomfy"))
+        final(Page(stack["url"]).generate(provider="runcomfy"))
         solo = time.monotonic() - start
 
-        pages = [Page(stack["url"], f"pair-{i}") for i in range(2)]
+        pages = [Page(stack["url"]) for i in range(2)]
         start = time.monotonic()
         with ThreadPoolExecutor(2) as pool:
             results = list(pool.map(lambda p: final(p.generate(provider="runcomfy")), pages))
@@ -246,7 +246,7 @@ def test_the_public_api_generates_and_validates(stack):
 def test_a_canary_key_appears_nowhere(stack, caplog):
     rh = stack["rh"]
     rh.api_key = CANARY  # the fake accepts the visitor's key
-    page = Page(stack["url"], "browser-canary")
+    page = Page(stack["url"])
     responses: list[str] = []
     try:
         with caplog.at_level(logging.DEBUG):
@@ -281,7 +281,7 @@ def test_a_canary_key_appears_nowhere(stack, caplog):
 
 def test_the_store_file_is_a_valid_sqlite_db_after_all_this(stack):
     store = JobStore(stack["settings"].db_path)
-    assert store.version == 2 and store.list(limit=1000)
+    assert store.version == 3 and store.list(limit=1000)
     with sqlite3.connect(stack["settings"].db_path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     store.close()
@@ -291,15 +291,14 @@ def test_jobs_survive_the_tab_closing(stack):
     rc = stack["rc"]
     rc.run_seconds = 1.5
     try:
-        page = Page(stack["url"], "browser-closer")
+        page = Page(stack["url"])
         job = page.generate(provider="runcomfy")
         deadline = time.monotonic() + 20
         while not page.history():
             assert time.monotonic() < deadline
             time.sleep(0.1)
-        job.cancel()  # what closing the tab does to the event
-        page.client.close()
-        reopened = Page(stack["url"], "browser-closer")
+        job.close()  # closing the tab: the page stops listening to the event
+        reopened = Page(stack["url"], page.token)
         deadline = time.monotonic() + 30
         while "Done" not in reopened.history()[0][1]:
             assert time.monotonic() < deadline, reopened.history()

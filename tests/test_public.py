@@ -19,9 +19,10 @@ from kling_ui.logs import RedactingFilter, setup_logging
 from kling_ui.testing import FakeRunComfy, serve_on_loopback
 
 from .conftest import RC_KEY, ROOT, form_payload
+from .pagedriver import Page
 
 ASSET = str(ROOT / "assets" / "sunset_lake.jpg")
-ERRORS, STATUS, VIDEO = 0, 2, 4  # /ui_generate outputs as a client sees them
+ERRORS, STATUS, VIDEO = 0, 3, 5  # outputs of the page's generate event
 
 
 @pytest.fixture(scope="module")
@@ -39,61 +40,68 @@ def public(tmp_path_factory):
             mcp=False,
             byok_only=True,
             rate_limit="3/hour",
+            trusted_proxies="127.0.0.1",  # the tests stand in for a proxy that names visitors
             max_upload_mb=1,
         )
         with serve_on_loopback(create_app(settings)) as url:
             yield {"url": url, "rc": rc, "settings": settings}
 
 
-def generate(url: str, owner: str, *, provider="preview", key="", duration=3) -> list:
-    client = Client(url, verbose=False)
+def visitor(url: str, address: str = "203.0.113.5", token: str | None = None) -> Page:
+    """A browser behind the proxy the deployment trusts, which names its address."""
+    return Page(url, token, headers={"X-Forwarded-For": address})
+
+
+def generate(page: Page, *, provider="preview", key="", duration=3, prompt="Slow push in"):
     payload = form_payload(
+        files=page.upload,
         start=ASSET,
-        prompt="Slow push in",
+        prompt=prompt,
         duration=duration,
         provider=provider,
         keys={"runcomfy": key},
     )
-    job = client.submit(owner, *payload, api_name="/ui_generate")
-    job.result(timeout=60)
-    shown: list = []
-    for values in job.outputs():
-        shown = shown or [None] * len(values)
-        for i, value in enumerate(values):
-            if not (isinstance(value, dict) and value.get("__type__") == "update"):
-                shown[i] = value
-    return shown
+    return page.fire("generate", "click", [page.token, *payload]).shown()
 
 
-def history(url: str, owner: str) -> list[list[str]]:
-    table, *_ = Client(url, verbose=False).predict(owner, None, api_name="/ui_history")
+def history(page: Page) -> list[list[str]]:
+    table, *_ = page.fire(None, "tick", [page.token, None]).shown()
     return table["data"]
 
 
 def test_byok_only_is_explained_on_the_page_and_nothing_is_sent(public):
-    out = generate(public["url"], "visitor-byok", provider="runcomfy")
+    page = visitor(public["url"], "203.0.113.1")
+    out = generate(page, provider="runcomfy")
     assert "Please fix this before generating (nothing was sent)" in out[ERRORS]
     assert "This studio doesn't pay for generations" in out[ERRORS]
-    assert public["rc"].calls == [] and history(public["url"], "visitor-byok") == []
+    assert public["rc"].calls == [] and history(page) == []
 
 
 def test_the_rate_limit_is_explained_on_the_page(public):
-    for _ in range(3):
-        assert "Done" in generate(public["url"], "visitor-busy")[STATUS]
-    out = generate(public["url"], "visitor-busy")
+    busy = visitor(public["url"], "203.0.113.2")
+    for take in range(3):
+        assert "Done" in generate(busy, prompt=f"take {take}")[STATUS]
+    out = generate(busy, prompt="take 4")
     assert "You've started 3 generations in the last hour, the limit here" in out[ERRORS]
-    assert len(history(public["url"], "visitor-busy")) == 3
-    assert "Done" in generate(public["url"], "visitor-calm")[STATUS]  # others unaffected
+    assert len(history(busy)) == 3
+    # A fresh browser id from the same address is still the same visitor.
+    again = visitor(public["url"], "203.0.113.2")
+    assert again.token != busy.token
+    assert "the limit here" in generate(again, prompt="take 5")[ERRORS]
+    calm = visitor(public["url"], "203.0.113.3")
+    assert "Done" in generate(calm)[STATUS]  # others unaffected
 
 
 def test_visitors_see_only_their_own_jobs_and_videos(public):
     url, settings = public["url"], public["settings"]
-    out = generate(url, "visitor-a")
-    [row] = history(url, "visitor-a")
+    a = visitor(url, "203.0.113.4")
+    out = generate(a)
+    [row] = history(a)
     job_id = row[-1]
-    assert job_id not in [r[-1] for r in history(url, "visitor-b")]
-    b = Client(url, verbose=False)
-    assert b.predict("visitor-b", job_id, "", "", api_name="/ui_cancel") == "Nothing to cancel."
+    b = visitor(url, "203.0.113.4")
+    assert job_id not in [r[-1] for r in history(b)]
+    cancel = b.fire("cancel", "click", [b.token, job_id, "", ""]).shown()
+    assert cancel[0] == "Nothing to cancel."
 
     # The stored video is not servable by path; the page got a link of its own.
     [stored] = [p for p in settings.videos_dir.glob(f"*{job_id}.mp4")]
@@ -101,7 +109,7 @@ def test_visitors_see_only_their_own_jobs_and_videos(public):
     assert refused.status_code == 403
     for secret in (settings.db_path, settings.data_dir / ".key-salt"):
         assert httpx.get(f"{url}/gradio_api/file={secret.resolve()}").status_code == 403
-    published = Path(out[VIDEO])
+    published = Path(out[VIDEO]["path"])
     assert published.name == stored.name and str(stored.parent) not in str(published)
 
 
@@ -165,3 +173,114 @@ def test_the_janitor_cleans_old_cache_files_but_never_history(tmp_path):
     assert history_video.read_bytes() == b"paid video"
     assert fresh.exists() and not stale.exists() and not old_link.exists()
     assert not old_link_dir.exists()  # emptied folders go too
+
+
+def test_page_events_cannot_be_called_by_name(public):
+    url = public["url"]
+    for route in ("call", "run", "api", "call/v2"):
+        for name in ("generate_1", "cancel", "tick", "delete", "keep_or_issue"):
+            answer = httpx.post(f"{url}/gradio_api/{route}/{name}", json={"data": []})
+            assert answer.status_code == 404, (route, name, answer.text)
+    client = Client(url, verbose=False)
+    with pytest.raises(ValueError, match="Cannot find a function"):
+        client.predict(api_name="/cancel")
+    assert list(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == [
+        "/generate"
+    ]
+
+
+def test_a_forged_owner_gets_nothing_by_fn_index(public):
+    """Anyone can post to the queue by fn_index; only a token this server signed owns jobs."""
+    url, store = public["url"], None
+    owner_page = visitor(url, "203.0.113.6")
+    out = generate(owner_page)
+    [row] = history(owner_page)
+    job_id = row[-1]
+    from kling_ui.store import JobRecord, JobStore
+
+    store = JobStore(public["settings"].db_path)
+    store.insert(  # an operator's CLI job: never visible to web visitors
+        JobRecord(id="cli000000001", owner="local", provider="preview", request={"p": 1})
+    )
+    owner_id = store.get(job_id).owner
+    try:
+        attacker = visitor(url, "203.0.113.7")
+        forged = [None, "local", owner_id, owner_id + ".AAAA", "api-0123456789abcdef", "b-x.y"]
+        for token in forged:
+            listed = attacker.fire(None, "tick", [token, None])
+            assert listed.shown()[0]["data"] == [], token
+            for button in ("cancel", "history-delete", "history-open", "continue"):
+                event = attacker.fire(button, "click", [token, job_id, "", ""][: _arity(button)])
+                event.result()
+                assert event.error and "reload" in event.error, (button, token, event.error)
+        assert store.get(job_id).state == "succeeded" and store.get("cli000000001")
+        assert out[STATUS] and "Done" in out[STATUS]
+    finally:
+        store.close()
+
+
+def _arity(button: str) -> int:
+    return 4 if button == "cancel" else 2
+
+
+def test_a_double_click_on_generate_pays_once(public):
+
+    page = visitor(public["url"], "203.0.113.8")
+    payload = form_payload(files=page.upload, start=ASSET, prompt="Twice", duration=3)
+    first = page.fire("generate", "click", [page.token, *payload])
+    second = page.fire("generate", "click", [page.token, *payload])
+    a, b = first.shown(), second.shown()
+    assert "Done" in a[STATUS] and "Done" in b[STATUS]
+    assert len(history(page)) == 1
+
+
+def test_a_private_run_shows_one_person_every_job_the_clis_too(tmp_path):
+    from kling_ui.store import JobRecord, JobStore
+
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", multi_user=False, mcp=False)
+    store = JobStore(settings.db_path)
+    store.insert(JobRecord(id="cli000000002", owner="local", provider="preview", request={}))
+    with serve_on_loopback(create_app(settings)) as url:
+        page = Page(url)
+        assert page.token == "local"
+        assert [r[-1] for r in history(page)] == ["cli000000002"]
+    store.close()
+
+
+class _Peer:
+    def __init__(self, host: str, forwarded: str | None = None) -> None:
+        self.client = type("Client", (), {"host": host})()
+        self.headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+
+
+def test_forwarded_addresses_are_believed_only_from_named_proxies(tmp_path):
+    from kling_ui.owners import Owners
+
+    owners = Owners(tmp_path, multi_user=True, trusted_proxies="10.0.0.1, 192.168.0.0/24")
+    assert owners.client_address(_Peer("10.0.0.1", "198.51.100.7")) == "198.51.100.7"
+    # A chain: the right-most address that is not a trusted proxy is the caller.
+    chain = "6.6.6.6, 198.51.100.7, 192.168.0.9"
+    assert owners.client_address(_Peer("10.0.0.1", chain)) == "198.51.100.7"
+    # From anyone else the header is the caller's own claim: ignored.
+    assert owners.client_address(_Peer("127.0.0.1", "198.51.100.7")) == "127.0.0.1"
+    assert owners.client_address(_Peer("203.0.113.1", "10.0.0.1")) == "203.0.113.1"
+    spaces = Owners(tmp_path, multi_user=True, on_spaces=True)
+    assert spaces.client_address(_Peer("10.20.0.3", "93.184.216.34")) == "93.184.216.34"
+    assert spaces.client_address(_Peer("8.8.8.8", "93.184.216.34")) == "8.8.8.8"
+    # The same address is the same caller for rate limits, under any browser id.
+    assert owners.caller(_Peer("10.0.0.1", "198.51.100.7")) == owners.caller(
+        _Peer("10.0.0.1", "1.2.3.4, 198.51.100.7")
+    )
+
+
+def test_owner_tokens_are_signed_and_not_transferable(tmp_path):
+    from kling_ui.owners import Owners
+
+    owners = Owners(tmp_path / "a", multi_user=True)
+    token = owners.issue()
+    assert owners.verify(token) == token.rpartition(".")[0]
+    assert owners.keep_or_issue(token) == token
+    other_server = Owners(tmp_path / "b", multi_user=True)
+    assert other_server.verify(token) is None
+    assert owners.verify(token[:-2] + "xx") is None
+    assert owners.keep_or_issue("local") != "local"

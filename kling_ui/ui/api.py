@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from typing import Any
 
@@ -19,16 +18,7 @@ from .publish import publish
 log = logging.getLogger(__name__)
 
 
-def api_owner(base: str, http: gr.Request | None) -> str:
-    """API jobs belong to their caller's address (for rate limits), or to "local" when the
-    studio runs for one person."""
-    if base == "local" or http is None or http.client is None:
-        return base
-    digest = hashlib.sha256(str(http.client.host).encode()).hexdigest()[:16]
-    return f"{base}-{digest}"
-
-
-def wire_public_api(services: Services, *, owner_for_api: str) -> None:
+def wire_public_api(services: Services) -> None:
     """Hidden components carry the typed parameters; the studio's own events stay private."""
 
     async def generate(
@@ -74,7 +64,11 @@ def wire_public_api(services: Services, *, owner_for_api: str) -> None:
                 }
             )
             job = await services.jobs.submit(
-                request, provider=provider, owner=api_owner(owner_for_api, http), visitor=True
+                request,
+                provider=provider,
+                owner=services.owners.of_api(http),
+                visitor=True,
+                caller=services.owners.caller(http),
             )
             job = await services.jobs.wait(job.id)
         except KlingUIError as exc:

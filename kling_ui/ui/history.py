@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import gradio as gr
@@ -96,10 +97,17 @@ def panel_values(store: JobStore, owner: str | None, job_id: str | None) -> list
     ]
 
 
-def wire_history(history: History, store: JobStore, owner: gr.BrowserState) -> None:
+def wire_history(
+    history: History,
+    store: JobStore,
+    owner: gr.BrowserState,
+    owner_of: Callable[[str | None], str | None],
+) -> None:
+    """`owner_of` names the owner a page token stands for (None: not signed here)."""
     private = {"api_visibility": "private"}
 
-    def select(owner_id: str | None, evt: gr.SelectData):
+    def select(token: str | None, evt: gr.SelectData):
+        owner_id = owner_of(token)
         row = evt.row_value if evt is not None else None
         job_id = row[-1] if row else None
         return [job_id, *panel_values(store, owner_id, job_id)]
@@ -108,7 +116,8 @@ def wire_history(history: History, store: JobStore, owner: gr.BrowserState) -> N
         select, [owner], [history.selected, *history.panel], queue=False, **private
     )
 
-    def tick(owner_id: str | None, job_id: str | None):
+    def tick(token: str | None, job_id: str | None):
+        owner_id = owner_of(token)
         job = owned_job(store, owner_id, job_id)
         # Refresh the open job's panel only while it runs: a finished one is left alone so a
         # playing video is not reloaded under the viewer.
@@ -124,6 +133,5 @@ def wire_history(history: History, store: JobStore, owner: gr.BrowserState) -> N
         [history.table, *history.panel],
         queue=False,
         show_progress="hidden",
-        api_name="ui_history",
-        api_visibility="undocumented",
+        **private,
     )

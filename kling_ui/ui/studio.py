@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,6 @@ from .segments import from_segments
 
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
-LOCAL_OWNER = "local"
 
 CSS = """
 .hint { opacity: 0.8; font-size: 0.92em; }
@@ -57,12 +55,16 @@ class Studio:
 
     # --- owner ------------------------------------------------------------------------------
 
-    def ensure_owner(self, stored: str | None) -> str:
-        # One person on their own machine sees every job (CLI ones too); a public deployment
-        # gives each browser an anonymous id of its own.
-        if not self.multi_user:
-            return LOCAL_OWNER
-        return stored if stored and stored != LOCAL_OWNER else uuid.uuid4().hex
+    def page_owner(self, token: str | None) -> str:
+        """The owner behind a page event, from the token this server signed for the browser.
+
+        Page events are private, yet anyone can post to the queue by fn_index: without a
+        token signed here, such a call owns nothing and can do nothing.
+        """
+        owner = self.services.owners.of_page(token)
+        if owner is None:
+            raise gr.Error("This page has expired: reload it to go on.")
+        return owner
 
     # --- running ----------------------------------------------------------------------------
 
@@ -154,12 +156,13 @@ def build_studio(services: Services) -> gr.Blocks:
     studio = Studio(services)
     examples = load_examples()
     with gr.Blocks(title="Kling O3 Pro Studio") as demo:
-        owner = gr.BrowserState(None, storage_key="kling-ui-owner")
         gr.Markdown(
             "# Kling Video O3 Pro Studio\nTurn a still into a video: add a start frame, "
             "describe the motion, press Generate. No key? The **offline preview** "
             "renders a free animatic of your timing and framing."
         )
+        # A server-signed token naming this browser's owner (see owners.py).
+        owner = gr.BrowserState(None, storage_key="kling-ui-owner")
         with gr.Tabs():
             with gr.Tab("Studio", id="studio"):
                 with gr.Row(equal_height=False):
@@ -171,14 +174,13 @@ def build_studio(services: Services) -> gr.Blocks:
                     example_buttons = _example_buttons(examples)
             with gr.Tab("History", id="history"):
                 history = build_history()
-        wire_history(history, services.store, owner)
-        wire_public_api(services, owner_for_api=LOCAL_OWNER if not studio.multi_user else "api")
+        wire_history(history, services.store, owner, services.owners.of_page)
+        wire_public_api(services)
 
+        # Page events are private: not on the API page, not MCP tools, not callable by name
+        # (app.py refuses named calls to them), and each checks the page's owner cookie.
         private = {"api_visibility": "private"}
-        # Callable by gradio_client (tests, scripts that drive the page) but not advertised
-        # on the API page or as MCP tools: the public API is /generate alone.
-        internal = {"api_visibility": "undocumented"}
-        demo.load(studio.ensure_owner, owner, owner, queue=False, **private)
+        demo.load(services.owners.keep_or_issue, owner, owner, queue=False, **private)
         demo.load(
             None,
             None,
@@ -187,16 +189,24 @@ def build_studio(services: Services) -> gr.Blocks:
             **private,
         )
 
-        async def generate(owner_id: str | None, *values, progress=gr.Progress()):  # noqa: B008
+        # Special arguments come first: Gradio only injects positional ones.
+        async def generate(
+            request: gr.Request,
+            progress=gr.Progress(),  # noqa: B008
+            token: str | None = None,
+            *values,
+        ):
+            owner_id = studio.page_owner(token)
             read = form.read(list(values))
             try:
-                request = parse_request(read.fields)
+                parsed = parse_request(read.fields)
                 job = await services.jobs.submit(
-                    request,
+                    parsed,
                     provider=read.provider,
-                    owner=owner_id or LOCAL_OWNER,
+                    owner=owner_id,
                     api_key=read.key,
                     visitor=True,
+                    caller=services.owners.caller(request),
                 )
             except (InputError, ConfigError, SpendingRefused) as exc:
                 yield {form.errors: problems_markdown(exc)}
@@ -226,12 +236,11 @@ def build_studio(services: Services) -> gr.Blocks:
             concurrency_limit=None,
             show_progress="minimal",
             preprocess=False,  # frames are checked from the original upload: see upload_path
-            api_name="ui_generate",
-            **internal,
+            **private,
         )
 
-        async def cancel(owner_id: str | None, job_id: str | None, *typed: str):
-            job = owned_job(services.store, owner_id or LOCAL_OWNER, job_id)
+        async def cancel(token: str | None, job_id: str | None, *typed: str):
+            job = owned_job(services.store, studio.page_owner(token), job_id)
             if job is None:
                 return "Nothing to cancel."
             key = typed_key(job.provider, dict(zip(form.keys, typed, strict=True)))
@@ -243,12 +252,11 @@ def build_studio(services: Services) -> gr.Blocks:
             [owner, result.job, *form.keys.values()],
             result.status,
             concurrency_limit=None,
-            api_name="ui_cancel",
-            **internal,
+            **private,
         )
 
-        async def continue_from_last(job_id: str | None, owner_id: str | None):
-            job = owned_job(services.store, owner_id or LOCAL_OWNER, job_id)
+        async def continue_from_last(token: str | None, job_id: str | None):
+            job = owned_job(services.store, studio.page_owner(token), job_id)
             if job is None or not job.video_path:
                 raise gr.Error("There is no finished video to continue from.")
             frame_path = settings.inputs_dir / f"{job.id}-last.png"
@@ -263,14 +271,14 @@ def build_studio(services: Services) -> gr.Blocks:
 
         result.continue_.click(
             continue_from_last,
-            [result.job, owner],
+            [owner, result.job],
             [form.start, form.end, result.continue_note],
             **private,
         )
 
         # --- history actions ---------------------------------------------------------------
-        async def open_in_studio(owner_id: str | None, job_id: str | None):
-            job = owned_job(services.store, owner_id, job_id)
+        async def open_in_studio(token: str | None, job_id: str | None):
+            job = owned_job(services.store, studio.page_owner(token), job_id)
             if job is None:
                 return
             yield {result.job: job.id, result.video: None}
@@ -285,15 +293,16 @@ def build_studio(services: Services) -> gr.Blocks:
             **private,
         ).then(None, js="() => { window.scrollTo(0, 0); }")
 
-        def reuse(owner_id: str | None, job_id: str | None):
-            job = owned_job(services.store, owner_id, job_id)
+        def reuse(token: str | None, job_id: str | None):
+            job = owned_job(services.store, studio.page_owner(token), job_id)
             if job is None:
                 raise gr.Error("That job is not available.")
             return studio.fill_form(form, job.request, job.provider)
 
         history.reuse.click(reuse, [owner, history.selected], form.fill_outputs, **private)
 
-        def delete(owner_id: str | None, job_id: str | None):
+        def delete(token: str | None, job_id: str | None):
+            owner_id = studio.page_owner(token)
             job = owned_job(services.store, owner_id, job_id)
             if job is None or job.is_active:
                 raise gr.Error("This job can't be deleted now: it is still running.")
