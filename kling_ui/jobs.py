@@ -249,11 +249,16 @@ class JobManager:
         return message
 
     async def resume_pending(
-        self, *, api_key: str | None = None, provider: str | None = None
+        self,
+        *,
+        api_key: str | None = None,
+        provider: str | None = None,
+        owner: str | None = None,
     ) -> list[str]:
-        """Carry on every unfinished job whose key is available (the server's, or `api_key`)."""
+        """Carry on every unfinished job whose key is available (the server's, or `api_key`),
+        optionally only `owner`'s: a visitor who types their key again gets theirs back."""
         resumed = []
-        for job in self.store.list(states=UNFINISHED_STATES, limit=10_000):
+        for job in self.store.list(owner=owner, states=UNFINISHED_STATES, limit=10_000):
             if job.id in self._live or (provider and job.provider != provider):
                 continue
             if await self.resume(job.id, api_key=api_key, quiet=True):
@@ -273,12 +278,20 @@ class JobManager:
         if job.request_id is None:
             self._settle_unsent(job, api_key)
             return False
-        key = (api_key or "").strip() or self.settings.server_key(job.provider)
-        if not key or (
-            job.key_fingerprint and job.key_fingerprint != self.fingerprint(job.provider, key)
-        ):
+        key = self._key_for(job, api_key)
+        if key is None:
             if not quiet:
                 log.info("job %s: waiting for its owner's key to resume", job_id)
+            if job.is_active:
+                label = pricing.provider_name(job.provider)
+                self._move(
+                    job_id,
+                    JobState.WAITING_FOR_KEY,
+                    error_code="key_needed",
+                    error_message=f"Still on {label} (request id {job.request_id}), but this "
+                    "server doesn't keep the key it was started with: enter that key again "
+                    "to pick it up, or delete the job.",
+                )
             return False
         provider = self.provider(job.provider, key)
         state = job.state if job.is_active else JobState.RUNNING
@@ -286,6 +299,16 @@ class JobManager:
         self._start(job, provider, None)
         log.info("job %s: resumed (%s)", job_id, job.request_id)
         return True
+
+    def _key_for(self, job: JobRecord, api_key: str | None) -> str | None:
+        """The key `job` was started with, if it is on hand (offered now, or the server's)."""
+        for key in ((api_key or "").strip(), self.settings.server_key(job.provider)):
+            if key and (
+                not job.key_fingerprint
+                or job.key_fingerprint == self.fingerprint(job.provider, key)
+            ):
+                return key
+        return None
 
     def _settle_unsent(self, job: JobRecord, api_key: str | None) -> None:
         """A job that never got a request id: unsent (free) or lost on the way (unknown)."""

@@ -11,6 +11,7 @@ import pytest
 from kling_ui import media
 from kling_ui.errors import ConfigError, InputError
 from kling_ui.request import parse_request
+from kling_ui.store import JobStore
 from kling_ui.testing import Fault
 
 from .conftest import RC_KEY, RH_KEY
@@ -349,3 +350,48 @@ async def test_a_refused_request_does_not_block_its_corrected_twin(manager, make
     manager.settings.byok_only = False
     job = await manager.submit(request, provider="runcomfy", owner="b-x", visitor=True)
     assert (await manager.wait(job.id)).state == "succeeded"
+
+
+async def test_a_visitors_own_key_job_waits_for_that_key_after_a_restart(
+    settings, client, make_image, fake_rh
+):
+    from kling_ui.jobs import JobManager
+
+    fake_rh.api_key, fake_rh.run_seconds = "visitor-own-key-1", 1.0
+    request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})
+    store = JobStore(settings.db_path)
+    before = JobManager(settings, store, client)
+    job = await before.submit(
+        request, provider="runninghub", owner="b-v", api_key="visitor-own-key-1"
+    )
+    while store.get(job.id).request_id is None:
+        await asyncio.sleep(0.02)
+    await before.aclose()  # the app stops; the key was never stored
+
+    after = JobManager(settings, store, client)
+    assert await after.resume_pending() == []
+    held = store.get(job.id)
+    assert held.state == "waiting_for_key" and "enter that key again" in held.error_message
+    assert await after.resume_pending(api_key="someone-elses-key", owner="b-v") == []
+    assert await after.resume_pending(api_key="visitor-own-key-1", owner="b-other") == []
+    assert await after.resume_pending(api_key="visitor-own-key-1", owner="b-v") == [job.id]
+    assert_saved(await after.wait(job.id), duration=3)
+    assert fake_rh.submits == 1
+    await after.aclose()
+    store.close()
+
+
+async def test_a_job_waiting_for_its_key_can_be_deleted(manager, make_image):
+    from kling_ui.store import JobRecord
+
+    manager.store.insert(
+        JobRecord(
+            id="waiting00001",
+            owner="b-v",
+            provider="runninghub",
+            request={},
+            state="waiting_for_key",
+            request_id="rh-1",
+        )
+    )
+    assert manager.delete("waiting00001") and manager.store.get("waiting00001") is None

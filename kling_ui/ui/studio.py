@@ -198,6 +198,10 @@ def build_studio(services: Services) -> gr.Blocks:
         ):
             owner_id = studio.page_owner(token)
             read = form.read(list(values))
+            if read.key:  # a key typed again picks up this visitor's jobs that wait for it
+                await services.jobs.resume_pending(
+                    api_key=read.key, provider=read.provider, owner=owner_id
+                )
             try:
                 parsed = parse_request(read.fields)
                 job = await services.jobs.submit(
