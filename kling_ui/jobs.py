@@ -190,7 +190,7 @@ class JobManager:
         """
         while True:
             changed = self._changed.setdefault(job_id, asyncio.Event())
-            job = self._ended.get(job_id) or self._get(job_id)
+            job = self._current(job_id)
             yield job
             if not job.is_active and job_id not in self._live:
                 return
@@ -200,7 +200,7 @@ class JobManager:
     async def wait(self, job_id: str) -> JobRecord:
         async for _ in self.watch(job_id):
             pass
-        return self._ended.get(job_id) or self._get(job_id)
+        return self._current(job_id)
 
     async def cancel(self, job_id: str, *, api_key: str | None = None) -> str:
         """Ask to stop a job; returns a plain sentence saying what actually happened."""
@@ -387,8 +387,19 @@ class JobManager:
             raise KlingUIError(f"There is no job {job_id}.")
         return job
 
+    def _current(self, job_id: str) -> JobRecord:
+        """A live run's own record (the truth while it runs, even if the store fails), else
+        an ending the store could not take, else the stored job."""
+        run = self._live.get(job_id)
+        if run is not None:
+            return run.job
+        return self._ended.get(job_id) or self._get(job_id)
+
     def _move(self, job_id: str, state: JobState | None = None, **changes) -> JobRecord:
-        """Change a job that no run is driving (cancel, resume, settle)."""
+        """Change a job from outside its run (cancel, resume, settle)."""
+        run = self._live.get(job_id)
+        if run is not None:
+            return run.move(state, **changes)
         job = apply_move(self.store, self._get(job_id), state, **changes)
         self._notify(job_id)
         return job

@@ -267,6 +267,15 @@ class JobRun:
                     f"(request id {request_id}). {self.provider.dashboard_hint}",
                     code="expired",
                 ) from exc
+            except OSError as exc:  # our side: disk full, data dir gone or read-only
+                log.exception("job %s: could not write the video", self.id)
+                raise ResultNotSaved(
+                    f"The video is ready on {label} but couldn't be written here "
+                    f"({exc.strerror or type(exc).__name__}). Free some space, then "
+                    f"`python -m kling_ui jobs resume {self.id}` saves it while "
+                    f"{label}'s link lives ({self.provider.link_lifetime}).",
+                    code="disk",
+                ) from exc
             except KlingUIError as exc:
                 if not exc.transient or attempt == DOWNLOAD_ATTEMPTS - 1:
                     raise ResultNotSaved(

@@ -395,3 +395,33 @@ async def test_a_job_waiting_for_its_key_can_be_deleted(manager, make_image):
         )
     )
     assert manager.delete("waiting00001") and manager.store.get("waiting00001") is None
+
+
+async def test_a_video_that_cannot_be_written_is_kept_for_a_retry(manager, make_image, fake_rc):
+    videos = manager.settings.videos_dir
+    videos.parent.mkdir(parents=True, exist_ok=True)
+    videos.write_text("a file where the videos folder should be")  # writing there fails
+    job = await generate(manager, make_image, duration=3)
+    assert job.state == "not_saved" and job.error_code == "disk"
+    assert "couldn't be written here" in job.error_message and job.id in job.error_message
+    videos.unlink()
+    assert await manager.resume(job.id)
+    assert_saved(await manager.wait(job.id), duration=3)
+    assert fake_rc.submits == 1
+
+
+async def test_a_store_that_breaks_mid_job_still_ends_the_job_for_its_watchers(
+    manager, make_image, fake_rc
+):
+    import sqlite3
+
+    fake_rc.run_seconds = 0.5
+    request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})
+    job = await manager.submit(request, provider="runcomfy")
+    while manager.store.get(job.id).request_id is None:
+        await asyncio.sleep(0.02)
+    with sqlite3.connect(manager.settings.db_path) as db:  # the store is damaged under us
+        db.execute("DROP TABLE jobs")
+    ended = await asyncio.wait_for(manager.wait(job.id), timeout=10)
+    assert ended.state == "failed" and ended.error_code == "internal"
+    assert job.id in ended.error_message

@@ -100,6 +100,8 @@ class Provider(ABC):
     # What cancel can do: "always" (local), "queued" (only before it starts), "never".
     cancels: ClassVar[str] = "never"
     max_image_bytes: ClassVar[int] = MAX_BYTES
+    # How long a result link is known to stay valid, in words, for "retry while it lives".
+    link_lifetime: ClassVar[str] = "for an unknown time: retry soon"
     # Shown when a submit's outcome is unknown: where the user can check for a job.
     dashboard_hint: ClassVar[str] = ""
 

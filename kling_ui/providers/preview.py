@@ -37,6 +37,7 @@ class PreviewProvider(Provider):
     label = "Offline preview (free)"
     needs_key = False
     cancels = "always"
+    link_lifetime = "until the app restarts"
 
     def __init__(self, *, work_dir: Path, captions: bool = True, short_side: int = 720) -> None:
         self.work_dir = Path(work_dir)

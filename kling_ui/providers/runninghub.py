@@ -63,6 +63,7 @@ class RunningHubProvider(HTTPProvider):
     price_per_second = (0.69, 0.87)
     currency = "CNY"
     cancels = "never"  # v2 model tasks have no cancel endpoint
+    link_lifetime = "about 24 hours, as third-party clients report"
     # Results come from RunningHub's CDN (rh-images*.xiaoyaoyou.com, seen in third-party
     # clients) as well as its own domains.
     result_hosts = ("runninghub.ai", "runninghub.cn", "xiaoyaoyou.com", "hubimgs.com")
