@@ -46,13 +46,33 @@ def _burst(url: str, n: int, sample_rss=None) -> tuple[float, list[tuple[float, 
     return wall, results, len(outcomes) - len(results)
 
 
+def _paid_beside_previews(url: str, previews: int) -> float:
+    """Start `previews` offline renders, then time one paid generation among them."""
+
+    async def scenario() -> float:
+        limits = httpx.Limits(max_connections=4 * previews + 10)
+        async with httpx.AsyncClient(timeout=300, limits=limits) as client:
+            renders = [
+                asyncio.create_task(gradio_http.generate(client, url, IMAGE, provider="preview"))
+                for _ in range(previews)
+            ]
+            await asyncio.sleep(1.0)  # the renders are under way
+            start = time.monotonic()
+            await gradio_http.generate(client, url, IMAGE)
+            wall = time.monotonic() - start
+            await asyncio.gather(*renders, return_exceptions=True)
+            return wall
+
+    return asyncio.run(scenario())
+
+
 def _client_burst(url: str, n: int) -> tuple[float, int]:
     """The same through gradio_client (its own polling threads share this machine's CPU)."""
 
-    def one(client: Client) -> None:
+    def one(client: Client, take: int) -> None:
         client.predict(
             handle_file(str(IMAGE)),
-            "Slow push in",
+            f"Slow push in, take {take}",  # separate jobs: identical calls would share one
             None,
             3,
             False,
@@ -66,7 +86,7 @@ def _client_burst(url: str, n: int) -> tuple[float, int]:
     errors = 0
     start = time.monotonic()
     with ThreadPoolExecutor(n) as pool:
-        for future in [pool.submit(one, clients[i % len(clients)]) for i in range(n)]:
+        for future in [pool.submit(one, clients[i % len(clients)], i) for i in range(n)]:
             try:
                 future.result(timeout=300)
             except Exception:
@@ -114,6 +134,18 @@ def run(quick: bool = False) -> list[Figure]:
                     "s",
                     None,
                     detail=f"runs: {[round(w, 2) for w, _, _ in singles]}",
+                )
+            )
+            # A paid job while free previews render: they must not slow it down.
+            with_previews = [_paid_beside_previews(app.url, 12) for _ in range(runs)]
+            figures.append(
+                Figure(
+                    "a paid job while 12 previews render: wall / alone (median)",
+                    median(with_previews) / single_wall,
+                    "x",
+                    1.2,
+                    detail=f"walls {[round(w, 2) for w in with_previews]} s, alone "
+                    f"{single_wall:.2f} s",
                 )
             )
             peak = {"rss": idle}

@@ -9,11 +9,14 @@ process spend most of a 2-core machine on the client. Same wire, same endpoint.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from pathlib import Path
 
 import httpx
+
+_TAKES = itertools.count(1)
 
 
 async def upload(client: httpx.AsyncClient, base: str, path: Path) -> str:
@@ -43,15 +46,22 @@ async def call(client: httpx.AsyncClient, base: str, api_name: str, data: list) 
     raise RuntimeError(f"{api_name}: the stream ended without a result")
 
 
-async def generate(client: httpx.AsyncClient, base: str, image: Path) -> tuple[float, str]:
-    """One /generate call through the HTTP API; returns (when the video was held, its name)."""
+async def generate(
+    client: httpx.AsyncClient, base: str, image: Path, *, provider: str = "runcomfy"
+) -> tuple[float, str]:
+    """One /generate call through the HTTP API; returns (when the video was held, its name).
+
+    Each call's prompt is its own: identical requests from one caller within seconds share
+    a job by design (the double-submit guard), and these are meant to be separate jobs.
+    """
     server_path = await upload(client, base, image)
     file = {"path": server_path, "meta": {"_type": "gradio.FileData"}}
+    prompt = f"Slow push in, take {next(_TAKES)}"
     [video] = await call(
         client,
         base,
         "generate",
-        [file, "Slow push in", None, 3, False, "customize", [], "runcomfy"],
+        [file, prompt, None, 3, False, "customize", [], provider],
     )
     url = video["url"] if isinstance(video, dict) else video
     response = await client.get(url)  # the client holds the video once it is downloaded

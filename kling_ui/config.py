@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     )
 
     max_events: int = Field(500, ge=1, validation_alias="KLING_UI_MAX_EVENTS")
+    # Offline previews rendering at once (the rest wait their turn); the default leaves a
+    # core for the app itself and every paid job.
+    preview_workers: int = Field(
+        default_factory=lambda: max(1, (os.cpu_count() or 2) // 2),
+        ge=1,
+        validation_alias="KLING_UI_PREVIEW_WORKERS",
+    )
 
     # Spending safety for public deployments (visitors only; the CLI is the operator's own).
     byok_only: bool = Field(False, validation_alias="KLING_UI_BYOK_ONLY")

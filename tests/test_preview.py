@@ -23,7 +23,7 @@ from kling_ui.animatic import (
     render_animatic,
 )
 from kling_ui.images import prepare_image
-from kling_ui.providers.base import Canceled, Inputs, Succeeded
+from kling_ui.providers.base import Canceled, Inputs, Queued, Succeeded
 from kling_ui.providers.preview import PreviewProvider
 from kling_ui.request import parse_request
 
@@ -203,3 +203,28 @@ async def test_the_provider_cancels_a_render(tmp_path, make_image):
     await provider.cancel(request_id)
     await provider.wait(request_id, 10)
     assert isinstance(await provider.status(request_id), Canceled)
+
+
+async def test_renders_take_turns_in_their_own_pool_and_say_where_they_wait(tmp_path, make_image):
+    import threading
+
+    provider = PreviewProvider(work_dir=tmp_path / "renders", short_side=240, workers=1)
+    request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})
+    payload = await provider.prepare(Inputs(request, await prepare_image(request.image)))
+    ids = [await provider.submit(payload) for _ in range(3)]
+    seen: list[tuple[str, int | None]] = []
+    default_pool_free = []
+    done = False
+    while not done:
+        statuses = [await provider.status(i) for i in ids]
+        done = all(isinstance(s, Succeeded) for s in statuses)
+        seen += [(i, s.position) for i, s in zip(ids, statuses) if isinstance(s, Queued)]
+        # The default thread pool (paid jobs' probes and file writes) stays free meanwhile.
+        started = asyncio.get_running_loop().time()
+        await asyncio.to_thread(lambda: None)
+        default_pool_free.append(asyncio.get_running_loop().time() - started < 0.5)
+        await asyncio.sleep(0.02)
+    assert (ids[2], 1) in seen and (ids[1], 0) in seen  # third waits behind the second
+    assert all(default_pool_free)
+    names = {t.name for t in threading.enumerate()}
+    assert any(n.startswith("preview-render") for n in names)

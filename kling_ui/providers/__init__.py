@@ -40,7 +40,9 @@ def create_provider(
     """Build provider `name`, with `api_key` or else the server's key from settings."""
     cls = provider_class(name)
     if cls is PreviewProvider:
-        return PreviewProvider(work_dir=settings.data_dir / "renders")
+        return PreviewProvider(
+            work_dir=settings.data_dir / "renders", workers=settings.preview_workers
+        )
     key = (api_key or "").strip() or settings.server_key(name)
     if not key:
         raise ConfigError(

@@ -6,6 +6,8 @@ import asyncio
 import os
 import threading
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,9 +29,49 @@ from .base import (
 
 @dataclass
 class _Render:
-    task: asyncio.Task[Path] | None = None
+    task: asyncio.Future[Path] | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     progress: float = 0.0
+    started: bool = False
+
+
+class RenderPool:
+    """Renders run here, a few at a time, never in the default thread pool: a paid job's
+    waiting, download and probe must not queue behind free previews."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="preview-render")
+        self._waiting: list[_Render] = []
+        self._lock = threading.Lock()
+
+    def run(self, render: _Render, fn: Callable[[], Path]) -> asyncio.Future[Path]:
+        with self._lock:
+            self._waiting.append(render)
+
+        def start() -> Path:
+            with self._lock:
+                self._waiting.remove(render)
+            render.started = True
+            return fn()
+
+        return asyncio.get_running_loop().run_in_executor(self._executor, start)
+
+    def position(self, render: _Render) -> int:
+        """How many renders wait ahead of this one (0 = next)."""
+        with self._lock:
+            return self._waiting.index(render) if render in self._waiting else 0
+
+
+_POOLS: dict[int, RenderPool] = {}
+
+
+def render_pool(workers: int) -> RenderPool:
+    """One pool per process (per worker count): every preview job shares it."""
+    workers = max(1, workers)
+    if workers not in _POOLS:
+        _POOLS[workers] = RenderPool(workers)
+    return _POOLS[workers]
 
 
 class PreviewProvider(Provider):
@@ -39,8 +81,16 @@ class PreviewProvider(Provider):
     cancels = "always"
     link_lifetime = "until the app restarts"
 
-    def __init__(self, *, work_dir: Path, captions: bool = True, short_side: int = 720) -> None:
+    def __init__(
+        self,
+        *,
+        work_dir: Path,
+        captions: bool = True,
+        short_side: int = 720,
+        workers: int = 1,
+    ) -> None:
         self.work_dir = Path(work_dir)
+        self.pool = render_pool(workers)
         self.captions = captions
         self.short_side = short_side
         self._renders: dict[str, _Render] = {}
@@ -74,9 +124,10 @@ class PreviewProvider(Provider):
         def report(fraction: float) -> None:
             render.progress = fraction
 
-        # CPU-bound: a worker thread keeps the event loop (and every other user) responsive.
-        render.task = asyncio.create_task(
-            asyncio.to_thread(render_animatic, spec, out, progress=report, cancel=render.cancel)
+        # CPU-bound: the render pool's threads keep the event loop (and paid jobs) responsive.
+        render.task = self.pool.run(
+            render,
+            lambda: render_animatic(spec, out, progress=report, cancel=render.cancel),
         )
         return request_id
 
@@ -92,8 +143,8 @@ class PreviewProvider(Provider):
     async def status(self, request_id: str) -> JobStatus:
         render = self._render(request_id)
         task = render.task
-        if task is None:
-            return Queued(0)
+        if task is None or not render.started:
+            return Queued(self.pool.position(render))
         if not task.done():
             return Running(render.progress)
         from ..animatic import RenderCanceled  # loaded by submit() already
