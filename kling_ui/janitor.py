@@ -39,7 +39,10 @@ def clean_upload_folder(
                 resolved = path.resolve()
                 if any(resolved.is_relative_to(p) for p in protected):
                     continue
-                if now - path.lstat().st_mtime > max_age:
+                # A published link's age is its folder's, touched each time it is handed
+                # out; the link itself shares the (often old) video's times.
+                judged = path.parent if path.parent.parent.name == "kling-ui" else path
+                if now - judged.lstat().st_mtime > max_age:
                     path.unlink()
                     removed += 1
             except OSError:

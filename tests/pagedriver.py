@@ -107,11 +107,19 @@ class Page:
         """Load the page: the server keeps a valid token or issues a new one."""
         return self.fire(None, "load", [None]).shown()[0]
 
-    def fire(self, elem_id: str | None, event: str, data: list[Any]) -> PageEvent:
+    def fire(
+        self, elem_id: str | None, event: str, data: list[Any], event_data: Any = None
+    ) -> PageEvent:
         dep = self.dependency(elem_id, event)
-        return self.fire_index(dep["id"], data, trigger=dep["targets"][0][0])
+        return self.fire_index(dep["id"], data, trigger=dep["targets"][0][0], event_data=event_data)
 
-    def fire_index(self, fn_index: int, data: list[Any], trigger: int | None = None) -> PageEvent:
+    def fire_index(
+        self,
+        fn_index: int,
+        data: list[Any],
+        trigger: int | None = None,
+        event_data: Any = None,
+    ) -> PageEvent:
         """Join the queue as the page does; outputs arrive on the tab's stream."""
         pending = PageEvent()
         joined = httpx.post(
@@ -121,7 +129,7 @@ class Page:
                 "fn_index": fn_index,
                 "trigger_id": trigger,
                 "session_hash": self.session,
-                "event_data": None,
+                "event_data": event_data,
             },
             headers=self.headers,
             timeout=30,
@@ -176,6 +184,11 @@ class Page:
         if event.closed or event.take(message):
             with self._lock:
                 self._events.pop(event_id, None)
+
+    def select_row(self, elem_id: str, row: list[Any], index: int = 0) -> PageEvent:
+        """Click a row of a table, as the page reports it (Gradio's SelectData)."""
+        data = {"index": [index, 0], "value": row[0], "row_value": row, "selected": True}
+        return self.fire(elem_id, "select", [self.token], event_data=data)
 
     def upload(self, path: str | Path) -> dict[str, Any]:
         path = Path(path)

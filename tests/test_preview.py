@@ -218,7 +218,9 @@ async def test_renders_take_turns_in_their_own_pool_and_say_where_they_wait(tmp_
     while not done:
         statuses = [await provider.status(i) for i in ids]
         done = all(isinstance(s, Succeeded) for s in statuses)
-        seen += [(i, s.position) for i, s in zip(ids, statuses) if isinstance(s, Queued)]
+        seen += [
+            (i, s.position) for i, s in zip(ids, statuses, strict=True) if isinstance(s, Queued)
+        ]
         # The default thread pool (paid jobs' probes and file writes) stays free meanwhile.
         started = asyncio.get_running_loop().time()
         await asyncio.to_thread(lambda: None)

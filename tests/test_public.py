@@ -166,7 +166,7 @@ def test_the_janitor_cleans_old_cache_files_but_never_history(tmp_path):
     stale.parent.mkdir()
     stale.write_bytes(b"old")
     day_ago = time.time() - 2 * 86400
-    for path in (history_video, old_link, stale):
+    for path in (history_video, old_link, stale, old_link_dir):
         os.utime(path, (day_ago, day_ago))
     removed = clean_upload_folder(cache, max_age=86400, protect_under=[data])
     assert removed == 2  # the stale upload and the old published link
@@ -284,3 +284,49 @@ def test_owner_tokens_are_signed_and_not_transferable(tmp_path):
     assert other_server.verify(token) is None
     assert owners.verify(token[:-2] + "xx") is None
     assert owners.keep_or_issue("local") != "local"
+
+
+def test_history_clicks_reuse_one_link_and_delete_revokes_it(public, tmp_path):
+    url = public["url"]
+    page = visitor(url, "203.0.113.9")
+    out = generate(page, prompt="Link me")
+    [row] = history(page)
+    job_id = row[-1]
+    link = out[VIDEO]
+    assert httpx.get(link["url"]).status_code == 200
+    # Handing the video out again (history clicks) gives the same link, not a new copy.
+    from kling_ui.ui.publish import publish
+
+    stored = public["settings"].videos_dir.glob(f"*{job_id}.mp4")
+    [video] = list(stored)
+    links = {publish(video) for _ in range(3)}
+    assert links == {link["path"]}
+    # Delete: the link stops serving at once, though the file was a hard link.
+    page.select_row("history-table", row).result()
+    deleted = page.fire("history-delete", "click", [page.token, job_id])
+    deleted.result()
+    assert deleted.error is None, deleted.error
+    assert httpx.get(link["url"]).status_code in (403, 404)
+    assert not Path(link["path"]).exists()
+
+
+def test_the_janitor_keeps_a_link_handed_out_in_the_last_hour_of_an_old_video(tmp_path):
+    from kling_ui.ui import publish as links
+
+    cache = tmp_path / "gradio"
+    old_video = tmp_path / "data" / "videos" / "kling-old.mp4"
+    old_video.parent.mkdir(parents=True)
+    old_video.write_bytes(b"paid long ago")
+    day_ago = time.time() - 3 * 86400
+    os.utime(old_video, (day_ago, day_ago))
+    os.environ["GRADIO_TEMP_DIR"] = str(cache)
+    try:
+        link = Path(links.publish(old_video))
+    finally:
+        del os.environ["GRADIO_TEMP_DIR"]
+    assert link.is_relative_to(cache)
+    assert clean_upload_folder(cache, max_age=86400) == 0 and link.exists()
+    hour_and_a_bit_ago = time.time() - 2 * 86400
+    os.utime(link.parent, (hour_and_a_bit_ago, hour_and_a_bit_ago))
+    assert clean_upload_folder(cache, max_age=86400) == 1 and not link.exists()
+    assert old_video.exists()

@@ -21,7 +21,8 @@ from .api import wire_public_api
 from .form import Form, build_form, restore_keys_js, typed_key
 from .history import History, build_history, owned_job, panel_values, table_rows, wire_history
 from .present import cost_markdown, details_markdown, status_markdown
-from .publish import publish
+from .publish import configure as configure_links
+from .publish import publish, revoke
 from .segments import from_segments
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,7 @@ class Result:
 
 def build_studio(services: Services) -> gr.Blocks:
     settings = services.settings
+    configure_links(settings.data_dir)
     studio = Studio(services)
     examples = load_examples()
     with gr.Blocks(title="Kling O3 Pro Studio") as demo:
@@ -308,8 +310,13 @@ def build_studio(services: Services) -> gr.Blocks:
         def delete(token: str | None, job_id: str | None):
             owner_id = studio.page_owner(token)
             job = owned_job(services.store, owner_id, job_id)
-            if job is None or job.is_active:
+            if job is None:
+                raise gr.Error("That job is not available.")
+            if job.is_active:
                 raise gr.Error("This job can't be deleted now: it is still running.")
+            # Links first: a hard link would keep serving the video after the file is gone.
+            for kept in (job.video_path, job.request.get("image"), job.request.get("end_image")):
+                revoke(kept)
             services.jobs.delete(job.id)
             return [
                 None,
