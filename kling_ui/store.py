@@ -41,6 +41,11 @@ class JobRecord:
     # A keyed digest of the visitor's network address (never the address): rate limits
     # count by it, since a visitor can always start over with a fresh browser id.
     caller: str | None = None
+    # When the provider is expected to finish (learned from this installation's own jobs):
+    # the page's progress and "about 2 min left", and when polling concentrates.
+    expected_at: float | None = None
+    # Since when status checks keep failing (None: the provider answers): "having trouble".
+    trouble_since: float | None = None
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
     submitted_at: float | None = None
@@ -127,6 +132,12 @@ def m002_resume_and_details(db: sqlite3.Connection) -> None:
 def m003_caller(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE jobs ADD COLUMN caller TEXT")
     db.execute("CREATE INDEX jobs_caller_created ON jobs (caller, created_at DESC)")
+
+
+@migration
+def m004_eta_and_trouble(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE jobs ADD COLUMN expected_at REAL")
+    db.execute("ALTER TABLE jobs ADD COLUMN trouble_since REAL")
 
 
 class JobStore:

@@ -281,7 +281,7 @@ def test_a_canary_key_appears_nowhere(stack, caplog):
 
 def test_the_store_file_is_a_valid_sqlite_db_after_all_this(stack):
     store = JobStore(stack["settings"].db_path)
-    assert store.version == 3 and store.list(limit=1000)
+    assert store.version == 4 and store.list(limit=1000)
     with sqlite3.connect(stack["settings"].db_path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     store.close()
