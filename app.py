@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from gradio.utils import get_upload_folder
 
+from kling_ui import doorbell
 from kling_ui.config import Settings, load_settings
 from kling_ui.janitor import run_janitor
 from kling_ui.logs import setup_logging
@@ -55,6 +56,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     refuse_named_calls_to_private_events(app, demo)
+
+    @app.post(f"{doorbell.PATH}/{{job_id}}/{{signature}}")
+    async def ring(job_id: str, signature: str) -> JSONResponse:
+        # A provider's callback only wakes the job's status check; see doorbell.py.
+        if not doorbell.verify(settings, job_id, signature):
+            return JSONResponse({"detail": "unknown"}, status_code=404)
+        services.jobs.check_now(job_id)
+        return JSONResponse({"ok": True})
+
     return gr.mount_gradio_app(
         app,
         demo,

@@ -1,4 +1,4 @@
-"""Run every benchmark: python -m bench [--quick] [--only local,app,cli] [--json FILE]
+"""Run every benchmark: python -m bench [--quick] [--only local,polling,app,cli] [--json FILE]
 
 Prints each figure's measured value beside its target and whether it holds, and writes the
 same as JSON (default bench/results/latest.json). Exits 1 when a target is missed.
@@ -16,10 +16,15 @@ from pathlib import Path
 
 import psutil
 
-from . import bench_app, bench_cli, bench_local
+from . import bench_app, bench_cli, bench_local, bench_polling
 from .harness import ROOT, Figure
 
-SUITES = {"local": bench_local.run, "app": bench_app.run, "cli": bench_cli.run}
+SUITES = {
+    "local": bench_local.run,
+    "polling": bench_polling.run,
+    "app": bench_app.run,
+    "cli": bench_cli.run,
+}
 
 
 def machine() -> dict:
@@ -39,7 +44,7 @@ def main() -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--quick", action="store_true", help="fewer runs and sizes")
-    parser.add_argument("--only", default="local,app,cli", help="comma-separated suites")
+    parser.add_argument("--only", default="local,polling,app,cli", help="comma-separated suites")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     args = parser.parse_args()
 

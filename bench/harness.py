@@ -178,12 +178,23 @@ def delivery_timings(
     return after_detect, after_done, polls
 
 
-def expected_polls(job_seconds: float, first: float = 2.0, cap: float = 15.0) -> int:
-    """Status requests the schedule implies for a job this long, with jitter at its fastest
-    (every interval 10 % short), plus the one that finds it finished."""
-    t, interval, polls = 0.0, first, 1
-    while t < job_seconds:
-        t += interval * 0.9
-        interval = min(interval * 1.5, cap)
-        polls += 1
-    return polls
+def expected_polls(job_seconds: float) -> int:
+    """Status requests the app's schedule (eta.next_delay) implies for a job this long, with
+    jitter at its fastest (every wait 10 % short), plus the one that finds it finished: the
+    most of a first job (a default guess of its length) and a learned one."""
+    from kling_ui.eta import PollPlan, default_seconds, next_delay, summarize
+
+    plan = PollPlan()
+    guesses = [
+        summarize([], default_seconds("runcomfy", 3, False)),
+        summarize([job_seconds] * 5, job_seconds),
+    ]
+    most = 0
+    for guess in guesses:
+        t, previous, polls = 0.0, plan.shortest, 1
+        while t < job_seconds:
+            previous = next_delay(t, guess.seconds, guess.spread, previous, plan)
+            t += previous * 0.9
+            polls += 1
+        most = max(most, polls)
+    return most

@@ -48,8 +48,10 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(default_factory=_default_data_dir, validation_alias="KLING_UI_DATA_DIR")
-    poll_interval: float = Field(2.0, gt=0, le=60, validation_alias="KLING_UI_POLL_INTERVAL")
-    poll_interval_max: float = Field(15.0, gt=0, validation_alias="KLING_UI_POLL_INTERVAL_MAX")
+    # Status checks: the shortest interval (around when a job should end) and the longest
+    # (while it can't be done yet); see eta.next_delay.
+    poll_interval: float = Field(1.0, gt=0, le=60, validation_alias="KLING_UI_POLL_INTERVAL")
+    poll_interval_max: float = Field(30.0, gt=0, validation_alias="KLING_UI_POLL_INTERVAL_MAX")
     job_deadline: float = Field(3600.0, gt=0, validation_alias="KLING_UI_JOB_DEADLINE")
     request_timeout: float = Field(30.0, gt=0, validation_alias="KLING_UI_REQUEST_TIMEOUT")
     max_upload_mb: float = Field(20.0, gt=0, validation_alias="KLING_UI_MAX_UPLOAD_MB")
@@ -77,6 +79,9 @@ class Settings(BaseSettings):
     result_hosts: str = Field("", validation_alias="KLING_UI_RESULT_HOSTS")
     cache_max_age_hours: float = Field(24.0, gt=0, validation_alias="KLING_UI_CACHE_MAX_AGE_HOURS")
     multi_user: bool | None = Field(None, validation_alias="KLING_UI_MULTI_USER")
+    # Where this app is reachable from the internet (https://...), if it is: providers that
+    # can call back (RunningHub's webhookUrl) then ring a doorbell instead of waiting for a poll.
+    public_url: str | None = Field(None, validation_alias="KLING_UI_PUBLIC_URL")
     # Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
     trusted_proxies: str = Field("", validation_alias="KLING_UI_TRUSTED_PROXIES")
     mcp: bool | None = Field(None, validation_alias="KLING_UI_MCP")

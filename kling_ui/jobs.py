@@ -248,6 +248,14 @@ class JobManager:
         self._move(job_id, notice=message)
         return message
 
+    def check_now(self, job_id: str) -> bool:
+        """Ask the provider about a running job at once; False when nothing follows it here."""
+        run = self._live.get(job_id)
+        if run is None:
+            return False
+        run.check_now()
+        return True
+
     async def resume_pending(
         self,
         *,

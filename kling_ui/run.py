@@ -21,6 +21,7 @@ from pathlib import Path
 
 from . import media
 from .config import Settings
+from .doorbell import doorbell_url
 from .errors import (
     ConcurrencyLimitError,
     JobCanceled,
@@ -36,6 +37,7 @@ from .errors import (
     SubmitOutcomeUnknown,
     UntrustedResultURL,
 )
+from .eta import Expectation, PollPlan, expect, next_delay
 from .providers.base import Canceled, Failed, Inputs, Provider, Queued, Running, Succeeded
 from .request import GenerationRequest, parse_request
 from .state import JobState, check_transition
@@ -44,6 +46,8 @@ from .store import JobRecord, JobStore
 log = logging.getLogger(__name__)
 
 DOWNLOAD_ATTEMPTS = 5
+TROUBLE_AFTER = 3  # failed status checks in a row before the page says "having trouble"
+TROUBLE_BACKOFF_MAX = 60.0
 SUBMIT_RETRY_MAX = 60.0  # longest wait between re-submits after a concurrency-limit refusal
 # Failed jobs that still have a live provider job behind them: `jobs resume` may look again.
 RESUMABLE_CODES = ("timeout", "download", "internal", "untrusted_host")
@@ -71,6 +75,7 @@ class JobRun:
         self.cancel_requested = False
         self.unrecorded = False  # the final state could not be written (disk full, ...)
         self.task: asyncio.Task[None] | None = None
+        self.wake = asyncio.Event()  # set by check_now: ask the provider at once
 
     @property
     def id(self) -> str:
@@ -127,8 +132,9 @@ class JobRun:
         (a concurrency or rate limit) is sent again, after a wait."""
         if self.inputs is None:
             raise JobFailed("The job lost its frames before it was sent.", code="internal")
+        inputs = dataclasses.replace(self.inputs, callback_url=doorbell_url(self.settings, self.id))
         try:
-            payload = await self.provider.prepare(self.inputs)
+            payload = await self.provider.prepare(inputs)
         except KlingUIError as exc:
             raise JobFailed(exc.user_message, code="prepare") from exc
         wait = 5.0
@@ -170,12 +176,25 @@ class JobRun:
         )
 
     async def wait(self) -> Succeeded:
-        """Ask the provider until the job is done; return its result or raise its ending."""
+        """Ask the provider until the job is done; return its result or raise its ending.
+
+        Checks follow eta.next_delay (seldom while the job can't be done, about every second
+        around when it should be); failures back off and honour Retry-After; after a few in
+        a row the job shows "trouble" until the provider answers again. `check_now` (a
+        button, or a provider's callback) cuts any wait short.
+        """
         request_id = self.job.request_id
         assert request_id is not None
         label = self.provider.label
-        deadline = (self.job.submitted_at or self.job.created_at) + self.settings.job_deadline
-        interval = self.settings.poll_interval
+        started = self.job.submitted_at or self.job.created_at
+        deadline = started + self.settings.job_deadline
+        expected = self._expectation()
+        plan = PollPlan(
+            shortest=self.settings.poll_interval,
+            longest=self.settings.poll_interval_max,
+            late_longest=min(15.0, self.settings.poll_interval_max),
+        )
+        previous, failures = plan.shortest, 0
         while True:
             if time.time() > deadline:
                 minutes = round(self.settings.job_deadline / 60)
@@ -184,7 +203,9 @@ class JobRun:
                     f"It may still finish there: `python -m kling_ui jobs resume {self.id}` "
                     "checks again."
                 )
-            pause = jitter(interval)
+            elapsed = time.time() - started
+            pause = next_delay(elapsed, expected.seconds, expected.spread, previous, plan)
+            previous = pause
             try:
                 status = await self.provider.status(request_id)
             except KlingUIError as exc:
@@ -192,9 +213,16 @@ class JobRun:
                     code = getattr(exc, "code", None) or "status"
                     message = f"{exc.user_message} (request id {request_id})"
                     raise JobFailed(message, code=code) from exc
+                failures += 1
                 log.warning("job %s: status check failed (%s); retrying", self.id, exc)
-                pause = max(pause, getattr(exc, "retry_after", None) or 0.0)
+                if failures >= TROUBLE_AFTER and self.job.trouble_since is None:
+                    self.move(trouble_since=time.time())
+                backoff = min(TROUBLE_BACKOFF_MAX, plan.shortest * 2**failures)
+                pause = max(pause, backoff, getattr(exc, "retry_after", None) or 0.0)
             else:
+                if failures or self.job.trouble_since is not None:
+                    failures = 0
+                    self.move(trouble_since=None)
                 if isinstance(status, Succeeded):
                     return status
                 if isinstance(status, Failed):
@@ -202,8 +230,25 @@ class JobRun:
                 if isinstance(status, Canceled):
                     raise JobCanceled(status.message)
                 self._record_progress(status)
-            await self.provider.wait(request_id, pause)
-            interval = min(interval * 1.5, self.settings.poll_interval_max)
+            await self.provider.wait(request_id, jitter(pause), self.wake)
+            self.wake.clear()
+
+    def check_now(self) -> None:
+        """Ask the provider at once instead of at the next scheduled check."""
+        self.wake.set()
+
+    def _expectation(self) -> Expectation:
+        request = self.job.request or {}
+        expected = expect(
+            self.store,
+            self.job.provider,
+            int(request.get("duration") or 5),
+            bool(request.get("sound")),
+        )
+        started = self.job.submitted_at or self.job.created_at
+        if self.job.expected_at is None:
+            self.move(expected_at=started + expected.seconds)
+        return expected
 
     def _record_progress(self, status: Queued | Running) -> None:
         if isinstance(status, Queued):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tempfile
 from abc import ABC, abstractmethod
@@ -72,6 +73,8 @@ class Inputs:
     request: GenerationRequest
     image: PreparedImage
     end_image: PreparedImage | None = None
+    # Where the provider may call when the job ends (a doorbell; see doorbell.py), if any.
+    callback_url: str | None = None
 
 
 # --- the protocol ---------------------------------------------------------------------------
@@ -129,9 +132,16 @@ class Provider(ABC):
         """Ask the provider to stop the job."""
         return CancelOutcome.UNSUPPORTED
 
-    async def wait(self, request_id: str, timeout: float) -> None:
-        """Pause between status checks; a local provider may return early when it is done."""
-        await asyncio.sleep(timeout)
+    async def wait(
+        self, request_id: str, timeout: float, wake: asyncio.Event | None = None
+    ) -> None:
+        """Pause between status checks, returning early when `wake` is set (a "check now"
+        or a provider's callback); a local provider may also return when it is done."""
+        if wake is None:
+            await asyncio.sleep(timeout)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), timeout)
 
     @abstractmethod
     async def download(self, url: str, dest: Path) -> None:

@@ -167,8 +167,18 @@ class PreviewProvider(Provider):
         await asyncio.to_thread(os.replace, source, dest)
         self._renders.pop(source.stem, None)  # the file is named after its request id
 
-    async def wait(self, request_id: str, timeout: float) -> None:
+    async def wait(
+        self, request_id: str, timeout: float, wake: asyncio.Event | None = None
+    ) -> None:
         # Return the moment the render ends instead of sleeping a whole poll interval.
         task = self._renders[request_id].task if request_id in self._renders else None
+        waits: set[asyncio.Future] = set()
         if task is not None and not task.done():
-            await asyncio.wait({task}, timeout=timeout)
+            waits.add(task)
+        woken = asyncio.ensure_future(wake.wait()) if wake is not None else None
+        if woken is not None:
+            waits.add(woken)
+        if waits:
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if woken is not None:
+            woken.cancel()

@@ -101,6 +101,9 @@ class RunningHubProvider(HTTPProvider):
             "multiShot": bool(req.multi_prompt),
             "shotType": _SHOT_TYPE[req.shot_type],
         }
+        if inputs.callback_url:
+            # Only a doorbell: the result is still read from the authenticated query.
+            body["webhookUrl"] = inputs.callback_url
         if inputs.end_image is not None:
             body["lastImageUrl"] = inputs.end_image.url or await self.upload(inputs.end_image)
         if req.multi_prompt:

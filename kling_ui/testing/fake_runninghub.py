@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from typing import Any
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .fake import FakeProvider, check_segments, is_int
+from .fake import FakeJob, FakeProvider, check_segments, is_int
 
 SUBMIT_PATH = "/openapi/v2/kling-video-o3-pro/image-to-video"
 _FIELDS = {
@@ -21,6 +24,7 @@ _FIELDS = {
     "multiShot",
     "shotType",
     "multiPrompt",
+    "webhookUrl",
 }
 _STATUS = {
     "queued": "QUEUED",
@@ -58,6 +62,7 @@ class FakeRunningHub(FakeProvider):
     def __init__(self, **kwargs: Any) -> None:
         self.uploads: dict[str, bytes] = {}
         self.use_snake_case_id = False  # some deployments answer task_id
+        self.callbacks: list[asyncio.Task[None]] = []  # webhook calls on their way
         self.url_field = "url"  # older answers put the link in outputUrl
         super().__init__(**kwargs)
 
@@ -119,11 +124,23 @@ class FakeRunningHub(FakeProvider):
         if self.max_concurrent is not None and self.active_jobs() >= self.max_concurrent:
             return _business_error("1520", "Concurrent task limit reached")
         job = self.create_job(body, body["duration"], body["sound"])
+        if isinstance(body.get("webhookUrl"), str):
+            self.callbacks.append(asyncio.create_task(self._call_back(job, body["webhookUrl"])))
         id_field = "task_id" if self.use_snake_case_id else "taskId"
         answer = _task(job.id, "RUNNING")
         answer.pop("taskId")
         answer[id_field] = job.id
         return JSONResponse(answer)
+
+    async def _call_back(self, job: FakeJob, url: str) -> None:
+        # RunningHub calls webhookUrl when a task ends; its v2 payload is undocumented, so
+        # this sends a plausible one and the client must not depend on it.
+        await asyncio.sleep(max(0.0, job.done_at() - time.monotonic()))
+        payload = {"taskId": job.id, "event": "TASK_END", "eventData": "{}"}
+        # Nobody listening is fine: the poller finds the result anyway.
+        async with httpx.AsyncClient(timeout=5) as client:
+            with contextlib.suppress(httpx.HTTPError):
+                await client.post(url, json=payload)
 
     async def _do_query(self, request: Request, call: dict[str, Any]) -> Response:
         if not self.authorised(request):
