@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import random
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +37,7 @@ from .errors import (
     UntrustedResultURL,
 )
 from .eta import Expectation, PollPlan, expect, next_delay
+from .names import video_file_name
 from .providers.base import Canceled, Failed, Inputs, Provider, Queued, Running, Succeeded
 from .request import GenerationRequest, parse_request
 from .state import JobState, check_transition
@@ -339,13 +339,6 @@ def apply_move(
     elif "state" in changes:
         changes["state"] = check_transition(job.state, changes["state"])
     return store.update(job.id, **changes)
-
-
-def video_file_name(job: JobRecord) -> str:
-    """A name that reads well in a downloads folder: date, the prompt's first words, job id."""
-    words = re.findall(r"[a-z0-9]+", (job.request.get("prompt") or "").lower())[:5]
-    stamp = time.strftime("%Y%m%d-%H%M", time.localtime(job.created_at))
-    return f"kling-{stamp}-{'-'.join(words) or 'video'}-{job.id}.mp4"
 
 
 def jitter(seconds: float) -> float:
