@@ -56,6 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     refuse_named_calls_to_private_events(app, demo)
+    # Gradio checks that a file in an event's payload was uploaded (or made by the app)
+    # only once it believes it has launched; a mounted app never does, so any server path
+    # would be copied into the cache (even /dev/zero). Say it has: the check then runs.
+    demo.has_launched = True
 
     @app.post(f"{doorbell.PATH}/{{job_id}}/{{signature}}")
     async def ring(job_id: str, signature: str) -> JSONResponse:

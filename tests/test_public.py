@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from gradio.utils import get_upload_folder
 from gradio_client import Client
 
 from app import create_app
@@ -330,3 +331,52 @@ def test_the_janitor_keeps_a_link_handed_out_in_the_last_hour_of_an_old_video(tm
     os.utime(link.parent, (hour_and_a_bit_ago, hour_and_a_bit_ago))
     assert clean_upload_folder(cache, max_age=86400) == 1 and not link.exists()
     assert old_video.exists()
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "/proc/self/environ", "/dev/zero", "relative.png"])
+def test_server_files_cannot_be_used_as_frames(public, path):
+    page = visitor(public["url"], "203.0.113.10")
+    forged = {"path": path, "meta": {"_type": "gradio.FileData"}}
+    payload = form_payload(files=lambda _: forged, start="x", prompt="Steal")
+    cache = Path(get_upload_folder())
+    before = {p.name for p in cache.rglob("*")} if cache.exists() else set()
+    started = time.monotonic()
+    event = page.fire("generate", "click", [page.token, *payload])
+    event.result(timeout=20)
+    assert time.monotonic() - started < 10  # /dev/zero is never read
+    assert event.error and "not uploaded by a user" in event.error
+    assert "root:" not in repr(event.states) and "PATH=" not in repr(event.states)
+    assert history(page) == []
+    leaked = {p.name for p in cache.rglob("*")} - before
+    assert not any(name in ("passwd", "environ", "zero") for name in leaked)
+
+
+def test_a_data_dir_path_that_is_not_a_frame_is_refused_with_the_field(tmp_path):
+    from kling_ui.errors import InputError
+    from kling_ui.uploads import allowed_source
+
+    data = tmp_path / "data"
+    (data / "inputs").mkdir(parents=True)
+    kept = data / "inputs" / "job-start.jpg"
+    kept.write_bytes(b"x")
+    assert allowed_source({"path": str(kept)}, field="image", data_dir=data) == str(kept)
+    link = data / "inputs" / "sneaky.jpg"
+    link.symlink_to("/etc/passwd")  # a link inside an allowed folder still points out
+    for value in (str(link), "/etc/passwd", "../data/x.jpg", "/tmp/../etc/passwd"):
+        with pytest.raises(InputError, match="End frame: upload the image here"):
+            allowed_source(value, field="end_image", data_dir=data)
+    assert allowed_source("https://example.com/a.jpg", field="image", data_dir=data)
+
+
+def test_the_api_refuses_server_files_too(public):
+    """A raw call (gradio_client would upload its own local file instead)."""
+    url = public["url"]
+    forged = {"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}
+    data = [forged, "p", None, 3, False, "customize", [], "preview"]
+    cache = Path(get_upload_folder())
+    before = set(cache.rglob("passwd"))
+    joined = httpx.post(f"{url}/gradio_api/call/generate", json={"data": data})
+    event_id = joined.json()["event_id"]
+    answer = httpx.get(f"{url}/gradio_api/call/generate/{event_id}", timeout=20).text
+    assert "event: error" in answer and "root:" not in answer
+    assert set(cache.rglob("passwd")) == before  # never copied into the cache

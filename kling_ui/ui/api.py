@@ -12,13 +12,14 @@ from ..providers import PROVIDERS
 from ..request import parse_request
 from ..services import Services
 from ..state import JobState
-from .form import upload_path
+from ..uploads import allowed_source
 from .publish import publish
 
 log = logging.getLogger(__name__)
 
 
 def wire_public_api(services: Services) -> None:
+    data_dir = services.settings.data_dir
     """Hidden components carry the typed parameters; the studio's own events stay private."""
 
     async def generate(
@@ -54,9 +55,9 @@ def wire_public_api(services: Services) -> None:
         try:
             request = parse_request(
                 {
-                    "image": upload_path(image),
+                    "image": allowed_source(image, field="image", data_dir=data_dir),
                     "prompt": prompt,
-                    "end_image": upload_path(end_image),
+                    "end_image": allowed_source(end_image, field="end_image", data_dir=data_dir),
                     "duration": int(duration),
                     "sound": bool(sound),
                     "shot_type": shot_type,
@@ -100,5 +101,5 @@ def wire_public_api(services: Services) -> None:
         api_name="generate",
         api_visibility="public",
         concurrency_limit=None,
-        preprocess=False,  # frames are checked from the original upload: see upload_path
+        preprocess=False,  # frames are checked from the original upload: see uploads.py
     )

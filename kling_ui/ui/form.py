@@ -10,6 +10,7 @@ import gradio as gr
 from ..config import Settings
 from ..providers import PROVIDERS, configured_providers, paid_providers
 from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, PROMPT_MAX
+from ..uploads import raw_source
 from .present import cost_markdown, prompt_counter
 from .segments import SegmentEditor, build_segment_editor, segment_input_names, to_segments
 
@@ -54,18 +55,6 @@ PROMPT_COUNT_JS = f"""
   return `${{n.toLocaleString('en')}} / {PROMPT_MAX:,} characters` + over;
 }}
 """
-
-
-def upload_path(value: Any) -> str | None:
-    """The file behind an image input taken without preprocessing (a FileData dict).
-
-    Events that read frames use preprocess=False: Gradio's own image preprocessing decodes
-    and re-saves the upload, which loses the original bytes and turns a non-image into a
-    generic error. Our images module checks and normalises the original instead.
-    """
-    if isinstance(value, dict):
-        return value.get("path") or value.get("url")
-    return value or None
 
 
 def typed_key(provider: str | None, keys: dict[str, str | None]) -> str | None:
@@ -163,8 +152,8 @@ class Form:
         rows = self.segments.rows_from([got[n] for n in segment_input_names()])
         provider = got["provider"] or "preview"
         fields = {
-            "image": upload_path(got["start"]),
-            "end_image": upload_path(got["end"]),
+            "image": raw_source(got["start"]),
+            "end_image": raw_source(got["end"]),
             "prompt": got["prompt"] or "",
             "duration": int(got["duration"] or DURATION_DEFAULT),
             "sound": bool(got["sound"]),

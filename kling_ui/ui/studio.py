@@ -17,6 +17,7 @@ from ..services import Services
 from ..spending import SpendingRefused
 from ..state import JobState
 from ..store import JobRecord
+from ..uploads import allowed_source
 from .api import wire_public_api
 from .form import Form, build_form, restore_keys_js, typed_key
 from .history import History, build_history, owned_job, panel_values, table_rows, wire_history
@@ -205,7 +206,12 @@ def build_studio(services: Services) -> gr.Blocks:
                     api_key=read.key, provider=read.provider, owner=owner_id
                 )
             try:
-                parsed = parse_request(read.fields)
+                fields = dict(read.fields)
+                for field in ("image", "end_image"):
+                    fields[field] = allowed_source(
+                        fields[field], field=field, data_dir=settings.data_dir
+                    )
+                parsed = parse_request(fields)
                 job = await services.jobs.submit(
                     parsed,
                     provider=read.provider,
@@ -241,7 +247,7 @@ def build_studio(services: Services) -> gr.Blocks:
             [form.errors, result.job, result.continue_note, *result.outputs],
             concurrency_limit=None,
             show_progress="minimal",
-            preprocess=False,  # frames are checked from the original upload: see upload_path
+            preprocess=False,  # frames are checked from the original upload: see uploads.py
             **private,
         )
 
