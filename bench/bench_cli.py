@@ -18,7 +18,12 @@ IMAGE = str(ROOT / "assets" / "sunset_lake.jpg")
 
 def _cli(fake: Fake, data: Path) -> tuple[float, float, str]:
     env = clean_environment()
-    env.update(RUNCOMFY_API_KEY=BENCH_KEY, RUNCOMFY_BASE_URL=fake.url, KLING_UI_DATA_DIR=str(data))
+    env.update(
+        RUNCOMFY_API_KEY=BENCH_KEY,
+        RUNCOMFY_BASE_URL=fake.url,
+        KLING_UI_DATA_DIR=str(data),
+        KLING_UI_ALLOW_PRIVATE_DOWNLOADS="1",
+    )
     start = time.monotonic()
     done = subprocess.run(
         [

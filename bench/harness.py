@@ -127,7 +127,11 @@ class App:
             **env,
         )
         if fake is not None:
-            environment.update(RUNCOMFY_API_KEY=BENCH_KEY, RUNCOMFY_BASE_URL=fake.url)
+            environment.update(
+                RUNCOMFY_API_KEY=BENCH_KEY,
+                RUNCOMFY_BASE_URL=fake.url,
+                KLING_UI_ALLOW_PRIVATE_DOWNLOADS="1",  # the fake's links are on loopback
+            )
         self.started = time.monotonic()
         output = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(

@@ -76,7 +76,11 @@ class Settings(BaseSettings):
     byok_only: bool = Field(False, validation_alias="KLING_UI_BYOK_ONLY")
     daily_cap_usd: float | None = Field(None, gt=0, validation_alias="KLING_UI_DAILY_CAP_USD")
     rate_limit: str | None = Field(None, validation_alias="KLING_UI_RATE_LIMIT")
-    result_hosts: str = Field("", validation_alias="KLING_UI_RESULT_HOSTS")
+    # Let result links point at loopback or private addresses (over http too): for the fake
+    # providers in tests only. Never on a server anyone else can reach.
+    allow_private_downloads: bool = Field(
+        False, validation_alias="KLING_UI_ALLOW_PRIVATE_DOWNLOADS"
+    )
     cache_max_age_hours: float = Field(24.0, gt=0, validation_alias="KLING_UI_CACHE_MAX_AGE_HOURS")
     multi_user: bool | None = Field(None, validation_alias="KLING_UI_MULTI_USER")
     # Where this app is reachable from the internet (https://...), if it is: providers that
@@ -142,10 +146,6 @@ class Settings(BaseSettings):
     def rate(self) -> tuple[int, float] | None:
         """(generations, per seconds) allowed per visitor, or None for no limit."""
         return parse_rate_limit(self.rate_limit) if self.rate_limit else None
-
-    @property
-    def extra_result_hosts(self) -> tuple[str, ...]:
-        return tuple(h.strip().lower() for h in self.result_hosts.split(",") if h.strip())
 
     @property
     def is_multi_user(self) -> bool:

@@ -45,11 +45,14 @@ class JobManager:
         client: httpx.AsyncClient,
         *,
         resolver: Resolver = system_resolver,
+        downloads: httpx.AsyncClient | None = None,
     ) -> None:
         self.settings = settings
         self.resolver = resolver
         self.store = store
         self.client = client
+        # Result videos come through here (any public https host, checked at connect time).
+        self.downloads = downloads or client
         self._live: dict[str, JobRun] = {}
         # Runs whose ending could not be written to the store (see JobRun.unrecorded).
         self._ended: dict[str, JobRecord] = {}
@@ -61,7 +64,13 @@ class JobManager:
     # --- submitting -------------------------------------------------------------------------
 
     def provider(self, name: str, api_key: str | None = None) -> Provider:
-        return create_provider(name, settings=self.settings, client=self.client, api_key=api_key)
+        return create_provider(
+            name,
+            settings=self.settings,
+            client=self.client,
+            api_key=api_key,
+            downloads=self.downloads,
+        )
 
     def fingerprint(self, provider: str, key: str | None) -> str | None:
         """A salted fingerprint that recognises a key again without storing it."""

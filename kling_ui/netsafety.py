@@ -1,8 +1,8 @@
 """Which web addresses the app may fetch: public https hosts only, checked after DNS.
 
 A visitor's image URL must not make the server read its own network (cloud metadata,
-admin panels on localhost, the LAN); a provider's result link must point at that
-provider's own hosts.
+admin panels on localhost, the LAN), and neither may a provider's result link: both are
+fetched only from public addresses, the result links checked at connect time.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import ipaddress
 import socket
 from collections.abc import Awaitable, Callable
 
+import httpcore
 import httpx
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -64,16 +65,85 @@ async def check_public_https(url: str, resolver: Resolver = system_resolver) -> 
         )
 
 
-def host_allowed(url: str, suffixes: tuple[str, ...], base_url: str) -> bool:
-    """A result link is trusted on the configured base URL's own host (any scheme it uses,
-    so the fake providers on loopback work) or over https on one of `suffixes`."""
-    try:
-        parsed, base = httpx.URL(url), httpx.URL(base_url)
-    except httpx.InvalidURL:
-        return False
-    host = (parsed.host or "").lower()
-    if host and host == (base.host or "").lower() and parsed.scheme == base.scheme:
-        return True
-    return parsed.scheme == "https" and any(
-        host == suffix or host.endswith("." + suffix) for suffix in suffixes
+class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
+    """Connects only to public addresses, checked when the connection is made.
+
+    The host is resolved here, every address it resolves to must be public, and the socket
+    goes to one of those very addresses: DNS can't answer differently between the check
+    and the connection. TLS still verifies the certificate for the host name (httpcore
+    sends the origin's name for SNI), and every redirect is a new connection through here.
+    """
+
+    def __init__(self, resolver: Resolver = system_resolver, *, allow_private: bool = False):
+        self._resolver = resolver
+        self._allow_private = allow_private
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options=None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            ipaddress.ip_address(host)
+            addresses = [host]
+        except ValueError:
+            try:
+                addresses = await self._resolver(host, port)
+            except OSError as exc:
+                raise httpcore.ConnectError(f"the host {host} can't be found") from exc
+        if not addresses:
+            raise httpcore.ConnectError(f"the host {host} can't be found")
+        if not self._allow_private and not all(is_public_address(a) for a in addresses):
+            raise UnsafeURL(f"{host} points to a private or local network address")
+        return await self._inner.connect_tcp(
+            addresses[0], port, timeout, local_address, socket_options
+        )
+
+    async def connect_unix_socket(self, *args, **kwargs) -> httpcore.AsyncNetworkStream:
+        raise UnsafeURL("local sockets are never fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def download_client(
+    *,
+    timeout: httpx.Timeout,
+    user_agent: str,
+    allow_private: bool = False,
+    resolver: Resolver = system_resolver,
+) -> httpx.AsyncClient:
+    """The client that fetches result videos from whatever host a provider names.
+
+    The link comes from the provider's authenticated answer, so its host can't be known in
+    advance (RunningHub serves from Tencent COS buckets that change without notice); what
+    protects the server is where it connects: https only, public addresses only, on every
+    hop. `allow_private` (KLING_UI_ALLOW_PRIVATE_DOWNLOADS) admits loopback and private
+    links over http too, for the fake providers in tests.
+    """
+    transport = httpx.AsyncHTTPTransport()
+    # httpx builds its pool without a way to pass a network backend: build it again with
+    # ours (same TLS context and limits).
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=50,
+        max_keepalive_connections=10,
+        network_backend=PublicOnlyBackend(resolver, allow_private=allow_private),
+    )
+
+    async def https_only(request: httpx.Request) -> None:
+        if request.url.scheme != "https" and not allow_private:
+            raise UnsafeURL("video links must start with https://")
+
+    return httpx.AsyncClient(
+        transport=transport,
+        timeout=timeout,
+        follow_redirects=True,
+        max_redirects=5,
+        headers={"User-Agent": user_agent},
+        event_hooks={"request": [https_only]},
     )

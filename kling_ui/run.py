@@ -293,6 +293,12 @@ class JobRun:
         )
         log.info("job %s: saved %s (%.1fs)", self.id, dest, info.duration)
 
+    def _link_life(self) -> str:
+        return (
+            f"while its link lives ({self.provider.link_lifetime}): "
+            f"`python -m kling_ui jobs resume {self.id}` or Retry in History saves it"
+        )
+
     async def _download(self, url: str, dest: Path) -> None:
         label, request_id = self.provider.label, self.job.request_id
         for attempt in range(DOWNLOAD_ATTEMPTS):
@@ -301,9 +307,8 @@ class JobRun:
                 return
             except UntrustedResultURL as exc:
                 raise ResultNotSaved(
-                    f"{exc.user_message} (request id {request_id}). If you trust that host, "
-                    "add it to KLING_UI_RESULT_HOSTS and run "
-                    f"`python -m kling_ui jobs resume {self.id}`.",
+                    f"{exc.user_message} The video is paid for and stays on {label} "
+                    f"(request id {request_id}) {self._link_life()}.",
                     code="untrusted_host",
                 ) from exc
             except NotFoundError as exc:

@@ -11,6 +11,7 @@ import httpx
 from . import __version__
 from .config import Settings
 from .jobs import JobManager
+from .netsafety import download_client
 from .owners import Owners
 from .store import JobStore
 
@@ -31,10 +32,12 @@ class Services:
     client: httpx.AsyncClient
     jobs: JobManager
     owners: Owners
+    downloads: httpx.AsyncClient
 
     async def aclose(self) -> None:
         await self.jobs.aclose()
         await self.client.aclose()
+        await self.downloads.aclose()
         self.store.close()
 
 
@@ -49,7 +52,13 @@ def build_services(settings: Settings | None = None) -> Services:
         trusted_proxies=settings.trusted_proxies,
         on_spaces=settings.on_spaces,
     )
-    return Services(settings, store, client, JobManager(settings, store, client), owners)
+    downloads = download_client(
+        timeout=httpx.Timeout(settings.request_timeout * 4, connect=10.0),
+        user_agent=f"kling-ui/{__version__}",
+        allow_private=settings.allow_private_downloads,
+    )
+    jobs = JobManager(settings, store, client, downloads=downloads)
+    return Services(settings, store, client, jobs, owners, downloads)
 
 
 @asynccontextmanager

@@ -102,14 +102,23 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+# Result videos live on other hosts than the APIs, as with the real providers.
+RC_FILES = "https://cdn.runcomfy.test"
+RH_FILES = "https://rh-images-1252422369.cos.ap-beijing.myqcloud.test"
+
+
 @pytest.fixture
 def fake_rc() -> FakeRunComfy:
-    return FakeRunComfy(api_key=RC_KEY, queue_seconds=0.1, run_seconds=0.2)
+    fake = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.1, run_seconds=0.2)
+    fake.result_base = RC_FILES
+    return fake
 
 
 @pytest.fixture
 def fake_rh() -> FakeRunningHub:
-    return FakeRunningHub(api_key=RH_KEY, queue_seconds=0.1, run_seconds=0.2)
+    fake = FakeRunningHub(api_key=RH_KEY, queue_seconds=0.1, run_seconds=0.2)
+    fake.result_base = RH_FILES
+    return fake
 
 
 class HostRouter(httpx.AsyncBaseTransport):
@@ -130,7 +139,12 @@ async def client(
     fake_rc: FakeRunComfy, fake_rh: FakeRunningHub
 ) -> AsyncIterator[httpx.AsyncClient]:
     transport = HostRouter(
-        {httpx.URL(RC_BASE).host: fake_rc.app, httpx.URL(RH_BASE).host: fake_rh.app}
+        {
+            httpx.URL(RC_BASE).host: fake_rc.app,
+            httpx.URL(RC_FILES).host: fake_rc.app,
+            httpx.URL(RH_BASE).host: fake_rh.app,
+            httpx.URL(RH_FILES).host: fake_rh.app,
+        }
     )
     async with httpx.AsyncClient(transport=transport, timeout=5.0) as http:
         yield http
@@ -152,6 +166,7 @@ def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
         PYTHONPATH=str(ROOT),
         KLING_UI_DATA_DIR=str(data_dir),
         KLING_UI_POLL_INTERVAL="0.1",
+        KLING_UI_ALLOW_PRIVATE_DOWNLOADS="1",  # the fakes' video links are on loopback
         PYTHONUNBUFFERED="1",
         **extra,
     )

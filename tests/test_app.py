@@ -44,6 +44,7 @@ def stack(tmp_path_factory):
             runninghub_base_url=rh_url,  # no server key: RunningHub needs the visitor's
             multi_user=True,
             mcp=False,
+            allow_private_downloads=True,  # the fakes' video links are on loopback
         )
         with serve_on_loopback(create_app(settings)) as url:
             yield {"url": url, "rc": rc, "rh": rh, "settings": settings}
@@ -318,6 +319,7 @@ def test_the_app_starts_and_resumes_jobs_left_running(tmp_path, make_image):
             runcomfy_api_key=RC_KEY,
             runcomfy_base_url=rc_url,
             mcp=False,
+            allow_private_downloads=True,  # the fakes' video links are on loopback
         )
         # A previous process submitted and recorded the job, then died.
         seed = httpx.post(

@@ -53,6 +53,7 @@ def stack(tmp_path_factory):
             runcomfy_base_url=rc_url,
             multi_user=True,
             mcp=False,
+            allow_private_downloads=True,  # the fakes' video links are on loopback
         )
         with serve_on_loopback(create_app(settings)) as url:
             yield {"url": url, "rc": rc, "settings": settings}

@@ -37,6 +37,7 @@ def test_serves_on_7860_on_all_interfaces_with_a_health_check():
 
 def test_gradio_writes_to_a_folder_the_app_user_owns():
     assert "GRADIO_TEMP_DIR=/home/app/gradio" in DOCKERFILE
+    assert "ALLOW_PRIVATE_DOWNLOADS" not in DOCKERFILE  # a test-only setting
     assert re.search(r"chown app:app [^\n]*/home/app/gradio", DOCKERFILE)
 
 

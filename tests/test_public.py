@@ -39,6 +39,7 @@ def public(tmp_path_factory):
             runcomfy_base_url=rc_url,
             multi_user=True,
             mcp=False,
+            allow_private_downloads=True,  # the fakes' video links are on loopback
             byok_only=True,
             rate_limit="3/hour",
             trusted_proxies="127.0.0.1",  # the tests stand in for a proxy that names visitors

@@ -20,7 +20,7 @@ from kling_ui.providers.base import CancelOutcome, Failed, Queued, Running, Succ
 from kling_ui.providers.runcomfy import RunComfyProvider
 from kling_ui.testing import Fault
 
-from .conftest import RC_BASE, RC_KEY, poll_to_end, wire_inputs
+from .conftest import RC_BASE, RC_FILES, RC_KEY, poll_to_end, wire_inputs
 
 MODEL = "/v1/models/kling/kling-video-o3/pro/image-to-video"
 
@@ -68,7 +68,7 @@ async def test_a_job_goes_queued_running_succeeded_with_cost(provider, fake_rc, 
         status = await provider.status(request_id)
         seen.add(type(status))
     assert Running in seen
-    assert status.video_url == f"{RC_BASE}/files/{request_id}.mp4"
+    assert status.video_url == f"{RC_FILES}/files/{request_id}.mp4"  # another host
     assert status.cost == pytest.approx(0.56) and status.currency == "USD"
     result_call = fake_rc.calls_to("result")[-1]
     assert result_call["query"] == {"include_cost": "true"}

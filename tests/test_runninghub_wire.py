@@ -22,7 +22,7 @@ from kling_ui.providers.runninghub import RunningHubProvider
 from kling_ui.request import parse_request
 from kling_ui.testing import Fault
 
-from .conftest import RH_BASE, RH_KEY, poll_to_end, wire_inputs
+from .conftest import RH_BASE, RH_FILES, RH_KEY, poll_to_end, wire_inputs
 
 SUBMIT = "/openapi/v2/kling-video-o3-pro/image-to-video"
 
@@ -95,7 +95,7 @@ async def test_a_task_runs_to_success_with_either_spelling(
     assert first == Queued()
     status = await poll_to_end(provider, task_id)
     assert isinstance(status, Succeeded)
-    assert status.video_url == f"{RH_BASE}/files/{task_id}.mp4"
+    assert status.video_url == f"{RH_FILES}/files/{task_id}.mp4"  # a COS-style host
     assert status.cost == pytest.approx(3.45)
     query = fake_rh.calls_to("query")[0]
     assert query["json"] == {"taskId": task_id} and query["path"] == "/openapi/v2/query"

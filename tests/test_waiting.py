@@ -114,6 +114,7 @@ def test_a_runninghub_callback_rings_the_doorbell_and_the_job_is_found_at_once(t
             poll_interval=20.0,  # without the doorbell the first check after the start
             poll_interval_max=30.0,  # would come many seconds after the job is done
             mcp=False,
+            allow_private_downloads=True,  # the fakes' video links are on loopback
         )
         with serve_on_loopback(create_app(settings)) as url:
             settings.public_url = url

@@ -36,8 +36,11 @@ def create_provider(
     settings: Settings,
     client: httpx.AsyncClient,
     api_key: str | None = None,
+    downloads: httpx.AsyncClient | None = None,
 ) -> Provider:
-    """Build provider `name`, with `api_key` or else the server's key from settings."""
+    """Build provider `name`, with `api_key` or else the server's key from settings.
+
+    `downloads` fetches result videos (netsafety.download_client); `client` by default."""
     cls = provider_class(name)
     if cls is PreviewProvider:
         return PreviewProvider(
@@ -52,7 +55,7 @@ def create_provider(
         client=client,
         api_key=key,
         base_url=settings.base_url(name),
-        extra_result_hosts=settings.extra_result_hosts,
+        downloads=downloads,
     )
 
 

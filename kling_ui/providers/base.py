@@ -22,7 +22,7 @@ from ..errors import (
     UntrustedResultURL,
 )
 from ..images import MAX_BYTES, PreparedImage
-from ..netsafety import host_allowed
+from ..netsafety import UnsafeURL
 from ..request import GenerationRequest
 
 # --- statuses: a small sum type, as in fal_client ---------------------------------------------
@@ -149,10 +149,11 @@ class Provider(ABC):
 
 
 class HTTPProvider(Provider):
-    """A hosted provider: a shared AsyncClient, a bearer key and a base URL."""
+    """A hosted provider: a shared AsyncClient, a bearer key and a base URL.
 
-    # Hosts (and their subdomains) the provider serves results from, over https.
-    result_hosts: ClassVar[tuple[str, ...]] = ()
+    Result videos are fetched with `downloads` (netsafety.download_client: any public https
+    host, checked at connect time), never with the key.
+    """
 
     def __init__(
         self,
@@ -160,12 +161,12 @@ class HTTPProvider(Provider):
         client: httpx.AsyncClient,
         api_key: str,
         base_url: str,
-        extra_result_hosts: tuple[str, ...] = (),
+        downloads: httpx.AsyncClient | None = None,
     ) -> None:
         self._client = client
+        self._downloads = downloads or client
         self._api_key = api_key
         self.base_url = base_url.rstrip("/")
-        self.extra_result_hosts = extra_result_hosts
 
     def __repr__(self) -> str:  # never show the key
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -197,13 +198,6 @@ class HTTPProvider(Provider):
             ) from exc
 
     async def download(self, url: str, dest: Path) -> None:
-        # A result link from anywhere else could make the server fetch its own network.
-        if not host_allowed(url, self.result_hosts + self.extra_result_hosts, self.base_url):
-            raise UntrustedResultURL(
-                f"{self.label} sent a video link on a host it doesn't use, so it was not "
-                f"downloaded: {url}",
-                url=url,
-            )
         # Results are public links: no auth header, so the key never travels to a CDN.
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=".download-", suffix=".part")
@@ -211,7 +205,7 @@ class HTTPProvider(Provider):
         try:
             with os.fdopen(fd, "wb") as out:
                 try:
-                    async with self._client.stream("GET", url, follow_redirects=True) as resp:
+                    async with self._downloads.stream("GET", url, follow_redirects=True) as resp:
                         if resp.status_code in (401, 403, 404, 410):
                             raise NotFoundError(
                                 f"The result link from {self.label} has expired or is gone "
@@ -230,6 +224,10 @@ class HTTPProvider(Provider):
                             )
                         async for chunk in resp.aiter_bytes(1 << 16):
                             out.write(chunk)
+                except UnsafeURL as exc:
+                    raise UntrustedResultURL(
+                        f"{self.label}'s video link was not fetched: {exc}.", url=url
+                    ) from exc
                 except httpx.HTTPError as exc:
                     raise ProviderConnectionError(
                         f"The video download from {self.label} broke off ({type(exc).__name__})."

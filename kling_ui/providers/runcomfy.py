@@ -54,7 +54,6 @@ class RunComfyProvider(HTTPProvider):
     cancels = "queued"
     # No upload endpoint: local frames travel as data URIs, which RunComfy caps at 6 MiB.
     max_image_bytes = 6 * 1024 * 1024
-    result_hosts = ("runcomfy.net", "runcomfy.com")
     dashboard_hint = "Check your RunComfy dashboard (Generations / Usage) before trying again."
 
     def __init__(self, *, base_url: str, **kwargs: Any) -> None:

@@ -64,9 +64,6 @@ class RunningHubProvider(HTTPProvider):
     currency = "CNY"
     cancels = "never"  # v2 model tasks have no cancel endpoint
     link_lifetime = "about 24 hours, as third-party clients report"
-    # Results come from RunningHub's CDN (rh-images*.xiaoyaoyou.com, seen in third-party
-    # clients) as well as its own domains.
-    result_hosts = ("runninghub.ai", "runninghub.cn", "xiaoyaoyou.com", "hubimgs.com")
     dashboard_hint = "Check your RunningHub task list (Workspace / API calls) before trying again."
 
     def __init__(self, **kwargs: Any) -> None:

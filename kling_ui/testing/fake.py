@@ -106,6 +106,7 @@ class FakeProvider:
         self.max_concurrent = max_concurrent
         self.video_size = video_size
         self.expire_results = False
+        self.result_base: str | None = None  # e.g. "https://rh-images-1.cos.ap-beijing.test"
         self.jobs: dict[str, FakeJob] = {}
         self.calls: list[dict[str, Any]] = []
         self._faults: dict[str, deque[Fault]] = {}
@@ -229,7 +230,14 @@ class FakeProvider:
         )
 
     def video_url(self, request: Request, job: FakeJob) -> str:
-        return f"{str(request.base_url).rstrip('/')}/files/{job.id}.mp4"
+        """Where the finished video is: on another host than the API, as with the real
+        providers (RunningHub serves from Tencent COS buckets). In-process, `result_base`
+        names that host (route it to this app); on loopback the API answers on 127.0.0.1
+        and the video is on localhost."""
+        base = self.result_base or str(request.base_url).rstrip("/")
+        if self.result_base is None and request.url.hostname == "127.0.0.1":
+            base = base.replace("//127.0.0.1", "//localhost", 1)
+        return f"{base.rstrip('/')}/files/{job.id}.mp4"
 
     async def serve_video(self, request: Request) -> Response:
         await self.record("download", request)
