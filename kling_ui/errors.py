@@ -13,7 +13,8 @@
     │   │   ├── ConcurrencyLimitError  too many running jobs; no job was created
     │   │   ├── NotFoundError          unknown or expired request id / result
     │   │   ├── ContentRejectedError   moderation refused the input
-    │   │   └── ServerError            5xx or provider-side failure (transient)
+    │   │   ├── ServerError            5xx or provider-side failure (transient)
+    │   │   └── UnknownCodeError       a code we don't know (transient, up to a limit)
     │   ├── BadResponseError           the answer was not what the protocol promises (transient)
     │   └── UntrustedResultURL         a result link points outside the provider's own hosts
     └── JobError                       a job stopped without a video; `state` says where
@@ -132,6 +133,16 @@ class ServerError(ProviderHTTPError):
     """The provider failed on its side (5xx or an internal error code)."""
 
     transient = True
+
+
+class UnknownCodeError(ProviderHTTPError):
+    """A business code this app doesn't know: asked again, up to `retry_limit` times."""
+
+    transient = True
+
+    def __init__(self, user_message: str, *, retry_limit: int = 20, **kw) -> None:
+        super().__init__(user_message, **kw)
+        self.retry_limit = retry_limit
 
 
 class BadResponseError(ProviderError):

@@ -124,6 +124,7 @@ class JobManager:
         caller: str | None,
     ) -> JobRecord:
         chosen = self.provider(provider, api_key)
+        chosen.check(request)
         inputs = await self.prepare_inputs(request, chosen)
         estimate = pricing.estimate(provider, request.duration, request.sound)
         own_key = (api_key or "").strip()

@@ -215,9 +215,14 @@ class JobRun:
                     raise JobFailed(message, code=code) from exc
                 failures += 1
                 log.warning("job %s: status check failed (%s); retrying", self.id, exc)
+                limit = getattr(exc, "retry_limit", None)
+                if limit is not None and failures >= limit:
+                    message = f"{exc.user_message} (request id {request_id}), {failures} times"
+                    raise JobFailed(message, code=getattr(exc, "code", None)) from exc
                 if failures >= TROUBLE_AFTER and self.job.trouble_since is None:
                     self.move(trouble_since=time.time())
-                backoff = min(TROUBLE_BACKOFF_MAX, plan.shortest * 2**failures)
+                cap = min(TROUBLE_BACKOFF_MAX, 2 * plan.longest)
+                backoff = min(cap, plan.shortest * 2 ** min(failures, 16))
                 pause = max(pause, backoff, getattr(exc, "retry_after", None) or 0.0)
             else:
                 if failures or self.job.trouble_since is not None:
@@ -256,6 +261,10 @@ class JobRun:
         else:
             changes = {"state": JobState.RUNNING, "queue_position": None}
             changes["progress"] = status.progress
+            if status.note:  # e.g. a status this app doesn't know: shown, logged once
+                if status.note != self.job.notice:
+                    log.warning("job %s: %s", self.id, status.note)
+                changes["notice"] = status.note
         if any(getattr(self.job, k) != v for k, v in changes.items()):
             self.move(**changes)
 

@@ -59,7 +59,70 @@ async def test_submit_body_uses_runninghub_names_types_and_spelling(provider, fa
     assert set(body) == {"prompt", "firstImageUrl", "duration", "sound", "multiShot", "shotType"}
     assert body["shotType"] == "intelligence"  # RunningHub's spelling
     assert body["sound"] is False  # said explicitly: RunningHub defaults to true
-    assert body["multiShot"] is False and body["duration"] == 6
+    assert body["multiShot"] is True and body["duration"] == 6  # intelligence needs it
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({}, {"prompt": "Slow push in.", "multiShot": False}),
+        (
+            {"shot_type": "intelligent"},
+            {"prompt": "Slow push in.", "multiShot": True, "shotType": "intelligence"},
+        ),
+        (
+            {
+                "multi_prompt": [
+                    {"prompt": "wide", "duration": 3},
+                    {"prompt": "tight", "duration": 3},
+                ]
+            },
+            {
+                "prompt": "Slow push in.",
+                "multiShot": True,
+                "shotType": "customize",
+                "multiPrompt": [
+                    {"index": 1, "prompt": "wide", "duration": 3},
+                    {"index": 2, "prompt": "tight", "duration": 3},
+                ],
+            },
+        ),
+        ({"end_image": "END"}, {"prompt": "Slow push in.", "multiShot": False, "lastImageUrl": 1}),
+    ],
+    ids=["single-prompt", "intelligent", "segments", "end-frame"],
+)
+async def test_each_case_sends_its_exact_body(provider, fake_rh, make_image, fields, expected):
+    if fields.get("end_image") == "END":
+        fields = {"end_image": str(make_image(seed=3))}
+    duration = 6 if "multi_prompt" in fields else 5
+    inputs = await wire_inputs(make_image, duration=duration, **fields)
+    await provider.submit(await provider.prepare(inputs))
+    body = dict(fake_rh.calls_to("submit")[-1]["json"])
+    assert body.pop("firstImageUrl").startswith(RH_BASE)
+    assert (body.pop("duration"), body.pop("sound")) == (duration, False)
+    if "lastImageUrl" in expected:
+        assert body.pop("lastImageUrl").startswith(RH_BASE)
+        expected = {k: v for k, v in expected.items() if k != "lastImageUrl"}
+    assert body == expected
+
+
+async def test_an_end_frame_with_intelligent_is_refused_before_anything_is_sent(
+    manager, fake_rh, make_image
+):
+    from kling_ui.errors import InputError
+    from kling_ui.request import parse_request
+
+    request = parse_request(
+        {
+            "image": str(make_image()),
+            "end_image": str(make_image(seed=2)),
+            "prompt": "p",
+            "shot_type": "intelligent",
+        }
+    )
+    with pytest.raises(InputError, match="end frame can't be combined with the intelligent"):
+        await manager.submit(request, provider="runninghub")
+    assert fake_rh.calls == [] and manager.store.list() == []
 
 
 async def test_segments_become_multishot_with_indexes(provider, fake_rh, make_image):
@@ -106,9 +169,12 @@ async def test_a_task_runs_to_success_with_either_spelling(
 async def test_a_failed_task_keeps_its_code(provider, fake_rh, make_image):
     fake_rh.fail_next_job("Real-person content is not allowed")
     task_id = await provider.submit(await provider.prepare(await wire_inputs(make_image)))
-    assert await poll_to_end(provider, task_id) == Failed(
-        "Real-person content is not allowed", "1505"
-    )
+    failed = await poll_to_end(provider, task_id)
+    assert isinstance(failed, Failed) and failed.code == "1505"
+    assert "content check refused" in failed.message and "[code 1505]" in failed.message
+    # errorMessage and failedReason are both shown.
+    assert "Real-person content is not allowed" in failed.message
+    assert "ContentRejected" in failed.message
 
 
 async def test_business_codes_meaning_still_running_are_not_errors(provider, fake_rh, make_image):

@@ -36,6 +36,8 @@ class Queued:
 @dataclass(frozen=True)
 class Running:
     progress: float | None = None  # 0..1 when known (only the offline preview knows)
+    # Something worth showing while it runs (a status or code this app doesn't know yet).
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,15 @@ class Canceled:
 
 
 JobStatus = Queued | Running | Succeeded | Failed | Canceled
+
+
+@dataclass(frozen=True)
+class Account:
+    """What a key's account says, read for free (no job is sent)."""
+
+    balance: float | None = None
+    currency: str | None = None
+    task_count: int | None = None  # jobs running on the account now
 
 
 class CancelOutcome(StrEnum):
@@ -113,6 +124,9 @@ class Provider(ABC):
         """The currency this provider bills in at `base_url` (some bill per region)."""
         return cls.currency
 
+    def check(self, request: GenerationRequest) -> None:  # noqa: B027 (optional hook)
+        """Refuse (InputError) what this provider can't do, before anything is stored."""
+
     @abstractmethod
     async def prepare(self, inputs: Inputs) -> dict[str, Any]:
         """Build the submit body, uploading local frames where the provider needs that.
@@ -131,6 +145,10 @@ class Provider(ABC):
     async def cancel(self, request_id: str) -> CancelOutcome:
         """Ask the provider to stop the job."""
         return CancelOutcome.UNSUPPORTED
+
+    async def account(self) -> Account | None:
+        """The key's balance and running jobs, when the provider can tell for free."""
+        return None
 
     async def wait(
         self, request_id: str, timeout: float, wake: asyncio.Event | None = None

@@ -17,6 +17,7 @@ from ..errors import (
     ServerError,
 )
 from .base import (
+    Account,
     Canceled,
     CancelOutcome,
     Failed,
@@ -32,10 +33,15 @@ from .base import (
 )
 
 MODEL_ID = "kling/kling-video-o3/pro/image-to-video"
+BALANCE_URL = "https://api.runcomfy.net/prod/v2/balance"  # runcomfy-com/runcomfy-cli
 # RunComfy's own nodes refuse other ids; so do we, before putting one into a URL path.
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-_QUEUED = {"in_queue", "queued", "pending"}
-_RUNNING = {"in_progress", "running", "processing"}
+# Documented: in_queue, in_progress, completed, cancelled. RunComfy's own ComfyUI nodes also
+# treat pending/waiting as queued and starting/processing as running; its CLI takes
+# failed/succeeded/canceled as final (runcomfy-com/comfyui-runcomfy-partner-nodes,
+# runcomfy-com/runcomfy-cli). Anything else is "still running" with a note: never a failure.
+_QUEUED = {"in_queue", "queued", "pending", "waiting"}
+_RUNNING = {"in_progress", "running", "processing", "starting"}
 _DONE = {"completed", "succeeded"}
 _FAILED = {"failed", "error"}
 _CANCELED = {"cancelled", "canceled"}
@@ -102,7 +108,7 @@ class RunComfyProvider(HTTPProvider):
             return Running()
         if state in _DONE | _FAILED | _CANCELED:
             return await self.result(request_id)
-        raise BadResponseError(f"RunComfy reported an unknown status {state!r}.")
+        return Running(note=f"RunComfy reports the status {state or 'empty'!r}; still checking.")
 
     async def result(self, request_id: str) -> JobStatus:
         """The finished job: video URL and cost, or why it failed."""
@@ -130,7 +136,24 @@ class RunComfyProvider(HTTPProvider):
                 raise BadResponseError("RunComfy finished the job but sent no video link.")
             cost = body.get("cost")
             return Succeeded(url, float_or_none(cost), "USD" if cost is not None else None)
-        raise BadResponseError(f"RunComfy reported an unknown status {state!r}.")
+        return Running(note=f"RunComfy reports the status {state or 'empty'!r}; still checking.")
+
+    async def account(self) -> Account:
+        """The account's balance (free): RunComfy's balance endpoint, on its main API host."""
+        response = await self._send("GET", self.balance_url, headers=self._auth)
+        body = self._raise_for_status(response)
+        return Account(
+            balance=float_or_none(body.get("balance_usd", body.get("balance"))),
+            currency=str(body.get("currency") or "USD").upper(),
+        )
+
+    @property
+    def balance_url(self) -> str:
+        # The balance lives on api.runcomfy.net, not the model API host; a configured base
+        # URL (the fake provider, a proxy) serves it beside the model API.
+        if self.base_url.rstrip("/").removesuffix("/v1") == self.default_base_url:
+            return BALANCE_URL
+        return f"{self.base_url.removesuffix('/v1')}/prod/v2/balance"
 
     async def cancel(self, request_id: str) -> CancelOutcome:
         self._check_id(request_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, ClassVar
 
 import httpx
@@ -11,14 +12,18 @@ from ..errors import (
     BadResponseError,
     ConcurrencyLimitError,
     ContentRejectedError,
+    InputError,
     InsufficientFundsError,
     NotFoundError,
     ProviderHTTPError,
     RateLimitError,
     ServerError,
+    UnknownCodeError,
 )
 from ..images import PreparedImage
+from ..request import GenerationRequest
 from .base import (
+    Account,
     Canceled,
     Failed,
     HTTPProvider,
@@ -28,24 +33,35 @@ from .base import (
     Running,
     Succeeded,
     float_or_none,
+    int_or_none,
     parse_retry_after,
 )
 
+log = logging.getLogger(__name__)
 ENDPOINT = "kling-video-o3-pro/image-to-video"
 # RunningHub spells the automatic shot type differently from RunComfy and Kling.
 _SHOT_TYPE = {"customize": "customize", "intelligent": "intelligence"}
 _QUEUED = {"CREATE", "QUEUED"}
 _RUNNING = {"RUNNING"}
-# Query answers with these business codes while a task is unfinished: not errors.
-_STILL_RUNNING_CODES = {"804": Running(), "813": Queued()}
-
-_AUTH = {"801", "802", "1002", "1014", "1601"}
+# Codes and their meaning, from RunningHub's docs and its own developer kit
+# (HM-RunningHub/ComfyUI_RH_OpenAPI) with third-party clients for the newer ones; see
+# docs/providers.md. While polling, these mean "not finished yet": not errors.
+_STILL_RUNNING_CODES = {
+    "804": Running(),  # task running (legacy)
+    "813": Queued(),  # task queued (legacy)
+    "814": Queued(),  # personal queue limit reached: it waits its turn
+}
+_AUTH = {"801", "802", "811", "1002", "1601"}
+_ENTERPRISE_KEY = {"1014"}  # this model API needs an Enterprise-Shared key
 _FUNDS = {"416", "812"}
 _CONCURRENCY = {"415", "421", "1520"}
 _RATE = {"1003"}
-_NOT_FOUND = {"423", "807"}
-_MODERATION = {"1505"}
-_SERVER = {"500", "1005", "1010", "1012"}
+_NOT_FOUND = {"423", "807", "1004"}
+_MODERATION = {"1501", "1505"}
+_GENERATION_FAILED = {"1015"}
+_BAD_REQUEST = {"301", "1001", "1007", "1009"}
+# Transient on the provider's side (server errors, timeouts, busy): ask again later.
+_SERVER = {"500", "1005", "1006", "1010", "1011", "1012", "1504"}
 
 
 class RunningHubProvider(HTTPProvider):
@@ -68,7 +84,9 @@ class RunningHubProvider(HTTPProvider):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.api_base = self.base_url.removesuffix("/openapi/v2") + "/openapi/v2"
+        self.host = self.base_url.removesuffix("/openapi/v2")
+        self.api_base = self.host + "/openapi/v2"
+        self.account_currency: str | None = None  # from accountStatus, once read
 
     # --- wire -------------------------------------------------------------------------------
 
@@ -87,7 +105,27 @@ class RunningHubProvider(HTTPProvider):
             raise BadResponseError("RunningHub stored the image but sent no link to it.")
         return url
 
+    def check(self, request: GenerationRequest) -> None:
+        # Kling's multi-shot mode (which "intelligent" needs here) does not take an end
+        # frame (Kling Omni-Video API; Comfy-Org/docs kling-v3-omni schema).
+        if request.end_image and request.shot_type == "intelligent":
+            raise InputError(
+                {
+                    "end_image": "An end frame can't be combined with the intelligent shot "
+                    "type on RunningHub: remove the end frame or choose Customize."
+                }
+            )
+
     async def prepare(self, inputs: Inputs) -> dict[str, Any]:
+        """The submit body, per case (rules and sources in docs/providers.md):
+
+        - single prompt: multiShot false, prompt; no shotType (it only acts in multi-shot)
+        - intelligent: multiShot true, shotType "intelligence", prompt
+        - segments: multiShot true, shotType "customize", multiPrompt [{index, prompt,
+          duration}] in Kling's native shape; the top-level prompt is still sent (the model
+          may ignore it, the API marks it required)
+        - end frame: lastImageUrl, multiShot false (not combinable with multi-shot)
+        """
         req = inputs.request
         body: dict[str, Any] = {
             "prompt": req.prompt,
@@ -95,19 +133,24 @@ class RunningHubProvider(HTTPProvider):
             "duration": req.duration,
             # RunningHub defaults sound to true: always say what the user chose.
             "sound": req.sound,
-            "multiShot": bool(req.multi_prompt),
-            "shotType": _SHOT_TYPE[req.shot_type],
         }
-        if inputs.callback_url:
-            # Only a doorbell: the result is still read from the authenticated query.
-            body["webhookUrl"] = inputs.callback_url
-        if inputs.end_image is not None:
-            body["lastImageUrl"] = inputs.end_image.url or await self.upload(inputs.end_image)
         if req.multi_prompt:
+            body.update(multiShot=True, shotType="customize")
             body["multiPrompt"] = [
                 {"index": i, "prompt": s.prompt, "duration": s.duration}
                 for i, s in enumerate(req.multi_prompt, start=1)
             ]
+        elif req.shot_type == "intelligent":
+            body.update(multiShot=True, shotType=_SHOT_TYPE["intelligent"])
+        else:
+            body["multiShot"] = False
+        if inputs.end_image is not None:
+            body["lastImageUrl"] = inputs.end_image.url or await self.upload(inputs.end_image)
+        if inputs.callback_url:
+            # Only a doorbell: the result is still read from the authenticated query.
+            body["webhookUrl"] = inputs.callback_url
+        # The exact body, for the day a live answer disagrees (frames are links, no keys).
+        log.debug("RunningHub submit body: %s", {k: v for k, v in body.items()})
         return body
 
     async def submit(self, payload: dict[str, Any]) -> str:
@@ -137,17 +180,56 @@ class RunningHubProvider(HTTPProvider):
             url = _video_url(body.get("results"))
             if not url:
                 raise BadResponseError("RunningHub finished the task but sent no video link.")
-            usage = body.get("usage") if isinstance(body.get("usage"), dict) else {}
-            return Succeeded(url, float_or_none(usage.get("consumeMoney")))
+            cost, currency = _cost(body.get("usage"), self.currency_for(self.base_url))
+            return Succeeded(url, cost, currency)
         if state == "FAILED":
-            message = self._redact(str(body.get("errorMessage") or ""))[:300]
-            return Failed(
-                message or "RunningHub reported that the task failed.",
-                str(body.get("errorCode") or "") or None,
-            )
+            return self._failure(body)
         if state in ("CANCEL", "CANCELED", "CANCELLED"):
             return Canceled("The task was canceled on RunningHub.")
-        raise BadResponseError(f"RunningHub reported an unknown status {state!r}.")
+        # An unknown status never fails a paid job: keep asking, and say what it was.
+        return Running(note=f"RunningHub reports the status {state or 'empty'!r}; still checking.")
+
+    def _failure(self, body: dict[str, Any]) -> Failed:
+        """A FAILED task: its code, errorMessage and failedReason, in words."""
+        code = str(body.get("errorCode") or "") or None
+        parts = [
+            str(body.get("errorMessage") or "").strip(),
+            _reason_text(body.get("failedReason")),
+        ]
+        detail = self._redact("; ".join(p for p in parts if p))[:400]
+        if code in _MODERATION:
+            advice = "RunningHub's content check refused this image or prompt: change them."
+        elif code in _GENERATION_FAILED:
+            advice = "The generation failed on RunningHub; trying again may work."
+        else:
+            advice = "RunningHub reported that the task failed."
+        tail = f" ({detail})" if detail else ""
+        return Failed(f"{advice}{tail}" + (f" [code {code}]" if code else ""), code)
+
+    async def account(self) -> Account:
+        """accountStatus: balance, currency and running tasks; free, spends nothing."""
+        response = await self._send(
+            "POST",
+            f"{self.host}/uc/openapi/accountStatus",
+            json={"apikey": self._api_key},
+            headers=self._auth,
+        )
+        body = self._raise_for_status(response, code_field="code")
+        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        currency = str(data.get("currency") or "") or None
+        if currency:
+            self.account_currency = currency.upper()
+        return Account(
+            balance=float_or_none(data.get("remainMoney")),
+            currency=self.account_currency or self.currency_for(self.base_url),
+            task_count=int_or_none(data.get("currentTaskCounts")),
+        )
+
+    @classmethod
+    def currency_for(cls, base_url: str | None) -> str:
+        # The China site bills in yuan. The international site's billing currency is not
+        # documented (third-party reports say USD); accountStatus says, once read.
+        return "CNY"
 
     # --- errors -----------------------------------------------------------------------------
 
@@ -199,6 +281,12 @@ class RunningHubProvider(HTTPProvider):
             raise InsufficientFundsError(
                 "Your RunningHub balance is too low for this job: top up and try again.", **kw
             )
+        if code in _ENTERPRISE_KEY:
+            raise AuthError(
+                "This RunningHub model needs an Enterprise-Shared API key; a personal key "
+                f"can't run it. Create one in RunningHub's API settings{detail}",
+                **kw,
+            )
         if code in _AUTH or status in (401, 403):
             raise AuthError(
                 "RunningHub rejected the API key (wrong, expired or not allowed for the API): "
@@ -213,9 +301,43 @@ class RunningHubProvider(HTTPProvider):
             )
         if code in _SERVER or status >= 500:
             raise ServerError(f"RunningHub had a server error{detail or f' (HTTP {status})'}", **kw)
-        raise ProviderHTTPError(
-            f"RunningHub refused the request{detail or f' (HTTP {status})'}", **kw
+        if code in _GENERATION_FAILED:
+            raise ProviderHTTPError(f"The generation failed on RunningHub{detail}", **kw)
+        if "multiprompt" in message.lower() or "multi_prompt" in message.lower():
+            raise ProviderHTTPError(f"RunningHub refused the segments (multiPrompt){detail}", **kw)
+        if code in _BAD_REQUEST or code is None:
+            raise ProviderHTTPError(
+                f"RunningHub refused the request{detail or f' (HTTP {status})'}", **kw
+            )
+        # A code this app doesn't know: transient, so polling goes on (up to a limit).
+        raise UnknownCodeError(
+            f"RunningHub answered with code {code}{detail or ''}", retry_limit=20, **kw
         )
+
+
+def _cost(usage: Any, currency: str) -> tuple[float | None, str | None]:
+    """What the task cost: this model bills in thirdPartyConsumeMoney (consumeMoney is the
+    workflow charge, often "0.00"), then consumeMoney, then coins; all values are strings."""
+    if not isinstance(usage, dict):
+        return None, None
+    money = [float_or_none(usage.get(k)) for k in ("thirdPartyConsumeMoney", "consumeMoney")]
+    for amount in money:
+        if amount:
+            return amount, currency
+    coins = float_or_none(usage.get("consumeCoins"))
+    if coins:
+        return coins, "RH coins"
+    if any(amount is not None for amount in money):
+        return 0.0, currency
+    return None, None
+
+
+def _reason_text(reason: Any) -> str:
+    """failedReason is an object (often empty): its readable values, briefly."""
+    if isinstance(reason, dict):
+        values = [str(v) for v in reason.values() if isinstance(v, (str, int, float)) and str(v)]
+        return ", ".join(values)[:300]
+    return str(reason)[:300] if reason else ""
 
 
 def _code_of(body: dict[str, Any], field: str) -> str | None:

@@ -39,7 +39,16 @@ class FakeRunComfy(FakeProvider):
             Route("/v1/requests/{request_id}/result", self._result, methods=["GET"]),
             Route("/v1/requests/{request_id}/cancel", self._cancel, methods=["POST"]),
             Route("/files/{job_id}.mp4", self.serve_video, methods=["GET"]),
+            # On api.runcomfy.net for real; beside the model API here.
+            Route("/prod/v2/balance", self._balance, methods=["GET"]),
         ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.balance = 25.0  # balance_usd
+        # A status word to answer while a job is unfinished: RunComfy's own nodes also see
+        # pending, waiting, starting and processing; tests use an unknown one too.
+        self.status_word: str | None = None
+        super().__init__(**kwargs)
 
     def new_id(self) -> str:
         return f"rc-{super().new_id()}"
@@ -57,6 +66,14 @@ class FakeRunComfy(FakeProvider):
 
     async def _cancel(self, request: Request) -> Response:
         return await self.answer("cancel", request, self._do_cancel)
+
+    async def _balance(self, request: Request) -> Response:
+        return await self.answer("balance", request, self._do_balance)
+
+    async def _do_balance(self, request: Request, call: dict[str, Any]) -> Response:
+        if not self.authorised(request):
+            return _error(401, "400004", "Invalid or expired token")
+        return JSONResponse({"balance_usd": self.balance, "currency": "USD"})
 
     # --- handlers ---------------------------------------------------------------------------
 
@@ -95,7 +112,8 @@ class FakeRunComfy(FakeProvider):
         if isinstance(job, Response):
             return job
         state = job.state(time.monotonic())
-        body: dict[str, Any] = {"request_id": job.id, "status": _STATUS[state]}
+        word = self.status_word if state in ("queued", "running") else None
+        body: dict[str, Any] = {"request_id": job.id, "status": word or _STATUS[state]}
         if state == "queued":
             body["queue_position"] = self.queue_position(job)
         base = f"{str(request.base_url).rstrip('/')}/v1/requests/{job.id}"

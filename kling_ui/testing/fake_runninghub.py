@@ -63,6 +63,15 @@ class FakeRunningHub(FakeProvider):
         self.uploads: dict[str, bytes] = {}
         self.use_snake_case_id = False  # some deployments answer task_id
         self.callbacks: list[asyncio.Task[None]] = []  # webhook calls on their way
+        self.usage: dict[str, str] | None = None  # replaces the usage of finished tasks
+        # accountStatus: values are strings (or null), as documented.
+        self.account = {
+            "remainCoins": "1200",
+            "remainMoney": "35.20",
+            "currency": "CNY",
+            "currentTaskCounts": "0",
+            "apiType": "ENTERPRISE",
+        }
         self.url_field = "url"  # older answers put the link in outputUrl
         super().__init__(**kwargs)
 
@@ -73,6 +82,7 @@ class FakeRunningHub(FakeProvider):
             Route("/openapi/v2/query", self._query, methods=["POST"]),
             Route("/files/{job_id}.mp4", self.serve_video, methods=["GET"]),
             Route("/media/{name}", self._media, methods=["GET"]),
+            Route("/uc/openapi/accountStatus", self._account, methods=["POST"]),
         ]
 
     def new_id(self) -> str:
@@ -83,6 +93,15 @@ class FakeRunningHub(FakeProvider):
 
     async def _submit(self, request: Request) -> Response:
         return await self.answer("submit", request, self._do_submit)
+
+    async def _account(self, request: Request) -> Response:
+        return await self.answer("account", request, self._do_account)
+
+    async def _do_account(self, request: Request, call: dict[str, Any]) -> Response:
+        body = call["json"] if isinstance(call["json"], dict) else {}
+        if not self.authorised(request) or body.get("apikey") != self.api_key:
+            return JSONResponse({"code": 802, "msg": "API key unauthorized", "data": None})
+        return JSONResponse({"code": 0, "msg": "success", "data": dict(self.account)})
 
     async def _query(self, request: Request) -> Response:
         return await self.answer("query", request, self._do_query)
@@ -164,15 +183,26 @@ class FakeRunningHub(FakeProvider):
                             "text": None,
                         }
                     ],
-                    usage={
-                        "consumeMoney": f"{rate * job.duration:.2f}",
+                    # As documented for Standard Model API tasks: strings, the charge in
+                    # thirdPartyConsumeMoney and the workflow charge "0.00".
+                    usage=self.usage
+                    or {
+                        "consumeMoney": "0.00",
+                        "consumeCoins": "0",
                         "taskCostTime": str(round(job.run_seconds)),
+                        "thirdPartyConsumeMoney": f"{rate * job.duration:.3f}",
                     },
                 )
             )
         if state == "failed":
             return JSONResponse(
-                _task(job.id, "FAILED", errorCode="1505", errorMessage=job.fail_message)
+                _task(
+                    job.id,
+                    "FAILED",
+                    errorCode="1505",
+                    errorMessage=job.fail_message,
+                    failedReason={"exception_type": "ContentRejected", "node_name": "kling"},
+                )
             )
         return JSONResponse(_task(job.id, _STATUS[state]))
 
@@ -206,11 +236,17 @@ class FakeRunningHub(FakeProvider):
             return "multiShot must be a boolean"
         if body.get("shotType", "customize") not in ("customize", "intelligence"):
             return "shotType must be customize or intelligence"
+        # Kling's multi-shot rules (Omni-Video API): segments need multiShot with
+        # shotType customize; "intelligence" takes none; no end frame in multi-shot.
         if body.get("multiShot"):
-            if not body.get("multiPrompt"):
-                return "multiPrompt is required when multiShot is true"
             if body.get("lastImageUrl"):
                 return "lastImageUrl is not supported with multiShot"
+            if body.get("shotType", "customize") == "intelligence":
+                return (
+                    "multiPrompt is not used with intelligence" if "multiPrompt" in body else None
+                )
+            if not body.get("multiPrompt"):
+                return "multiPrompt is required when multiShot is true"
             return check_segments(body["multiPrompt"], duration, with_index=True)
         if "multiPrompt" in body:
             return "multiPrompt needs multiShot true"
