@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", type=Path, help="also copy the video to this file")
 
     sub.add_parser("serve", help="start the web studio")
+    sub.add_parser(
+        "doctor", help="check each configured key and balance (spends nothing, sends no job)"
+    )
 
     jobs = sub.add_parser("jobs", help="list, show, resume or cancel jobs")
     jobs_sub = jobs.add_subparsers(dest="action")
@@ -188,6 +191,21 @@ async def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
         return code
 
 
+async def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    """One line per configured provider; exit 0 only when every one is ready."""
+    from .doctor import check_configured
+
+    async with open_services(settings) as services:
+        reports = await check_configured(settings, services.client)
+    print("offline preview: ready (free, no key needed).")
+    if not reports:
+        print("No provider keys are set: only the offline preview is available.")
+        return 0
+    for report in reports:
+        print(("ok    " if report.ready else "FIX   ") + report.message)
+    return 0 if all(r.ready for r in reports) else EXIT_FAILED
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -202,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
 
             serve()
             return 0
-        command = cmd_generate if args.command == "generate" else cmd_jobs
+        commands = {"generate": cmd_generate, "jobs": cmd_jobs, "doctor": cmd_doctor}
+        command = commands[args.command]
         return asyncio.run(command(args, settings))
     except InputError as exc:
         _say(f"error: {exc.user_message}")

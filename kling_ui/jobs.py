@@ -11,24 +11,22 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 
 from . import pricing
+from .admission import Admission
 from .config import Settings
-from .dedupe import RecentRequests, request_key
 from .errors import KlingUIError
-from .frames import discard_inputs, keep_inputs, prepare_inputs
+from .frames import discard_inputs, prepare_inputs
 from .keyprints import KeyPrints
 from .netsafety import Resolver, system_resolver
 from .providers import create_provider
 from .providers.base import CancelOutcome, Inputs, Provider
 from .request import GenerationRequest, parse_request
 from .run import RESUMABLE_CODES, JobRun, apply_move
-from .spending import SpendingGuard, SpendingRefused
 from .state import JobState
 from .store import UNFINISHED_STATES, JobRecord, JobStore
 
@@ -58,8 +56,9 @@ class JobManager:
         self._ended: dict[str, JobRecord] = {}
         self._changed: dict[str, asyncio.Event] = {}
         self._keyprints = KeyPrints(settings.data_dir)
-        self.guard = SpendingGuard(settings, store)
-        self._recent = RecentRequests()
+        self.admission = Admission(
+            settings, store, self._keyprints, self.provider, self.prepare_inputs
+        )
 
     # --- submitting -------------------------------------------------------------------------
 
@@ -91,78 +90,18 @@ class JobManager:
         dedupe: bool = True,
     ) -> JobRecord:
         """Validate everything, store the job, and start it. Returns at once with the job.
-
-        `visitor` applies the deployment's spending rules (SpendingRefused before anything is
-        stored or sent); the operator's CLI is not a visitor. With `dedupe`, the same request
-        from the same owner within a few seconds returns the first job instead of paying
-        twice (a batch that wants two takes of one line turns it off).
-        """
-        if not dedupe:
-            return await self._admit(request, provider, owner, api_key, visitor, caller)
-        key = await request_key(owner, provider, request, self.fingerprint(provider, api_key))
-        # No await between looking and registering: simultaneous twins see each other.
-        first = self._recent.find(key)
-        if first is not None:
-            log.info("an identical request from the same owner is already in; sharing it")
-            return await asyncio.shield(first)
-        future = self._recent.add(key)
-        try:
-            job = await self._admit(request, provider, owner, api_key, visitor, caller)
-        except BaseException as exc:
-            self._recent.fail(key, future, exc)
-            raise
-        future.set_result(job)
-        return job
-
-    async def _admit(
-        self,
-        request: GenerationRequest,
-        provider: str,
-        owner: str,
-        api_key: str | None,
-        visitor: bool,
-        caller: str | None,
-    ) -> JobRecord:
-        chosen = self.provider(provider, api_key)
-        chosen.check(request)
-        inputs = await self.prepare_inputs(request, chosen)
-        estimate = pricing.estimate(provider, request.duration, request.sound)
-        own_key = (api_key or "").strip()
-        key = own_key or self.settings.server_key(provider)
-        job_id = uuid.uuid4().hex[:12]
-        request = await asyncio.to_thread(
-            keep_inputs, self.settings.inputs_dir, job_id, request, inputs
-        )
-        # From the spending check to the insert there is no await: on the event loop that is
-        # one step, so simultaneous requests can't all slip under a limit.
-        if visitor:
-            try:
-                self.guard.check(
-                    provider=provider,
-                    owner=owner,
-                    caller=caller,
-                    server_key_fingerprint=self.fingerprint(
-                        provider, self.settings.server_key(provider)
-                    ),
-                    uses_server_key=chosen.needs_key and not own_key,
-                    estimate=estimate,
-                )
-            except SpendingRefused:
-                self._discard_inputs(job_id)
-                raise
-        job = JobRecord(
-            id=job_id,
-            owner=owner,
+        See admission.py for what is checked, and when a request shares a job."""
+        job, chosen, inputs = await self.admission.admit(
+            request,
             provider=provider,
-            request=request.public_dict(),
-            cost_estimate=estimate.amount,
-            currency=estimate.currency,
-            key_fingerprint=self.fingerprint(provider, key) if chosen.needs_key else None,
+            owner=owner,
+            api_key=api_key,
+            visitor=visitor,
             caller=caller,
+            dedupe=dedupe,
         )
-        self.store.insert(job)
-        self._start(job, chosen, inputs)
-        log.info("job %s: stored, submitting to %s", job.id, provider)
+        if chosen is not None:
+            self._start(job, chosen, inputs)
         return job
 
     def _discard_inputs(self, job_id: str) -> None:

@@ -1,0 +1,180 @@
+"""Admission: everything between "Generate" and a stored job, refused or admitted once.
+
+Checks run in the order that costs least: the provider's own rules, the frames (local), the
+deployment's spending rules, then the account's balance (a free request). An identical
+request from the same owner within seconds shares the first one's job. Nothing is stored or
+sent before all pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+from . import pricing
+from .config import Settings
+from .dedupe import RecentRequests, request_key
+from .errors import InputError, KlingUIError
+from .frames import discard_inputs, keep_inputs
+from .keyprints import KeyPrints
+from .providers.base import Account, Inputs, Provider
+from .request import GenerationRequest
+from .spending import SpendingGuard, SpendingRefused
+from .store import JobRecord, JobStore
+
+log = logging.getLogger(__name__)
+BALANCE_FRESH = 30.0  # seconds a balance read before a submit is reused
+
+Admitted = tuple[JobRecord, Provider | None, Inputs | None]
+
+
+class Admission:
+    """Decides whether a request becomes a job; the manager starts what it admits."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: JobStore,
+        keyprints: KeyPrints,
+        make_provider: Callable[[str, str | None], Provider],
+        prepare: Callable[[GenerationRequest, Provider], Awaitable[Inputs]],
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.keyprints = keyprints
+        self.make_provider = make_provider
+        self.prepare = prepare
+        self.guard = SpendingGuard(settings, store)
+        self._recent = RecentRequests()
+        # Balances read before paid submits, by (provider, key fingerprint): (when, account).
+        self._balances: dict[tuple[str, str | None], tuple[float, Account | None]] = {}
+
+    async def admit(
+        self,
+        request: GenerationRequest,
+        *,
+        provider: str,
+        owner: str,
+        api_key: str | None,
+        visitor: bool,
+        caller: str | None,
+        dedupe: bool,
+    ) -> Admitted:
+        """A new job with its provider and frames (to start), or the twin's job (None, None).
+
+        `visitor` applies the deployment's spending rules (SpendingRefused before anything is
+        stored or sent); the operator's CLI is not a visitor. With `dedupe`, the same request
+        from the same owner within a few seconds returns the first job instead of paying
+        twice (a batch that wants two takes of one line turns it off).
+        """
+        if not dedupe:
+            return await self._admit(request, provider, owner, api_key, visitor, caller)
+        key = await request_key(owner, provider, request, self.keyprints.of(provider, api_key))
+        # No await between looking and registering: simultaneous twins see each other.
+        first = self._recent.find(key)
+        if first is not None:
+            log.info("an identical request from the same owner is already in; sharing it")
+            return await asyncio.shield(first), None, None
+        future = self._recent.add(key)
+        try:
+            admitted = await self._admit(request, provider, owner, api_key, visitor, caller)
+        except BaseException as exc:
+            self._recent.fail(key, future, exc)
+            raise
+        future.set_result(admitted[0])
+        return admitted
+
+    async def _admit(
+        self,
+        request: GenerationRequest,
+        provider: str,
+        owner: str,
+        api_key: str | None,
+        visitor: bool,
+        caller: str | None,
+    ) -> Admitted:
+        chosen = self.make_provider(provider, api_key)
+        chosen.check(request)
+        estimate = pricing.estimate(provider, request.duration, request.sound)
+        own_key = (api_key or "").strip()
+        key = own_key or self.settings.server_key(provider)
+
+        def spending_rules() -> None:
+            if visitor:
+                self.guard.check(
+                    provider=provider,
+                    owner=owner,
+                    caller=caller,
+                    server_key_fingerprint=self.keyprints.of(
+                        provider, self.settings.server_key(provider)
+                    ),
+                    uses_server_key=chosen.needs_key and not own_key,
+                    estimate=estimate,
+                )
+
+        inputs = await self.prepare(request, chosen)  # bad frames: refused, nothing sent
+        spending_rules()  # early: a refused visitor costs no balance request
+        await self._check_balance(chosen, provider, api_key, estimate)
+        job_id = uuid.uuid4().hex[:12]
+        request = await asyncio.to_thread(
+            keep_inputs, self.settings.inputs_dir, job_id, request, inputs
+        )
+        # Again, for real: from this check to the insert there is no await, which on the
+        # event loop is one step, so simultaneous requests can't all slip under a limit.
+        try:
+            spending_rules()
+        except SpendingRefused:
+            discard_inputs(self.settings.inputs_dir, job_id)
+            raise
+        job = JobRecord(
+            id=job_id,
+            owner=owner,
+            provider=provider,
+            request=request.public_dict(),
+            cost_estimate=estimate.amount,
+            currency=estimate.currency,
+            key_fingerprint=self.keyprints.of(provider, key) if chosen.needs_key else None,
+            caller=caller,
+        )
+        self.store.insert(job)
+        log.info("job %s: stored, submitting to %s", job.id, provider)
+        return job, chosen, inputs
+
+    async def _check_balance(
+        self, chosen: Provider, name: str, api_key: str | None, estimate: pricing.Estimate
+    ) -> None:
+        """Refuse before anything is stored or sent when the account clearly can't pay.
+        A balance that can't be read (network, no such endpoint, another currency) lets the
+        job go on: the provider has the last word."""
+        if not chosen.needs_key or estimate.amount <= 0:
+            return
+        key = (api_key or "").strip() or self.settings.server_key(name)
+        cache_key = (name, self.keyprints.of(name, key))
+        cached = self._balances.get(cache_key)
+        if cached is not None and time.monotonic() - cached[0] < BALANCE_FRESH:
+            account = cached[1]
+        else:
+            try:
+                account = await chosen.account()
+            except KlingUIError as exc:
+                log.info("balance not read for %s (%s); going on", name, type(exc).__name__)
+                return
+            self._balances[cache_key] = (time.monotonic(), account)
+        if (
+            account is None
+            or account.balance is None
+            or account.currency != estimate.currency
+            or account.balance >= estimate.amount
+        ):
+            return
+        have = pricing.format_money(account.balance, account.currency)
+        need = pricing.format_money(estimate.amount, estimate.currency)
+        raise InputError(
+            {
+                "provider": f"Your {chosen.label} balance is {have}; this clip costs about "
+                f"{need}. Top up, or choose a shorter clip or no sound."
+            }
+        )
