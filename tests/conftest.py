@@ -79,6 +79,16 @@ def png_bytes(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Live tests spend real money: they run only when asked with KLING_UI_LIVE=1."""
+    if os.environ.get("KLING_UI_LIVE") == "1":
+        return
+    skip = pytest.mark.skip(reason="talks to a real provider: set KLING_UI_LIVE=1 and a key")
+    for item in items:
+        if "live" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _no_ambient_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     # A developer's real keys must never reach a test (nor a fake server).

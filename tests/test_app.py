@@ -195,23 +195,13 @@ def test_history_survives_a_reload_and_stays_private(stack):
     assert stranger.cancel(job_id_of(out)) == "Nothing to cancel."
 
 
-def test_two_clients_at_once_take_about_the_time_of_one(stack):
-    rc = stack["rc"]
-    rc.queue_seconds, rc.run_seconds = 0.0, 2.0
-    try:
-        start = time.monotonic()
-        final(Page(stack["url"]).generate(provider="runcomfy"))
-        solo = time.monotonic() - start
-
-        pages = [Page(stack["url"]) for i in range(2)]
-        start = time.monotonic()
-        with ThreadPoolExecutor(2) as pool:
-            results = list(pool.map(lambda p: final(p.generate(provider="runcomfy")), pages))
-        pair = time.monotonic() - start
-    finally:
-        rc.queue_seconds, rc.run_seconds = 0.2, 0.6
+def test_two_clients_at_once_both_get_their_videos(stack):
+    # How long they take together is a benchmark figure (bench: simultaneous generations).
+    pages = [Page(stack["url"]) for _ in range(2)]
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda p: final(p.generate(provider="runcomfy")), pages))
     assert all("Done" in r[STATUS] for r in results)
-    assert pair < solo * 1.5, (solo, pair)
+    assert job_id_of(results[0]) != job_id_of(results[1])
 
 
 def test_the_public_api_generates_and_validates(stack):

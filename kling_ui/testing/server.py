@@ -14,7 +14,14 @@ import uvicorn
 def serve_on_loopback(app, *, port: int = 0, timeout: float = 10.0) -> Iterator[str]:
     """Serve `app` on 127.0.0.1 (a free port by default); yield its base URL; stop on exit."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", access_log=False
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        access_log=False,
+        # Streams still open at exit (a page's event stream) must not hold the test up.
+        timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="loopback-server", daemon=True)
