@@ -20,6 +20,7 @@ MIN_SIDE = 300
 MAX_ASPECT = 2.5
 MAX_BYTES = 10 * 1000 * 1000  # Kling's 10 MB, read as decimal megabytes to stay on the safe side
 MAX_DOWNLOAD_BYTES = 50 * 1000 * 1000
+MAX_PIXELS = 60_000_000  # above any phone camera's photo (50 MP), far below a bomb
 MAX_REDIRECTS = 3
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "BMP": "image/bmp"}
 # Every provider takes JPEG and PNG; WebP and BMP are not universal, so they are re-encoded.
@@ -167,6 +168,13 @@ def normalise_image(
         # Everything that decides whether the frame needs changing is in its header.
         orientation = image.getexif().get(0x0112, 1)
         width, height = image.size
+        # Checked before decoding: a small file can declare a huge canvas (a 140 KB PNG of
+        # 12000x12000 decodes to 430 MB), and Pillow only refuses past ~179 MP.
+        if width * height > MAX_PIXELS:
+            raise problem(
+                f"is {width}x{height} ({width * height / 1e6:.0f} megapixels); the limit is "
+                f"{MAX_PIXELS / 1e6:.0f} megapixels."
+            )
         if orientation in (5, 6, 7, 8):  # rotated a quarter turn: shown the other way up
             width, height = height, width
         untouched = (

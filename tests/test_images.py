@@ -177,3 +177,12 @@ async def test_url_errors_are_input_errors():
             await prepare_image("https://img.test/gone.png", client=client, resolver=public_dns)
         with pytest.raises(InputError, match="must start with https://"):
             await prepare_image("http://img.test/gone.png", client=client)
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_a_decompression_bomb_is_refused_from_its_header(tmp_path):
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (12000, 12000)).save(bomb, optimize=True)  # tiny file, huge canvas
+    assert bomb.stat().st_size < 200_000
+    with pytest.raises(InputError, match=r"12000x12000 \(144 megapixels\); the limit is 60"):
+        normalise_image(bomb.read_bytes(), field="image")
