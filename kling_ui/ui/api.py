@@ -13,57 +13,39 @@ from ..request import parse_request
 from ..services import Services
 from ..state import JobState
 from ..uploads import allowed_source
+from .api_schema import DESCRIPTIONS, SHOT_TYPES, SegmentsInput, strict_fields
 from .publish import publish
 
 log = logging.getLogger(__name__)
 
 
 def wire_public_api(services: Services) -> None:
-    data_dir = services.settings.data_dir
     """Hidden components carry the typed parameters; the studio's own events stay private."""
+    data_dir = services.settings.data_dir
 
     async def generate(
-        image: str,
-        prompt: str,
-        end_image: str | None = None,
-        duration: float = 5,
-        sound: bool = False,
-        shot_type: str = "customize",
+        image: Any,
+        prompt: Any,
+        end_image: Any = None,
+        duration: Any = 5,
+        sound: Any = False,
+        shot_type: Any = "customize",
         multi_prompt: Any = None,
-        provider: str = "preview",
+        provider: Any = "preview",
         http: gr.Request | None = None,
     ) -> str:
-        """Generate a video with Kling Video O3 Pro image-to-video and return it.
-
-        Args:
-            image: The start frame (jpg, png, webp or bmp; each side at least 300 px; aspect
-                between 1:2.5 and 2.5:1). A file or an https URL.
-            prompt: What should happen: motion, camera move, light, action (1-2500 characters).
-            end_image: Optional end frame the clip should arrive at (not with multi_prompt).
-            duration: Length of the clip in whole seconds, 3-15. Default 5.
-            sound: Generate a soundtrack too (adds about 25 % to the cost). Default false.
-            shot_type: "customize" (follow the prompt) or "intelligent" (the model decides
-                the cuts). Default "customize".
-            multi_prompt: Optional timed segments, a list of {"prompt", "duration"}; the
-                durations (3-15 s each) must add up to `duration`.
-            provider: "preview" (free offline animatic), "runcomfy" or "runninghub" (use the
-                server's configured key). Default "preview".
-
-        Returns:
-            The finished MP4 video.
-        """
         try:
-            request = parse_request(
-                {
-                    "image": allowed_source(image, field="image", data_dir=data_dir),
-                    "prompt": prompt,
-                    "end_image": allowed_source(end_image, field="end_image", data_dir=data_dir),
-                    "duration": int(duration),
-                    "sound": bool(sound),
-                    "shot_type": shot_type,
-                    "multi_prompt": multi_prompt or [],
-                }
+            fields = strict_fields(
+                prompt=prompt,
+                duration=duration,
+                sound=sound,
+                shot_type=shot_type,
+                multi_prompt=multi_prompt,
+                provider=provider,
             )
+            fields["image"] = allowed_source(image, field="image", data_dir=data_dir)
+            fields["end_image"] = allowed_source(end_image, field="end_image", data_dir=data_dir)
+            request = parse_request(fields)
             job = await services.jobs.submit(
                 request,
                 provider=provider,
@@ -81,6 +63,19 @@ def wire_public_api(services: Services) -> None:
             raise gr.Error(f"Job {job.id} {job.state}: {job.error_message or 'no video'}")
         return publish(job.video_path)
 
+    # Gradio reads the tool's description and each parameter's (one line each) from here.
+    generate.__doc__ = "\n".join(
+        [
+            "Generate a video with Kling Video O3 Pro image-to-video and return its URL.",
+            "",
+            "Args:",
+            *(f"    {name}: {text}" for name, text in DESCRIPTIONS.items()),
+            "",
+            "Returns:",
+            "    The finished MP4 video (a URL to download it).",
+        ]
+    )
+
     with gr.Group(visible=False):
         inputs = [
             gr.Image(type="filepath", label="image"),
@@ -88,8 +83,8 @@ def wire_public_api(services: Services) -> None:
             gr.Image(type="filepath", label="end_image"),
             gr.Number(5, label="duration", precision=0),
             gr.Checkbox(False, label="sound"),
-            gr.Radio(["customize", "intelligent"], value="customize", label="shot_type"),
-            gr.JSON([], label="multi_prompt"),
+            gr.Radio(list(SHOT_TYPES), value="customize", label="shot_type"),
+            SegmentsInput([], label="multi_prompt"),
             gr.Radio(list(PROVIDERS), value="preview", label="provider"),
         ]
         video = gr.Video(label="video")
@@ -101,5 +96,5 @@ def wire_public_api(services: Services) -> None:
         api_name="generate",
         api_visibility="public",
         concurrency_limit=None,
-        preprocess=False,  # frames are checked from the original upload: see uploads.py
+        preprocess=False,  # checked strictly here, frames from the original: see uploads.py
     )
