@@ -48,7 +48,13 @@ class FakeRunComfy(FakeProvider):
         # A status word to answer while a job is unfinished: RunComfy's own nodes also see
         # pending, waiting, starting and processing; tests use an unknown one too.
         self.status_word: str | None = None
+        self.force_status = False  # say status_word even once the job is done
         super().__init__(**kwargs)
+
+    def say_status(self, word: str | None) -> None:
+        """Answer `word` on the status route from now on (None: the job's real state)."""
+        self.status_word = word
+        self.force_status = word is not None
 
     def new_id(self) -> str:
         return f"rc-{super().new_id()}"
@@ -73,7 +79,13 @@ class FakeRunComfy(FakeProvider):
     async def _do_balance(self, request: Request, call: dict[str, Any]) -> Response:
         if not self.authorised(request):
             return _error(401, "400004", "Invalid or expired token")
-        return JSONResponse({"balance_usd": self.balance, "currency": "USD"})
+        return JSONResponse(
+            {
+                "balance_usd": self.balance,
+                "balance_microdollars": round(self.balance * 1_000_000),
+                "currency": "USD",
+            }
+        )
 
     # --- handlers ---------------------------------------------------------------------------
 
@@ -112,9 +124,10 @@ class FakeRunComfy(FakeProvider):
         if isinstance(job, Response):
             return job
         state = job.state(time.monotonic())
-        word = self.status_word if state in ("queued", "running") else None
+        unfinished = state in ("queued", "running")
+        word = self.status_word if unfinished or self.force_status else None
         body: dict[str, Any] = {"request_id": job.id, "status": word or _STATUS[state]}
-        if state == "queued":
+        if state == "queued" or word == "in_queue":
             body["queue_position"] = self.queue_position(job)
         base = f"{str(request.base_url).rstrip('/')}/v1/requests/{job.id}"
         body.update(status_url=f"{base}/status", result_url=f"{base}/result")

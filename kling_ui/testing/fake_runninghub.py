@@ -42,6 +42,7 @@ def _task(task_id: str, status: str, **extra: Any) -> dict[str, Any]:
         "errorCode": "",
         "errorMessage": "",
         "results": None,
+        "failedReason": {},  # an object on every answer, empty unless FAILED
         "clientId": "fake-client",
         "promptTips": "",
     }
@@ -179,6 +180,7 @@ class FakeRunningHub(FakeProvider):
                     results=[
                         {
                             self.url_field: self.video_url(request, job),
+                            "nodeId": "1",
                             "outputType": "mp4",
                             "text": None,
                         }
