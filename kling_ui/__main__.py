@@ -63,6 +63,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--out", type=Path, help="also copy the video to this file")
 
+    batch = sub.add_parser("batch", help="generate every clip of a JSON Lines file")
+    batch.add_argument("file", type=Path, help="one JSON object per line: the generate options")
+    batch.add_argument("--parallel", type=int, default=2, help="clips at once (default 2)")
+    batch.add_argument("--yes", action="store_true", help="don't ask before spending")
+    batch.add_argument("--out", type=Path, help="folder for the videos (default: beside FILE)")
+
+    story = sub.add_parser("story", help="generate shots in order, chained, and cut the film")
+    story.add_argument("file", type=Path, help="one shot per line (JSON); see batch")
+    story.add_argument("--yes", action="store_true", help="don't ask before spending")
+    story.add_argument("--out", type=Path, help="folder for the shots and the film")
+    story.add_argument("--crossfade", type=float, default=0.0, help="seconds (default 0)")
+
+    stitch = sub.add_parser("stitch", help="join clips into one film")
+    stitch.add_argument("clips", type=Path, nargs="+")
+    stitch.add_argument("-o", "--out", type=Path, required=True)
+    stitch.add_argument("--crossfade", type=float, default=0.0, help="seconds (default 0)")
+
     sub.add_parser("serve", help="start the web studio")
     sub.add_parser(
         "doctor", help="check each configured key and balance (spends nothing, sends no job)"
@@ -191,6 +208,78 @@ async def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
         return code
 
 
+def _confirm(lines, yes: bool) -> None:
+    """Say what the file will cost; ask once unless --yes (refuse to guess without a TTY)."""
+    from .story import totals
+
+    sums = totals(lines)
+    cost = " + ".join(format_money(a, c) for c, a in sums.items()) or "free"
+    _say(f"{len(lines)} clip(s), about {cost} in all (list prices)")
+    if not sums or yes:
+        return
+    if not sys.stdin.isatty():
+        raise InputError({"yes": "This spends money: add --yes to go on without a prompt."})
+    if input("Go on? [y/N] ").strip().lower() not in ("y", "yes"):
+        raise InputError({"yes": "Stopped: nothing was sent."})
+
+
+def _progress(total: int):
+    done = [0]
+
+    def report(outcome) -> None:
+        done[0] += 1
+        what = "reused" if outcome.reused else outcome.status
+        _say(f"[{done[0]}/{total}] line {outcome.line}: {what}")
+
+    return report
+
+
+async def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
+    from .story import RESULTS, load_lines, run_batch
+
+    lines = load_lines(args.file)
+    out = args.out or args.file.parent / f"{args.file.stem}-videos"
+    _confirm(lines, args.yes)
+    async with open_services(settings) as services:
+        outcomes = await run_batch(
+            services.jobs, lines, out, parallel=args.parallel, on_done=_progress(len(lines))
+        )
+    for o in outcomes:
+        cost = format_money(o.cost, o.currency) if o.cost else "-"
+        print(f"line {o.line:>3}  {o.status:<10} {cost:>9}  {o.path or o.error}")
+    print(out / RESULTS)
+    return 0 if all(o.status == "succeeded" for o in outcomes) else EXIT_FAILED
+
+
+async def cmd_story(args: argparse.Namespace, settings: Settings) -> int:
+    from .story import load_lines, run_story
+
+    lines = load_lines(args.file, story=True)
+    out = args.out or args.file.parent / f"{args.file.stem}-story"
+    _confirm(lines, args.yes)
+    async with open_services(settings) as services:
+        outcomes, film = await run_story(
+            services.jobs, lines, out, crossfade=args.crossfade, on_done=_progress(len(lines))
+        )
+    if film is None:
+        failed = [o for o in outcomes if o.status != "succeeded"]
+        _say(f"error: shot on line {failed[0].line} {failed[0].status}: {failed[0].error}")
+        return EXIT_FAILED
+    print(film)
+    return 0
+
+
+async def cmd_stitch(args: argparse.Namespace, settings: Settings) -> int:
+    from . import media
+
+    missing = [str(c) for c in args.clips if not c.is_file()]
+    if missing:
+        raise InputError({"clips": f"not found: {', '.join(missing)}"})
+    film = await asyncio.to_thread(media.stitch, args.clips, args.out, crossfade=args.crossfade)
+    print(film)
+    return 0
+
+
 async def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     """One line per configured provider; exit 0 only when every one is ready."""
     from .doctor import check_configured
@@ -220,11 +309,19 @@ def main(argv: list[str] | None = None) -> int:
 
             serve()
             return 0
-        commands = {"generate": cmd_generate, "jobs": cmd_jobs, "doctor": cmd_doctor}
+        commands = {
+            "generate": cmd_generate,
+            "jobs": cmd_jobs,
+            "doctor": cmd_doctor,
+            "batch": cmd_batch,
+            "story": cmd_story,
+            "stitch": cmd_stitch,
+        }
         command = commands[args.command]
         return asyncio.run(command(args, settings))
     except InputError as exc:
-        _say(f"error: {exc.user_message}")
+        for problem in exc.problems.values():  # a batch has one line per bad line
+            _say(f"error: {problem}")
         return EXIT_INPUT
     except ConfigError as exc:
         _say(f"error: {exc.user_message}")

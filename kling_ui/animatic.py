@@ -315,6 +315,8 @@ def render_animatic(
                         settle = 1 - ease(mix)
                         target = end.framed(1.0 + 0.1 * settle, 0.5, 0.5)
                         frame = Image.blend(frame, target, ease(mix))
+                if shot is shots[-1] and i == shot.frames - 1:
+                    clean_last = frame.copy()  # before the tag: what the next shot starts on
                 writer.write_frame(_compose(frame, pieces))
                 state = (zoom, cx, cy)
                 motion.append(
@@ -328,6 +330,13 @@ def render_animatic(
                     progress(done / total)
         if spec.sound:
             writer.write_audio(ambience(spec.duration, np.asarray(motion, np.float32)))
+    # The last frame without the preview tag or captions: "continue from the last frame"
+    # must never hand the watermark to the next (maybe paid) shot.
+    clean_last.save(clean_last_frame_path(out))
     if progress is not None:
         progress(1.0)
     return out
+
+
+def clean_last_frame_path(video: Path) -> Path:
+    return Path(video).with_suffix(".last.png")

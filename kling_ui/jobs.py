@@ -324,7 +324,8 @@ class JobManager:
         if job.video_path:
             path = Path(job.video_path)
             path.unlink(missing_ok=True)
-            path.with_suffix(".json").unlink(missing_ok=True)
+            for sidecar in (".json", ".last.png"):
+                path.with_suffix(sidecar).unlink(missing_ok=True)
         self._discard_inputs(job_id)
         self._ended.pop(job_id, None)
         return self.store.delete(job_id)

@@ -96,6 +96,31 @@ def extract_frame(path: str | os.PathLike[str], *, last: bool = False) -> Image.
         raise MediaError(f"Can't read frames from {Path(path).name}.") from exc
 
 
+def audio_duration(path: str | os.PathLike[str]) -> float:
+    """Seconds of decoded audio (0 when the file has none)."""
+    with av.open(str(path)) as src:
+        if not src.streams.audio:
+            return 0.0
+        samples, rate = 0, 0
+        for frame in src.decode(audio=0):
+            samples += frame.samples
+            rate = frame.sample_rate
+        return samples / rate if rate else 0.0
+
+
+def continuation_frame(video: str | os.PathLike[str]) -> Image.Image:
+    """The frame the next shot starts on: never a watermark or caption.
+
+    A preview keeps its last frame unmarked beside the video (<video>.last.png); any other
+    clip's last frame is decoded from the video at full resolution.
+    """
+    clean = Path(video).with_suffix(".last.png")
+    if clean.exists():
+        with Image.open(clean) as image:
+            return image.convert("RGB")
+    return extract_frame(video, last=True)
+
+
 class VideoWriter:
     """Write an H.264/yuv420p MP4 with faststart (plays while loading), optionally with AAC.
 
@@ -182,12 +207,14 @@ class VideoWriter:
             self.abort()
 
 
-def stitch(paths: list[Path], out: Path) -> Path:
-    """Join clips end to end into `out`.
+def stitch(paths: list[Path], out: Path, *, crossfade: float = 0.0) -> Path:
+    """Join clips end to end into `out`, with an optional cross-fade of `crossfade` seconds.
 
     Clips with the same size, frame rate, codecs and audio layout are joined without
-    re-encoding (packets are copied with shifted timestamps); otherwise every clip is decoded
-    and re-encoded to the first clip's size and rate.
+    re-encoding (packets are copied with shifted timestamps); otherwise, or to cross-fade,
+    every clip is decoded and re-encoded to the first clip's size and rate. When any clip
+    has sound the film has one audio track over its whole length (silence where a clip has
+    none).
     """
     if not paths:
         raise ValueError("nothing to stitch")
@@ -205,9 +232,9 @@ def stitch(paths: list[Path], out: Path) -> Path:
         )
         for i in infos
     )
-    if same:
+    if same and crossfade <= 0:
         return _stitch_copy(paths, out)
-    return _stitch_reencode(paths, infos, out)
+    return _stitch_reencode(paths, infos, out, crossfade=max(0.0, crossfade))
 
 
 def _stitch_copy(paths: list[Path], out: Path) -> Path:
@@ -254,21 +281,62 @@ def _stitch_copy(paths: list[Path], out: Path) -> Path:
     return out
 
 
-def _stitch_reencode(paths: list[Path], infos: list[VideoInfo], out: Path) -> Path:
+def _stitch_reencode(
+    paths: list[Path], infos: list[VideoInfo], out: Path, *, crossfade: float = 0.0
+) -> Path:
     first = infos[0]
     fps = max(1, round(first.fps))
     audio = any(i.has_audio for i in infos)
-    with VideoWriter(out, width=first.width, height=first.height, fps=fps, audio=audio) as writer:
-        for path, info in zip(paths, infos, strict=True):
-            with av.open(str(path)) as src:
-                for frame in src.decode(video=0):
-                    image = frame.to_image()
-                    if image.size != (first.width, first.height):
-                        image = image.resize((first.width, first.height), Image.Resampling.BILINEAR)
+    size = (first.width, first.height)
+    # A fade can't be longer than half the shortest clip.
+    overlap = min(int(crossfade * fps), *(int(i.duration * fps) // 2 for i in infos))
+    held: list[Image.Image] = []  # the previous clip's last `overlap` frames
+    with VideoWriter(out, width=size[0], height=size[1], fps=fps, audio=audio) as writer:
+        for number, path in enumerate(paths):
+            frames = _frames(path, size)
+            for i, image in enumerate(frames):
+                if i < len(held):  # blend into the tail of the clip before
+                    image = Image.blend(held[i], image, (i + 1) / (len(held) + 1))
+                    held_out = i + 1 == len(held)
                     writer.write_frame(image)
-            if audio:
-                writer.write_audio(_decode_audio(path, info))
+                    if held_out:
+                        held = []
+                    continue
+                if overlap and number < len(paths) - 1:
+                    held.append(image)  # maybe part of the next fade
+                    if len(held) > overlap:
+                        writer.write_frame(held.pop(0))
+                    continue
+                writer.write_frame(image)
+        for image in held:
+            writer.write_frame(image)
+        if audio:
+            tracks = [_decode_audio(p, i) for p, i in zip(paths, infos, strict=True)]
+            writer.write_audio(_join_audio(tracks, overlap / fps))
     return out
+
+
+def _frames(path: Path, size: tuple[int, int]):
+    with av.open(str(path)) as src:
+        for frame in src.decode(video=0):
+            image = frame.to_image()
+            if image.size != size:
+                image = image.resize(size, Image.Resampling.BILINEAR)
+            yield image
+
+
+def _join_audio(tracks: list[np.ndarray], seconds: float) -> np.ndarray:
+    """Tracks end to end, each overlap cross-faded (linear) over `seconds`."""
+    joined = tracks[0]
+    n = int(seconds * AUDIO_RATE)
+    for track in tracks[1:]:
+        if n and len(joined) >= n and len(track) >= n:
+            ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
+            mixed = joined[-n:] * (1 - ramp) + track[:n] * ramp
+            joined = np.concatenate([joined[:-n], mixed, track[n:]])
+        else:
+            joined = np.concatenate([joined, track])
+    return joined
 
 
 def _decode_audio(path: Path, info: VideoInfo) -> np.ndarray:

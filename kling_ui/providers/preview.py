@@ -164,6 +164,9 @@ class PreviewProvider(Provider):
     async def download(self, url: str, dest: Path) -> None:
         source = Path(unquote(urlparse(url).path))
         dest.parent.mkdir(parents=True, exist_ok=True)
+        clean = source.with_suffix(".last.png")  # the unmarked last frame (animatic.py)
+        if clean.exists():
+            await asyncio.to_thread(os.replace, clean, dest.with_suffix(".last.png"))
         await asyncio.to_thread(os.replace, source, dest)
         self._renders.pop(source.stem, None)  # the file is named after its request id
 

@@ -272,7 +272,7 @@ def build_studio(services: Services) -> gr.Blocks:
             if job is None or not job.video_path:
                 raise gr.Error("There is no finished video to continue from.")
             frame_path = settings.inputs_dir / f"{job.id}-last.png"
-            frame = await asyncio.to_thread(media.extract_frame, job.video_path, last=True)
+            frame = await asyncio.to_thread(media.continuation_frame, job.video_path)
             frame_path.parent.mkdir(parents=True, exist_ok=True)
             await asyncio.to_thread(frame.save, frame_path)
             note = (

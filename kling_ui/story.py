@@ -1,0 +1,289 @@
+"""Batches and stories: many clips from one file, shared by the CLI, the UI and the API.
+
+A file is JSON Lines, one clip a line, with the `generate` options as keys (image, prompt,
+end_image, duration, sound, shot_type, segments, provider); relative paths are taken from
+the file's folder. Every line is checked before anything is sent. A batch runs its lines at
+most N at a time; a story runs them in order, each starting from the previous clip's last
+frame (clean: see media.continuation_frame) unless it names its own image, and is cut into
+one film. Re-running a file reuses every clip already made with the same settings and frame:
+nothing is paid for twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import media, pricing
+from .errors import InputError
+from .images import normalise_image
+from .jobs import JobManager
+from .names import slug
+from .providers import PROVIDERS
+from .request import GenerationRequest, parse_request
+from .state import JobState
+
+KEYS = {"image", "prompt", "end_image", "duration", "sound", "shot_type", "segments", "provider"}
+RESULTS = "results.jsonl"
+
+
+@dataclass
+class Line:
+    number: int  # in the file, from 1
+    fields: dict[str, Any]  # as parse_request takes them (image may be None: chained)
+    provider: str
+    chained: bool = False  # starts from the previous clip's last frame
+
+    def request(self, image: str | None = None) -> GenerationRequest:
+        return parse_request({**self.fields, "image": image or self.fields["image"]})
+
+    def estimate(self) -> pricing.Estimate:
+        return pricing.estimate(
+            self.provider, int(self.fields.get("duration") or 5), bool(self.fields.get("sound"))
+        )
+
+
+@dataclass
+class Outcome:
+    line: int
+    status: str
+    path: str | None = None
+    cost: float | None = None
+    currency: str | None = None
+    job_id: str | None = None
+    error: str | None = None
+    key: str | None = None
+    reused: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items() if k != "extra"}
+        return {**data, **self.extra}
+
+
+def load_lines(path: Path, *, story: bool = False) -> list[Line]:
+    """Every line checked; InputError lists each bad one ("line 3: ...") before any is sent."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError({"file": f"{path} can't be read ({exc.strerror})."}) from exc
+    lines: list[Line] = []
+    problems: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        raw = raw.strip()
+        if not raw or raw.startswith("#"):
+            continue
+        try:
+            lines.append(_line(number, raw, path.parent, story=story, first=not lines))
+        except InputError as exc:
+            for problem in exc.problems.values():
+                problems[f"line {number}"] = f"line {number}: {problem}"
+                break
+    if not lines and not problems:
+        problems["file"] = f"{path} has no clips (one JSON object per line)."
+    if problems:
+        raise InputError(problems)
+    return lines
+
+
+def _line(number: int, raw: str, folder: Path, *, story: bool, first: bool) -> Line:
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InputError({"line": f"isn't valid JSON ({exc.msg})."}) from exc
+    if not isinstance(data, dict):
+        raise InputError({"line": "must be a JSON object with the clip's options."})
+    unknown = sorted(set(data) - KEYS)
+    if unknown:
+        raise InputError({"line": f"unknown key(s) {', '.join(unknown)}; use {sorted(KEYS)}."})
+    provider = data.get("provider", "preview")
+    if provider not in PROVIDERS:
+        raise InputError({"provider": f"provider must be one of: {', '.join(PROVIDERS)}."})
+    fields = {
+        "image": _path(data.get("image"), folder),
+        "end_image": _path(data.get("end_image"), folder),
+        "prompt": data.get("prompt", ""),
+        "duration": data.get("duration", 5),
+        "sound": data.get("sound", False),
+        "shot_type": data.get("shot_type", "customize"),
+        "multi_prompt": data.get("segments") or [],
+    }
+    chained = story and not fields["image"]
+    if chained and first:
+        raise InputError({"image": "the first shot of a story needs an image."})
+    for name in ("image", "end_image"):
+        _check_frame(fields[name], name)
+    # A chained shot's frame exists only once the shot before it is made: check the rest
+    # of the line against a stand-in frame that passes the frame rules.
+    stand_in = str(Path(__file__).resolve().parents[1] / "assets" / "sunset_lake.jpg")
+    parse_request({**fields, "image": stand_in} if chained else fields)
+    return Line(number, fields, provider, chained)
+
+
+def _check_frame(source: Any, field: str) -> None:
+    """A local frame must exist and pass the frame rules now, not after others were paid."""
+    if not isinstance(source, str) or not source or source.startswith(("https://", "http://")):
+        return
+    path = Path(source)
+    if not path.is_file():
+        raise InputError({field: f"{field} {path.name} was not found."})
+    normalise_image(path.read_bytes(), field=field)
+
+
+def _path(value: Any, folder: Path) -> Any:
+    if isinstance(value, str) and value and not value.startswith(("https://", "http://")):
+        candidate = Path(value).expanduser()
+        return str(candidate if candidate.is_absolute() else (folder / candidate).resolve())
+    return value
+
+
+def totals(lines: list[Line]) -> dict[str, float]:
+    """The whole file's estimate, per currency."""
+    sums: dict[str, float] = {}
+    for line in lines:
+        estimate = line.estimate()
+        if estimate.amount:
+            sums[estimate.currency] = sums.get(estimate.currency, 0.0) + estimate.amount
+    return sums
+
+
+def line_key(line: Line, image: str | None = None) -> str:
+    """Same settings, same frames, same provider: the same clip (reused, never re-paid)."""
+    fields = {**line.fields, "image": image or line.fields["image"]}
+    frames = []
+    for name in ("image", "end_image"):
+        source = fields[name]
+        if source and Path(str(source)).is_file():
+            frames.append(hashlib.sha256(Path(source).read_bytes()).hexdigest())
+        else:
+            frames.append(source)
+        fields[name] = None
+    text = json.dumps([line.provider, fields, frames], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def previous_results(out_dir: Path) -> dict[str, dict[str, Any]]:
+    """Clips already made into `out_dir`, by key, whose video is still there."""
+    found: dict[str, dict[str, Any]] = {}
+    path = Path(out_dir) / RESULTS
+    if not path.exists():
+        return found
+    for raw in path.read_text().splitlines():
+        try:
+            row = json.loads(raw)
+        except json.JSONDecodeError:
+            continue
+        if row.get("status") == "succeeded" and row.get("path") and Path(row["path"]).exists():
+            found[row["key"]] = row
+    return found
+
+
+async def make_clip(
+    jobs: JobManager, line: Line, out_dir: Path, *, image: str | None, done: dict[str, dict]
+) -> Outcome:
+    """One clip: reused when made before with the same key, else generated and copied out."""
+    key = await asyncio.to_thread(line_key, line, image)
+    if key in done:
+        row = done[key]
+        return Outcome(
+            line.number,
+            "succeeded",
+            row["path"],
+            row.get("cost"),
+            row.get("currency"),
+            row.get("job_id"),
+            key=key,
+            reused=True,
+        )
+    try:
+        job = await jobs.submit(line.request(image), provider=line.provider, dedupe=False)
+        job = await jobs.wait(job.id)
+    except InputError as exc:
+        return Outcome(line.number, "refused", error=exc.user_message, key=key)
+    if job.state != JobState.SUCCEEDED or not job.video_path:
+        message = job.error_message or str(job.state)
+        return Outcome(line.number, str(job.state), job_id=job.id, error=message, key=key)
+    words = slug(line.fields.get("prompt"), words=4, budget=40) or "clip"
+    target = Path(out_dir) / f"{line.number:03d}-{words}-{job.id}.mp4"
+    await asyncio.to_thread(shutil.copy2, job.video_path, target)
+    clean = Path(job.video_path).with_suffix(".last.png")
+    if clean.exists():  # keep the unmarked last frame with the copy too
+        await asyncio.to_thread(shutil.copy2, clean, target.with_suffix(".last.png"))
+    return Outcome(line.number, "succeeded", str(target), job.cost, job.currency, job.id, key=key)
+
+
+async def run_batch(
+    jobs: JobManager,
+    lines: list[Line],
+    out_dir: Path,
+    *,
+    parallel: int,
+    on_done: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Every line, at most `parallel` at a time; results.jsonl written as they finish."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    done = previous_results(out_dir)
+    gate = asyncio.Semaphore(max(1, parallel))
+
+    async def one(line: Line) -> Outcome:
+        async with gate:
+            outcome = await make_clip(jobs, line, out_dir, image=None, done=done)
+        if on_done is not None:
+            on_done(outcome)
+        return outcome
+
+    outcomes = await asyncio.gather(*(one(line) for line in lines))
+    _write_results(out_dir, outcomes)
+    return list(outcomes)
+
+
+async def run_story(
+    jobs: JobManager,
+    lines: list[Line],
+    out_dir: Path,
+    *,
+    crossfade: float = 0.0,
+    on_done: Callable[[Outcome], None] | None = None,
+) -> tuple[list[Outcome], Path | None]:
+    """The shots in order, each chained from the last one's clean last frame; then the film
+    (None when a shot failed: the others are kept, and a re-run makes only what's missing)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    done = previous_results(out_dir)
+    outcomes: list[Outcome] = []
+    previous: Outcome | None = None
+    for line in lines:
+        image = None
+        if line.chained:
+            if previous is None or previous.status != "succeeded":
+                outcomes.append(Outcome(line.number, "skipped", error="the shot before failed"))
+                continue
+            frame = await asyncio.to_thread(media.continuation_frame, previous.path)
+            image = str(out_dir / f"{line.number:03d}-start.png")
+            await asyncio.to_thread(frame.save, image)
+        previous = await make_clip(jobs, line, out_dir, image=image, done=done)
+        outcomes.append(previous)
+        if on_done is not None:
+            on_done(previous)
+    _write_results(out_dir, outcomes)
+    if not all(o.status == "succeeded" for o in outcomes):
+        return outcomes, None
+    film = out_dir / "film.mp4"
+    clips = [Path(o.path) for o in outcomes if o.path]
+    await asyncio.to_thread(media.stitch, clips, film, crossfade=crossfade)
+    return outcomes, film
+
+
+def _write_results(out_dir: Path, outcomes: list[Outcome]) -> None:
+    rows = "".join(json.dumps(o.as_dict()) + "\n" for o in sorted(outcomes, key=lambda o: o.line))
+    tmp = out_dir / f".{RESULTS}.part"
+    tmp.write_text(rows)
+    tmp.replace(out_dir / RESULTS)
