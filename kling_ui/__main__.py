@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import shutil
 import sys
 import time
@@ -61,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS:PROMPT",
         help="a timed prompt segment (repeatable)",
     )
-    gen.add_argument("--out", type=Path, help="also copy the video to this file")
+    gen.add_argument("--out", type=Path, help="also copy the video to this file or folder")
 
     batch = sub.add_parser("batch", help="generate every clip of a JSON Lines file")
     batch.add_argument("file", type=Path, help="one JSON object per line: the generate options")
@@ -132,9 +133,9 @@ def _finish(job: JobRecord, out: Path | None) -> int:
     if job.state == JobState.SUCCEEDED and job.video_path:
         path = Path(job.video_path)
         if out is not None:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, out)
-            path = out
+            target = out / path.name if out.is_dir() else out  # --out DIR: the file inside
+            shutil.copy2(path, target)
+            path = target
         if job.cost is not None and job.cost > 0:
             _say(f"cost: {format_money(job.cost, job.currency)}")
         print(path, flush=True)
@@ -143,7 +144,18 @@ def _finish(job: JobRecord, out: Path | None) -> int:
     return EXIT_UNKNOWN if job.state == JobState.UNKNOWN else EXIT_FAILED
 
 
+def _check_out(out: Path | None) -> None:
+    """--out must be writable before anything is paid for (a failure after the job would
+    invite a paid re-run)."""
+    if out is None:
+        return
+    folder = out if out.is_dir() else out.parent
+    if not (folder.is_dir() and os.access(folder, os.W_OK)):
+        raise InputError({"out": f"--out: the folder {folder} doesn't exist or can't be written."})
+
+
 async def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
+    _check_out(args.out)
     request = parse_request(
         {
             "image": args.image,

@@ -70,3 +70,24 @@ async def run_janitor(
         except Exception:
             log.exception("janitor: cleaning failed")
         await asyncio.sleep(every)
+
+
+# What a killed process leaves behind: half-written downloads, renders, stitches, sidecars.
+LEFTOVERS = (".download-*.part", ".render-*", ".stitch-*", "*.json.part")
+
+
+def clean_leftovers(data_dir: Path) -> int:
+    """Remove temp files a killed process left in the data dir (run at start, before any job
+    of this process writes one); return how many."""
+    removed = 0
+    for folder in (data_dir / "videos", data_dir / "renders"):
+        if not folder.is_dir():
+            continue
+        for pattern in LEFTOVERS:
+            for leftover in folder.glob(pattern):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+                    removed += 1
+    if removed:
+        log.info("removed %d leftover temp file(s) from %s", removed, data_dir)
+    return removed

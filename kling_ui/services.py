@@ -10,6 +10,7 @@ import httpx
 
 from . import __version__
 from .config import Settings
+from .janitor import clean_leftovers
 from .jobs import JobManager
 from .netsafety import download_client
 from .owners import Owners
@@ -44,6 +45,7 @@ class Services:
 def build_services(settings: Settings | None = None) -> Services:
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    clean_leftovers(settings.data_dir)
     store = JobStore(settings.db_path)
     client = make_client(settings)
     owners = Owners(

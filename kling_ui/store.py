@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from .state import ACTIVE, HELD, JobState
+
+log = logging.getLogger(__name__)
 
 # The states a restart looks at: someone should carry these jobs on.
 UNFINISHED_STATES = tuple(sorted(ACTIVE | HELD))
@@ -147,7 +150,21 @@ class JobStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self.migrate()
+        self.moved_aside: Path | None = None  # where a damaged store went, if one did
+        try:
+            self.migrate()
+        except sqlite3.DatabaseError:
+            # Not a database any more (disk trouble, a stray write): keep it for whoever
+            # wants to rescue it, and start a fresh history rather than a dead app.
+            self.close()
+            self.moved_aside = _move_aside(self.path)
+            log.error(
+                "The job history at %s is damaged; it was moved aside to %s and a new one "
+                "was started.",
+                self.path,
+                self.moved_aside,
+            )
+            self.migrate()
 
     def _connect(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -244,6 +261,16 @@ class JobStore:
         if db is not None:
             db.close()
             self._local.db = None
+
+
+def _move_aside(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    backup = path.with_name(f"{path.name}.corrupt-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        part = Path(f"{path}{suffix}")
+        if part.exists():
+            part.replace(Path(f"{backup}{suffix}"))
+    return backup
 
 
 def _to_row(job: JobRecord) -> dict[str, Any]:

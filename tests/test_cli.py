@@ -49,6 +49,7 @@ def provider_env(tmp_path, fakes):
 @pytest.mark.parametrize("provider", ["runcomfy", "runninghub"])
 def test_generate_saves_a_playable_mp4_and_prints_its_path(tmp_path, make_image, fakes, provider):
     out = tmp_path / "exports" / "clip.mp4"
+    out.parent.mkdir()
     result = cli(
         "generate",
         "--provider",
@@ -199,3 +200,44 @@ def test_a_killed_process_resumes_without_a_second_submit(tmp_path, make_image, 
     assert job.id in listing.stdout and "succeeded" in listing.stdout
     shown = cli("jobs", "show", job.id, env=env, cwd=tmp_path)
     assert f"request_id: {job.request_id}" in shown.stdout and RC_KEY not in shown.stdout
+
+
+def test_out_is_checked_before_anything_is_paid_and_a_folder_gets_the_file(
+    tmp_path, make_image, fakes
+):
+    missing = tmp_path / "no-such-folder" / "clip.mp4"
+    refused = cli(
+        "generate",
+        "--provider",
+        "runcomfy",
+        "--image",
+        str(make_image()),
+        "--prompt",
+        "p",
+        "--out",
+        str(missing),
+        env=provider_env(tmp_path, fakes),
+        cwd=tmp_path,
+    )
+    assert refused.returncode == 2 and "--out" in refused.stderr
+    assert fakes["runcomfy"][0].calls == []
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    done = cli(
+        "generate",
+        "--provider",
+        "runcomfy",
+        "--image",
+        str(make_image()),
+        "--prompt",
+        "p",
+        "--duration",
+        "3",
+        "--out",
+        str(folder),
+        env=provider_env(tmp_path, fakes),
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    printed = Path(done.stdout.strip().splitlines()[-1])
+    assert printed.parent == folder and printed.suffix == ".mp4" and printed.is_file()

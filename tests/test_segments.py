@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kling_ui.store import JobRecord
 from kling_ui.ui.present import (
     cost_markdown,
@@ -99,3 +101,29 @@ def test_status_and_details_wording():
     details = details_markdown(job)
     assert "- **Cost:** about $0.70 (estimate)" in details and "- **Sound:** on" in details
     assert elapsed_text(7) == "7 s"
+
+
+def test_the_page_counts_prompt_characters_as_the_server_does():
+    """The counter's JavaScript, run by node, agrees with the server's rule (code points)."""
+    import json
+    import shutil
+    import subprocess
+
+    from kling_ui.request import PROMPT_MAX, parse_request
+    from kling_ui.ui.form import PROMPT_COUNT_JS
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    text = "🎬" * 1300 + "a" * 1200  # 2,500 code points, 3,800 UTF-16 units
+    script = f"console.log(({PROMPT_COUNT_JS})({json.dumps(text)}))"
+    shown = subprocess.run([node, "-e", script], capture_output=True, text=True, timeout=30)
+    assert shown.stdout.strip() == f"2,500 / {PROMPT_MAX:,} characters"
+    parse_request({"image": "https://x.test/a.jpg", "prompt": text})  # and the server agrees
+    over = subprocess.run(
+        [node, "-e", f"console.log(({PROMPT_COUNT_JS})({json.dumps(text + 'b')}))"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert over.stdout.strip().endswith("too long")

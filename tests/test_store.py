@@ -95,3 +95,35 @@ def test_another_process_can_write_while_this_one_reads(tmp_path):
     assert process.returncode == 0 and reads > 0
     assert store.get("shared").progress == 199 / 200
     store.close()
+
+
+def test_a_damaged_store_is_moved_aside_and_a_new_one_started(tmp_path, caplog):
+    path = tmp_path / "jobs.sqlite3"
+    path.write_bytes(b"this is not a database " * 200)
+    store = JobStore(path)
+    assert store.moved_aside is not None and store.moved_aside.read_bytes().startswith(b"this")
+    assert store.version == len(MIGRATIONS) and store.list() == []
+    assert "damaged; it was moved aside" in caplog.text
+    store.close()
+
+
+def test_the_app_starts_on_a_damaged_store_and_leftovers_are_cleaned(tmp_path):
+    import httpx
+
+    from app import create_app
+    from kling_ui.config import Settings
+    from kling_ui.testing import serve_on_loopback
+
+    data = tmp_path / "data"
+    (data / "videos").mkdir(parents=True)
+    (data / "jobs.sqlite3").write_bytes(b"\x00garbage" * 500)
+    leftovers = [data / "videos" / ".download-abc.part", data / "videos" / ".render-x.mp4"]
+    for leftover in leftovers:
+        leftover.write_bytes(b"half")
+    kept = data / "videos" / "kling-20261124-1200-done-0123456789ab.mp4"
+    kept.write_bytes(b"a finished video")
+    settings = Settings(_env_file=None, data_dir=data, mcp=False)
+    with serve_on_loopback(create_app(settings)) as url:
+        assert httpx.get(url).status_code == 200
+    assert not any(p.exists() for p in leftovers) and kept.exists()
+    assert list(data.glob("jobs.sqlite3.corrupt-*"))

@@ -48,9 +48,11 @@ def restore_keys_js(names: list[str]) -> str:
 """
 
 
+# Counted in code points, as the server and the providers count ([...s], not s.length,
+# which counts UTF-16 units: an emoji would count twice).
 PROMPT_COUNT_JS = f"""
 (text) => {{
-  const n = (text || '').trim().length;
+  const n = [...(text || '').trim()].length;
   const over = n > {PROMPT_MAX} ? ' — too long' : '';
   return `${{n.toLocaleString('en')}} / {PROMPT_MAX:,} characters` + over;
 }}
@@ -193,7 +195,9 @@ def build_form(settings: Settings) -> Form:
     prompt = gr.Textbox(
         label="Prompt",
         lines=4,
-        max_length=PROMPT_MAX,
+        # The browser's own limit counts UTF-16 units: keep it above the real (code point)
+        # limit, which the counter shows and the server enforces.
+        max_length=2 * PROMPT_MAX,
         placeholder="Describe the motion, camera move, light and action, e.g. "
         "“Slow push-in as she turns toward the camera and smiles.”",
         elem_id="prompt",

@@ -150,7 +150,7 @@ def build_segment_editor(duration: gr.Slider) -> SegmentEditor:
             prompt = gr.Textbox(
                 label=f"Segment {i + 1} prompt",
                 placeholder="What happens in this shot",
-                max_length=SEGMENT_PROMPT_MAX,
+                max_length=2 * SEGMENT_PROMPT_MAX,  # UTF-16 units in the browser
                 lines=1,
                 scale=6,
                 elem_id=f"segment-{i + 1}-prompt",
