@@ -348,3 +348,21 @@ def test_the_app_starts_and_resumes_jobs_left_running(tmp_path, make_image):
         assert rc.submits == 1
         assert Path(store.get("leftover0001").video_path).exists()
         store.close()
+
+
+def test_check_key_and_check_again_from_the_page(stack):
+    page = Page(stack["url"])
+    report = page.fire("check-key", "click", [page.token, "runninghub", "", "wrong-key"]).shown()
+    assert "RunningHub refused the key" in report[0]
+    report = page.fire("check-key", "click", [page.token, "runninghub", "", RH_KEY]).shown()
+    assert "RunningHub: ready" in report[0] and "¥" in report[0]
+    rc = stack["rc"]
+    rc.expire_results = True  # the video link fails: paid, not saved
+    try:
+        out = final(page.generate(provider="runcomfy"))
+        assert "Paid on RunComfy, not saved here yet" in out[STATUS]
+    finally:
+        rc.expire_results = False
+    again = page.fire("check-again", "click", [page.token, None, "", ""]).shown()
+    assert "Done" in again[0], again[0]
+    assert RH_KEY not in repr(report) and "wrong-key" not in repr(report)

@@ -96,9 +96,10 @@ def test_status_and_details_wording():
         currency="USD",
     )
     text = status_markdown(job, now=165.0)
-    assert "**Queued** · position 3 in line · RunComfy · 1 min 05 s" in text
-    assert "Request id: `rc-1` · job `abc123def456`" in text
+    assert "**Queued** · position 3 in line · RunComfy · 1 min 05 s · job `abc123def456`" in text
+    assert "rc-1" not in text  # request ids live in Details
     details = details_markdown(job)
+    assert "- **Request id:** `rc-1`" in details
     assert "- **Cost:** about $0.70 (estimate)" in details and "- **Sound:** on" in details
     assert elapsed_text(7) == "7 s"
 
@@ -127,3 +128,24 @@ def test_the_page_counts_prompt_characters_as_the_server_does():
         timeout=30,
     )
     assert over.stdout.strip().endswith("too long")
+
+
+def test_the_card_says_time_left_trouble_and_money_in_words():
+    base = {"owner": "o", "provider": "runninghub", "request": {"duration": 5}}
+    running = JobRecord(
+        id="a" * 12, state="running", request_id="t1", created_at=0.0, expected_at=200.0, **base
+    )
+    assert "about 2 min left" in status_markdown(running, now=80.0)
+    assert "ready any moment" in status_markdown(running, now=195.0)
+    troubled = JobRecord(
+        id="b" * 12, state="running", request_id="t1", created_at=0.0, trouble_since=50.0, **base
+    )
+    assert "Having trouble reaching RunningHub — your job is still running there" in (
+        status_markdown(troubled, now=100.0)
+    )
+    unsent = JobRecord(id="c" * 12, state="canceled", **base)
+    assert "you were not charged" in status_markdown(unsent, now=1.0)
+    held = JobRecord(id="d" * 12, state="not_saved", request_id="t1", **base)
+    assert "Paid on RunningHub, not saved here yet" in status_markdown(held, now=1.0)
+    unknown = JobRecord(id="e" * 12, state="unknown", submitted_at=1.0, **base)
+    assert "may have been charged" in status_markdown(unknown, now=2.0)

@@ -126,6 +126,8 @@ class Form:
     provider: gr.Radio
     keys: dict[str, gr.Textbox]  # one per paid provider, by name
     remember: gr.Checkbox
+    check_key: gr.Button  # asks the chosen provider about the key, for free
+    key_report: gr.Markdown
     cost: gr.Markdown
     errors: gr.Markdown
     generate: gr.Button
@@ -255,6 +257,8 @@ def build_form(settings: Settings) -> Form:
         remember = gr.Checkbox(
             label="Remember my keys on this device", value=False, elem_id="remember-keys"
         )
+        check_key = gr.Button("Check key", size="sm", elem_id="check-key")
+        key_report = gr.Markdown("", elem_id="key-report")
     cost = gr.Markdown(
         cost_markdown(default_provider(settings), DURATION_DEFAULT, False), elem_id="cost"
     )
@@ -276,6 +280,8 @@ def build_form(settings: Settings) -> Form:
         provider=provider,
         keys=keys,
         remember=remember,
+        check_key=check_key,
+        key_report=key_report,
         cost=cost,
         errors=errors,
         generate=generate,

@@ -51,23 +51,60 @@ def elapsed_text(seconds: float) -> str:
 
 
 def status_markdown(job: JobRecord, now: float | None = None) -> str:
+    """The job card's words: where it is, how long it should take, and what it cost or will
+    cost, in plain words (ids live in the Details fold)."""
     now = time.time() if now is None else now
+    label = provider_label(job.provider)
     elapsed = elapsed_text((job.finished_at or now) - job.created_at)
     head = f"{STATE_ICONS[job.state]} **{STATE_LABELS[job.state]}**"
     if job.state == JobState.QUEUED and job.queue_position is not None:
         head += f" · position {job.queue_position + 1} in line"
     if job.state == JobState.RUNNING and job.progress is not None:
         head += f" · {job.progress:.0%}"
-    lines = [f"{head} · {provider_label(job.provider)} · {elapsed}"]
-    if job.request_id:
-        lines.append(f"Request id: `{job.request_id}` · job `{job.id}`")
-    else:
-        lines.append(f"Job `{job.id}`")
+    elif job.is_active and job.expected_at:
+        head += f" · {time_left_text(job.expected_at - now)}"
+    lines = [f"{head} · {label} · {elapsed} · job `{job.id}`"]
+    if job.trouble_since is not None and job.is_active:
+        lines.append(
+            f"> Having trouble reaching {label} — your job is still running there; we keep "
+            "checking. **Check again** asks at once."
+        )
     if job.error_message and not job.is_active:
         lines.append(f"> {job.error_message}")
+    money = money_words(job)
+    if money:
+        lines.append(money)
     if job.notice:
         lines.append(f"> Note: {job.notice}")
     return "\n\n".join(lines)
+
+
+def time_left_text(seconds: float) -> str:
+    if seconds <= 15:
+        return "should be ready any moment"
+    minutes = round(seconds / 60)
+    return f"about {minutes} min left" if minutes >= 1 else "under a minute left"
+
+
+def money_words(job: JobRecord) -> str:
+    """Whether this job was (or may be) charged, said once it ends or pauses."""
+    if job.provider == "preview" or job.is_active:
+        return ""
+    label = provider_label(job.provider)
+    if job.state == JobState.SUCCEEDED:
+        return f"Cost: {cost_line(job)}."
+    if job.state == JobState.NOT_SAVED:
+        return f"Paid on {label}, not saved here yet: **Check again** retries the download."
+    if job.state == JobState.WAITING_FOR_KEY:
+        return "Enter the key you started it with and press **Check key** to pick it up."
+    if job.state == JobState.UNKNOWN:  # the answer to the paid request was lost
+        return f"It may have been charged: check your {label} dashboard before trying again."
+    unsent = job.request_id is None and job.submitted_at is None
+    if unsent or job.error_code in ("connect", "prepare", "interrupted"):
+        return "Nothing was sent: you were not charged."
+    if job.state == JobState.CANCELED and job.queue_position is not None:
+        return "Canceled while queued: not charged."
+    return f"Whether {label} charges for this depends on its own rules: see your usage page."
 
 
 def details_markdown(job: JobRecord) -> str:

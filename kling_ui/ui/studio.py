@@ -79,6 +79,7 @@ class Studio:
             r.continue_: gr.Button(interactive=bool(done)),
             r.form.cancel: gr.Button(interactive=job.is_active),
             r.form.generate: gr.Button(interactive=not job.is_active),
+            r.check: gr.Button(interactive=job.is_active or job.is_held),
         }
 
     async def follow(self, job_id: str, r: Result, progress: gr.Progress | None = None):
@@ -137,6 +138,8 @@ class Result:
             "Continue from last frame", interactive=False, elem_id="continue"
         )
         self.continue_note = gr.Markdown("", elem_id="continue-note")
+        # Ask the provider now (trouble), or retry a paid video's download (not saved).
+        self.check = gr.Button("Check again", interactive=False, elem_id="check-again")
         with gr.Accordion("Details", open=False):
             self.details = gr.Markdown("", elem_id="details")
         self.job = gr.State(None)
@@ -150,6 +153,7 @@ class Result:
             self.continue_,
             self.form.cancel,
             self.form.generate,
+            self.check,
         ]
 
 
@@ -285,6 +289,49 @@ def build_studio(services: Services) -> gr.Blocks:
             continue_from_last,
             [owner, result.job],
             [form.start, form.end, result.continue_note],
+            **private,
+        )
+
+        async def check_again(token: str | None, job_id: str | None, *typed: str):
+            job = owned_job(services.store, studio.page_owner(token), job_id)
+            if job is None:
+                return
+            if not services.jobs.check_now(job.id):  # nothing follows it: pick it up again
+                key = typed_key(job.provider, dict(zip(form.keys, typed, strict=True)))
+                await services.jobs.resume(job.id, api_key=key)
+            async for update in studio.follow(job.id, result):
+                yield update
+
+        result.check.click(
+            check_again,
+            [owner, result.job, *form.keys.values()],
+            result.outputs,
+            concurrency_limit=None,
+            **private,
+        )
+
+        async def check_key(token: str | None, provider: str, *typed: str):
+            from ..doctor import check_provider
+
+            owner_id = studio.page_owner(token)
+            if provider not in form.keys:
+                return "The offline preview needs no key."
+            key = typed_key(provider, dict(zip(form.keys, typed, strict=True)))
+            report = await check_provider(provider, settings, services.client, api_key=key)
+            message = ("✓ " if report.ready else "⚠ ") + report.message
+            if key and report.key_accepted:
+                picked = await services.jobs.resume_pending(
+                    api_key=key, provider=provider, owner=owner_id
+                )
+                if picked:
+                    message += f" Picked up {len(picked)} job(s) that waited for this key."
+            return message
+
+        form.check_key.click(
+            check_key,
+            [owner, form.provider, *form.keys.values()],
+            form.key_report,
+            concurrency_limit=None,
             **private,
         )
 
