@@ -26,7 +26,7 @@ from .netsafety import Resolver, system_resolver
 from .providers import create_provider
 from .providers.base import CancelOutcome, Inputs, Provider
 from .request import GenerationRequest, parse_request
-from .run import RESUMABLE_CODES, JobRun, apply_move
+from .run import RESUMABLE_CODES, JobRun, apply_move, cancel_words
 from .state import JobState
 from .store import UNFINISHED_STATES, JobRecord, JobStore
 
@@ -182,18 +182,7 @@ class JobManager:
                 notice=None,
             )
             return f"Canceled on {label}."
-        if outcome is CancelOutcome.REQUESTED:
-            message = f"{label} accepted the cancel request; it stops the job shortly."
-        elif outcome is CancelOutcome.NOT_CANCELLABLE:
-            message = (
-                f"{label} can't stop a job that has already started: it will finish and "
-                "may be charged. The video will still be saved here."
-            )
-        else:
-            message = (
-                f"{label} has no way to cancel a job: it will finish and may be charged. "
-                "The video will still be saved here."
-            )
+        message = cancel_words(outcome, label)
         self._move(job_id, notice=message)
         return message
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import logging
-import os
 import random
 import time
 from collections.abc import Callable
@@ -38,8 +36,18 @@ from .errors import (
 )
 from .eta import Expectation, PollPlan, expect, next_delay
 from .names import video_file_name
-from .providers.base import Canceled, Failed, Inputs, Provider, Queued, Running, Succeeded
-from .request import GenerationRequest, parse_request
+from .providers.base import (
+    Canceled,
+    CancelOutcome,
+    Failed,
+    Inputs,
+    Provider,
+    Queued,
+    Running,
+    Succeeded,
+)
+from .request import parse_request
+from .results import probe_warnings, write_sidecar
 from .state import JobState, check_transition
 from .store import JobRecord, JobStore
 
@@ -355,45 +363,21 @@ def apply_move(
     return store.update(job.id, **changes)
 
 
+def cancel_words(outcome: CancelOutcome, label: str) -> str:
+    """What a cancel that didn't stop the job at once means, for the person who asked."""
+    if outcome is CancelOutcome.REQUESTED:
+        return f"{label} accepted the cancel request; it stops the job shortly."
+    if outcome is CancelOutcome.NOT_CANCELLABLE:
+        return (
+            f"{label} can't stop a job that has already started: it will finish and may be "
+            "charged. The video will still be saved here."
+        )
+    return (
+        f"{label} has no way to cancel a job: it will finish and may be charged. The video "
+        "will still be saved here."
+    )
+
+
 def jitter(seconds: float) -> float:
     # +-10 %: many jobs started together must not poll in lock-step.
     return seconds * random.uniform(0.9, 1.1)
-
-
-def probe_warnings(info: media.VideoInfo, request: GenerationRequest) -> list[str]:
-    warnings = []
-    if abs(info.duration - request.duration) > max(0.5, 0.1 * request.duration):
-        warnings.append(f"The video is {info.duration:.1f} s long, not {request.duration} s.")
-    if request.sound and not info.has_audio:
-        warnings.append("Sound was requested but the video has no audio track.")
-    return warnings
-
-
-def write_sidecar(
-    video: Path,
-    job: JobRecord,
-    provider_label: str,
-    info: media.VideoInfo,
-    cost: float | None,
-    currency: str | None,
-    finished: float,
-    reported_cost: float | None,
-) -> None:
-    """The video's parameters, provider, request id, cost and times, never a key."""
-    sidecar = {
-        "job_id": job.id,
-        "provider": job.provider,
-        "provider_label": provider_label,
-        "request_id": job.request_id,
-        "parameters": job.request,
-        "cost": cost,
-        "currency": currency,
-        "cost_is_estimate": reported_cost is None,
-        "created_at": job.created_at,
-        "submitted_at": job.submitted_at,
-        "finished_at": finished,
-        "video": info.as_dict(),
-    }
-    tmp = video.with_suffix(".json.part")
-    tmp.write_text(json.dumps(sidecar, indent=2))
-    os.replace(tmp, video.with_suffix(".json"))

@@ -350,3 +350,15 @@ def test_the_form_works_from_the_keyboard(page):
         pytest.fail("Tab never reached the Generate button")
     page.keyboard.press("Enter")
     expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
+
+
+def test_a_double_click_on_generate_pays_once(page, stack):
+    rc = stack["rc"]
+    before = rc.submits
+    upload(page, "start-frame", ROOT / "assets" / "sunset_lake.jpg")
+    page.locator("#prompt textarea").fill("One click, one payment")
+    set_duration(page, 3)
+    choose_provider(page, "RunComfy")
+    page.locator("#generate").dblclick()
+    expect(page.locator("#status")).to_contain_text("Done", timeout=30_000)
+    assert rc.submits == before + 1
