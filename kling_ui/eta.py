@@ -10,6 +10,7 @@ again if it runs late. bench/bench_polling.py measures both against fixed poller
 from __future__ import annotations
 
 import statistics
+import time
 from dataclasses import dataclass
 
 from .state import JobState
@@ -34,8 +35,22 @@ def default_seconds(provider: str, duration: int, sound: bool) -> float:
     return 90.0 + 10.0 * duration + (15.0 if sound else 0.0)
 
 
+_LEARNED: dict[tuple[str, str, int, bool], tuple[float, Expectation]] = {}
+LEARNED_FRESH = 30.0  # seconds: a hundred jobs starting at once read the store once
+
+
 def expect(store: JobStore, provider: str, duration: int, sound: bool) -> Expectation:
     """The median of this kind's recent run times (same provider, duration and sound)."""
+    key = (str(store.path), provider, duration, sound)
+    cached = _LEARNED.get(key)
+    if cached is not None and time.monotonic() - cached[0] < LEARNED_FRESH:
+        return cached[1]
+    expectation = _learn(store, provider, duration, sound)
+    _LEARNED[key] = (time.monotonic(), expectation)
+    return expectation
+
+
+def _learn(store: JobStore, provider: str, duration: int, sound: bool) -> Expectation:
     times = []
     for job in store.list(states=[JobState.SUCCEEDED], limit=500):
         if len(times) >= RECENT:

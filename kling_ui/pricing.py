@@ -38,12 +38,13 @@ def format_money(amount: float, currency: str | None) -> str:
     return f"{symbol}{amount:.2f}" if symbol else f"{amount:.2f} {currency or ''}".strip()
 
 
-def sound_note(provider: str) -> str:
+def sound_surcharge(provider: str) -> str:
+    """The sound surcharge, written one way everywhere ("+26 %"), from the provider's prices."""
     cls = PROVIDERS.get(provider)
     silent, with_sound = cls.price_per_second if cls else (0.0, 0.0)
     if not silent:
-        return "Sound is free in the offline preview."
-    return f"Sound adds about {round((with_sound / silent - 1) * 100)} % to the cost."
+        return "nothing"
+    return f"+{round((with_sound / silent - 1) * 100)} %"
 
 
 def to_usd(amount: float, currency: str | None) -> float:

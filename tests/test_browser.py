@@ -312,7 +312,7 @@ def test_every_control_has_a_label_a_screen_reader_can_read(page):
         ("spinbutton", "Segment 1 seconds"),
         ("textbox", "RunComfy API key"),
         ("textbox", "RunningHub API key"),
-        ("checkbox", "Generate sound (adds about 25 % to the cost)"),
+        ("checkbox", "Generate sound (costs more: the estimate below says how much)"),
         ("checkbox", "Remember my keys on this device"),
         ("radio", "Offline preview (free)"),
         ("radio", "Customize (follow my prompt)"),

@@ -78,7 +78,7 @@ def test_total_wording():
 def test_cost_wording():
     assert cost_markdown("preview", 5, True).startswith("**Cost: free.**")
     text = cost_markdown("runcomfy", 5, False)
-    assert "about $0.56" in text and "Sound would add about 25 %" in text
+    assert "about $0.56" in text and "Sound would add +25 %" in text
     assert "about ¥4.35" in cost_markdown("runninghub", 5, True)
 
 

@@ -26,7 +26,7 @@ def finished_job(i: int, seconds: float, *, duration=5, sound=False, provider="r
 
 def test_the_expected_time_is_learned_per_kind_of_job(manager):
     store = manager.store
-    assert expect(store, "runcomfy", 5, False).samples == 0  # a default before any history
+    assert expect(store, "runcomfy", 7, False).samples == 0  # a default before any history
     for i, seconds in enumerate([100, 110, 120, 130, 140]):
         store.insert(finished_job(i, seconds))
     store.insert(finished_job(9, 400, duration=10))  # another kind: not counted

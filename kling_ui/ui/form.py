@@ -108,8 +108,9 @@ class FormValues:
 
 
 def default_provider(settings: Settings) -> str:
-    configured = configured_providers(settings)
-    return configured[1] if len(configured) > 1 and not settings.byok_only else "preview"
+    # The free preview until the person picks a paid provider, even when the server has a
+    # key: nobody should pay by accident on a first click.
+    return "preview"
 
 
 @dataclass
@@ -226,7 +227,9 @@ def build_form(settings: Settings) -> Form:
             elem_id="shot-type",
         )
     sound = gr.Checkbox(
-        label="Generate sound (adds about 25 % to the cost)", value=False, elem_id="sound"
+        label="Generate sound (costs more: the estimate below says how much)",
+        value=False,
+        elem_id="sound",
     )
     with gr.Accordion(
         "Segments: timed prompts (optional)", open=False, elem_id="segments"

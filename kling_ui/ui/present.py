@@ -161,7 +161,8 @@ def cost_markdown(provider: str, duration: int | float | None, sound: bool) -> s
     estimate = pricing.estimate(provider, seconds, bool(sound))
     if provider == "preview":
         return "**Cost: free.** The offline preview renders an animatic here, not Kling."
-    note = pricing.sound_note(provider) if sound else "Sound would add about 25 %."
+    surcharge = pricing.sound_surcharge(provider)
+    note = f"Sound adds {surcharge} to the cost." if sound else f"Sound would add {surcharge}."
     return (
         f"**Estimated cost: {estimate.text()}** for {seconds} s on "
         f"{provider_label(provider)}. {note} The provider's own price is final."

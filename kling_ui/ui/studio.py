@@ -33,6 +33,36 @@ CSS = """
 .hint { opacity: 0.8; font-size: 0.92em; }
 #form-errors:not(:empty) { border-left: 4px solid #d9534f; padding-left: 0.75em; }
 .segment-row { align-items: end; }
+/* A focus ring anyone can see, for keyboard users. */
+:focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px; }
+/* A tall (9:16) result fits the screen. */
+#result-video video { max-height: 70vh; }
+"""
+
+# Screen readers hear the job card and problems as they change; row buttons say which row.
+ANNOUNCE_JS = """
+() => {
+  const mark = () => {
+    const set = (sel, attrs) => document.querySelectorAll(sel).forEach(
+      (el) => Object.entries(attrs).forEach(([k, v]) => el.setAttribute(k, v)));
+    set('#status', {role: 'status', 'aria-live': 'polite'});
+    set('#form-errors', {role: 'alert', 'aria-live': 'assertive'});
+    set('#key-report, #continue-note', {'aria-live': 'polite'});
+    for (const [part, words] of [['up', 'Move segment N up'], ['down', 'Move segment N down'],
+                                 ['remove', 'Remove segment N']]) {
+      for (let n = 1; n <= 5; n++) {
+        const el = document.querySelector(`#segment-${n}-${part}`);
+        if (el) { el.setAttribute('aria-label', words.replace('N', n)); }
+      }
+    }
+  };
+  mark();
+  setTimeout(mark, 500);
+  return [];
+}
+"""
+SHOW_CARD_JS = """
+() => { document.querySelector('#status')?.scrollIntoView({block: 'center', behavior: 'smooth'}); }
 """
 
 
@@ -188,6 +218,7 @@ def build_studio(services: Services) -> gr.Blocks:
         # (app.py refuses named calls to them), and each checks the page's owner cookie.
         private = {"api_visibility": "private"}
         demo.load(services.owners.keep_or_issue, owner, owner, queue=False, **private)
+        demo.load(None, None, None, js=ANNOUNCE_JS, **private)
         demo.load(
             None,
             None,
@@ -301,6 +332,9 @@ def build_studio(services: Services) -> gr.Blocks:
                 await services.jobs.resume(job.id, api_key=key)
             async for update in studio.follow(job.id, result):
                 yield update
+
+        # The job card comes into view at once (on a phone it is below the form).
+        form.generate.click(None, None, None, js=SHOW_CARD_JS, **private)
 
         result.check.click(
             check_again,
