@@ -25,8 +25,8 @@ DESCRIPTIONS = {
     "end_image": "Optional end frame the clip should arrive at, given like image; not "
     "combinable with multi_prompt. Omit or null for none.",
     "duration": "Length of the clip in whole seconds, from 3 to 15. Default 5.",
-    "sound": "true to generate a soundtrack as well (it costs more: about +25 % on RunComfy, +26 % on RunningHub), false for a silent "
-    "clip. Default false.",
+    "sound": "true to generate a soundtrack as well (costs more: +25 % on RunComfy, "
+    "+26 % on RunningHub), false for a silent clip. Default false.",
     "shot_type": '"customize" follows the prompt; "intelligent" lets the model decide the '
     'cuts. Default "customize".',
     "multi_prompt": "Optional timed shots: a list of objects {prompt: text up to 512 "
