@@ -71,6 +71,11 @@ class Settings(BaseSettings):
         ge=1,
         validation_alias="KLING_UI_PREVIEW_WORKERS",
     )
+    # The preview's short side in pixels: 720 matches Kling's output; smaller renders faster
+    # (tests and slow machines). Not under 360: a last frame must still start the next shot.
+    preview_short_side: int = Field(
+        720, ge=360, le=1080, validation_alias="KLING_UI_PREVIEW_SHORT_SIDE"
+    )
 
     # Spending safety for public deployments (visitors only; the CLI is the operator's own).
     byok_only: bool = Field(False, validation_alias="KLING_UI_BYOK_ONLY")

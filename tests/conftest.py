@@ -109,6 +109,7 @@ def settings(tmp_path: Path) -> Settings:
         runninghub_api_key=RH_KEY,
         runcomfy_base_url=RC_BASE,
         runninghub_base_url=RH_BASE,
+        preview_short_side=360,  # the 720p output is checked in test_preview and test_app
     )
 
 

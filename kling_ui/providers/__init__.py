@@ -44,7 +44,9 @@ def create_provider(
     cls = provider_class(name)
     if cls is PreviewProvider:
         return PreviewProvider(
-            work_dir=settings.data_dir / "renders", workers=settings.preview_workers
+            work_dir=settings.data_dir / "renders",
+            workers=settings.preview_workers,
+            short_side=settings.preview_short_side,
         )
     key = (api_key or "").strip() or settings.server_key(name)
     if not key:
