@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from . import media, pricing
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .images import normalise_image
 from .jobs import JobManager
 from .names import slug
 from .providers import PROVIDERS
 from .request import GenerationRequest, parse_request
+from .spending import SpendingRefused
 from .state import JobState
 
 KEYS = {"image", "prompt", "end_image", "duration", "sound", "shot_type", "segments", "provider"}
@@ -100,6 +101,14 @@ def _line(number: int, raw: str, folder: Path, *, story: bool, first: bool) -> L
         raise InputError({"line": f"isn't valid JSON ({exc.msg})."}) from exc
     if not isinstance(data, dict):
         raise InputError({"line": "must be a JSON object with the clip's options."})
+    return line_from_options(number, data, folder, story=story, first=first)
+
+
+def line_from_options(
+    number: int, data: dict[str, Any], folder: Path, *, story: bool, first: bool
+) -> Line:
+    """One clip from its `generate` options (a file's line, or a shot in the Story tab);
+    InputError when any rule fails, before anything is sent."""
     unknown = sorted(set(data) - KEYS)
     if unknown:
         raise InputError({"line": f"unknown key(s) {', '.join(unknown)}; use {sorted(KEYS)}."})
@@ -186,7 +195,13 @@ def previous_results(out_dir: Path) -> dict[str, dict[str, Any]]:
 
 
 async def make_clip(
-    jobs: JobManager, line: Line, out_dir: Path, *, image: str | None, done: dict[str, dict]
+    jobs: JobManager,
+    line: Line,
+    out_dir: Path,
+    *,
+    image: str | None,
+    done: dict[str, dict],
+    submit: dict[str, Any] | None = None,
 ) -> Outcome:
     """One clip: reused when made before with the same key, else generated and copied out."""
     key = await asyncio.to_thread(line_key, line, image)
@@ -203,9 +218,20 @@ async def make_clip(
             reused=True,
         )
     try:
-        job = await jobs.submit(line.request(image), provider=line.provider, dedupe=False)
+        job = _pending_job(jobs, out_dir, key)
+        if job is None:
+            job = await jobs.submit(
+                line.request(image), provider=line.provider, dedupe=False, **(submit or {})
+            )
+            # Before waiting: a run stopped now (closed tab, killed process, restart) finds
+            # this job next time and waits for it instead of paying again.
+            _remember_pending(out_dir, key, job.id)
+        if job.is_held:
+            return Outcome(line.number, str(job.state), job_id=job.id, error=job.error_message)
         job = await jobs.wait(job.id)
-    except InputError as exc:
+    except (InputError, ConfigError, SpendingRefused) as exc:
+        # Refused before anything was sent (a rule, a missing key, a spending limit): the
+        # clips made before it stay recorded in results.jsonl.
         return Outcome(line.number, "refused", error=exc.user_message, key=key)
     if job.state != JobState.SUCCEEDED or not job.video_path:
         message = job.error_message or str(job.state)
@@ -217,6 +243,33 @@ async def make_clip(
     if clean.exists():  # keep the unmarked last frame with the copy too
         await asyncio.to_thread(shutil.copy2, clean, target.with_suffix(".last.png"))
     return Outcome(line.number, "succeeded", str(target), job.cost, job.currency, job.id, key=key)
+
+
+PENDING = "pending.jsonl"
+
+
+def _remember_pending(out_dir: Path, key: str, job_id: str) -> None:
+    with (Path(out_dir) / PENDING).open("a", encoding="utf-8") as file:
+        file.write(json.dumps({"key": key, "job_id": job_id}) + "\n")
+
+
+def _pending_job(jobs: JobManager, out_dir: Path, key: str):
+    """The job an earlier run submitted for this clip, if it may still give a video."""
+    path = Path(out_dir) / PENDING
+    if not path.exists():
+        return None
+    found = None
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(raw)
+        except json.JSONDecodeError:
+            continue
+        if row.get("key") == key:
+            found = row.get("job_id")  # the newest wins
+    job = jobs.store.get(found) if found else None
+    if job is None or not (job.is_active or job.is_held or job.state == JobState.SUCCEEDED):
+        return None
+    return job
 
 
 async def run_batch(
@@ -252,9 +305,11 @@ async def run_story(
     *,
     crossfade: float = 0.0,
     on_done: Callable[[Outcome], None] | None = None,
+    submit: dict[str, Any] | None = None,
 ) -> tuple[list[Outcome], Path | None]:
     """The shots in order, each chained from the last one's clean last frame; then the film
-    (None when a shot failed: the others are kept, and a re-run makes only what's missing)."""
+    (None when a shot failed: the others are kept, and a re-run makes only what's missing).
+    `submit` goes to JobManager.submit for every shot (owner, api_key, visitor, caller)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     done = previous_results(out_dir)
@@ -269,8 +324,9 @@ async def run_story(
             frame = await asyncio.to_thread(media.continuation_frame, previous.path)
             image = str(out_dir / f"{line.number:03d}-start.png")
             await asyncio.to_thread(frame.save, image)
-        previous = await make_clip(jobs, line, out_dir, image=image, done=done)
+        previous = await make_clip(jobs, line, out_dir, image=image, done=done, submit=submit)
         outcomes.append(previous)
+        _write_results(out_dir, outcomes)  # each shot kept as it is made
         if on_done is not None:
             on_done(previous)
     _write_results(out_dir, outcomes)

@@ -189,3 +189,31 @@ def test_the_stitch_command_prints_the_film(tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip().splitlines()[-1] == str(out)
     assert media.probe(out).duration == pytest.approx(6, abs=0.1)
+
+
+async def test_a_story_stopped_mid_shot_waits_for_that_shot_instead_of_paying_again(
+    manager, tmp_path
+):
+    import asyncio
+
+    story = tmp_path / "story.jsonl"
+    story.write_text(
+        "\n".join(
+            [
+                json.dumps({"image": str(ASSET), "prompt": "wide", "duration": 3}),
+                json.dumps({"prompt": "closer", "duration": 3}),
+            ]
+        )
+    )
+    lines = load_lines(story, story=True)
+    first = asyncio.create_task(run_story(manager, lines, tmp_path / "out"))
+    while not manager.store.list():  # shot 1 is submitted...
+        await asyncio.sleep(0.02)
+    first.cancel()  # ...and the page that ran the story goes away
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    outcomes, film = await run_story(manager, lines, tmp_path / "out")
+    assert [o.status for o in outcomes] == ["succeeded", "succeeded"] and film is not None
+    # Two shots, two jobs: shot 1's job was waited for, not submitted again.
+    assert len(manager.store.list()) == 2
+    assert outcomes[0].job_id == manager.store.list()[-1].id
