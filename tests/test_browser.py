@@ -41,7 +41,8 @@ expect = sync_api.expect
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.3, run_seconds=1.0)
+    # Videos big enough to continue from (Kling makes 720p and up; a story chains them).
+    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.3, run_seconds=1.0, video_size=(640, 360))
     data = tmp_path_factory.mktemp("browser") / "data"
     with serve_on_loopback(rc.app) as rc_url:
         settings = Settings(
@@ -362,3 +363,47 @@ def test_a_double_click_on_generate_pays_once(page, stack):
     page.locator("#generate").dblclick()
     expect(page.locator("#status")).to_contain_text("Done", timeout=30_000)
     assert rc.submits == before + 1
+
+
+def test_a_two_shot_story_previewed_into_one_film_that_plays(page, stack):
+    page.get_by_role("tab", name="Story", exact=True).click()
+    upload(page, "story-start", ASSETS / "sunset_lake.jpg")
+    for n, words in ((1, "wide shot of the lake"), (2, "the camera drifts closer")):
+        page.locator(f"#shot-{n}-prompt textarea").fill(words)
+        box = page.locator(f"#shot-{n}-seconds input[type=number]")
+        box.fill("3")
+        box.press("Enter")
+    expect(page.locator("#story-cost")).to_contain_text("2 shot(s), 6 s")
+    # A paid story asks once, before anything is sent.
+    submits = stack["rc"].submits
+    page.locator("#story-provider").get_by_text("RunComfy").click()
+    expect(page.locator("#story-cost")).to_contain_text("Estimated cost: about $0.68")
+    page.locator("#story-generate").click()
+    expect(page.locator("#story-status")).to_contain_text("Nothing was sent")
+    assert stack["rc"].submits == submits
+    page.locator("#story-preview").click()
+    expect(page.locator("#story-status")).to_contain_text("Your film is ready", timeout=90_000)
+    expect(page.locator("#story-status")).to_contain_text("Shot 2: ✓")
+    page.wait_for_function(
+        "() => { const v = document.querySelector('#story-film video');"
+        " return v && v.readyState >= 2 && isFinite(v.duration); }",
+        timeout=30_000,
+    )
+    assert abs(page.eval_on_selector("#story-film video", "v => v.duration") - 6) < 0.2
+    page.eval_on_selector("#story-film video", "v => { v.muted = true; return v.play(); }")
+    page.wait_for_function("() => document.querySelector('#story-film video').currentTime > 0.3")
+    page.locator("#story-film").scroll_into_view_if_needed()
+    shot(page, "story")
+    # Then for real: asked once, two shots sent, one film; pressing again pays nothing.
+    page.locator("#story-provider").get_by_text("RunComfy").click()
+    page.locator("#story-confirm input").check()
+    page.locator("#story-generate").click()
+    # (The preview's "film is ready" is still on screen: wait for words only a paid run has.)
+    expect(page.locator("#story-status")).to_contain_text("Shot 2: ✓ made, $", timeout=90_000)
+    expect(page.locator("#story-status")).to_contain_text("Your film is ready")
+    assert stack["rc"].submits == submits + 2
+    page.locator("#story-confirm input").check()
+    page.locator("#story-generate").click()
+    expect(page.locator("#story-status")).to_contain_text("reused", timeout=30_000)
+    expect(page.locator("#story-status")).to_contain_text("Your film is ready")
+    assert stack["rc"].submits == submits + 2

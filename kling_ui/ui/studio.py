@@ -25,6 +25,7 @@ from .present import cost_markdown, details_markdown, status_markdown
 from .publish import configure as configure_links
 from .publish import publish, revoke
 from .segments import from_segments
+from .story_tab import build_story_tab, wire_story_tab
 
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -36,7 +37,7 @@ CSS = """
 /* A focus ring anyone can see, for keyboard users. */
 :focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px; }
 /* A tall (9:16) result fits the screen. */
-#result-video video { max-height: 70vh; }
+#result-video video, #story-film video { max-height: 70vh; }
 """
 
 # Screen readers hear the job card and problems as they change; row buttons say which row.
@@ -209,9 +210,12 @@ def build_studio(services: Services) -> gr.Blocks:
                         result = Result(form)
                 if examples:
                     example_buttons = _example_buttons(examples)
+            with gr.Tab("Story", id="story"):
+                story = build_story_tab(settings)
             with gr.Tab("History", id="history"):
                 history = build_history()
         wire_history(history, services.store, owner, services.owners.of_page)
+        wire_story_tab(story, services, owner, form.keys, services.owners.of_page)
         wire_public_api(services)
 
         # Page events are private: not on the API page, not MCP tools, not callable by name

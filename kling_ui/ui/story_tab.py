@@ -1,0 +1,462 @@
+"""The Story tab: shots chained into one film, previewed for free, then generated once.
+
+Each shot is a prompt, a duration and sound; shot 1 starts from the story's start frame and
+every later shot from the clean last frame of the shot before (or its own frame). The work
+is story.run_story's (shared with the CLI); this module only shows it. A run belongs to the
+server, not to the page: closing the tab does not stop it, pressing the button again while
+it runs only shows it, and a run stopped by a restart picks up its shots without paying
+twice (story.py keeps every submitted shot).
+
+Rows are rendered once and shown or hidden, like the segment editor (segments.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from .. import pricing
+from ..errors import InputError, KlingUIError
+from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN
+from ..services import Services
+from ..story import Line, Outcome, line_from_options, run_story
+from ..uploads import allowed_source, raw_source
+from .form import provider_choices, typed_key
+from .present import clamp_seconds, provider_label
+from .publish import publish
+
+log = logging.getLogger(__name__)
+
+MAX_SHOTS = 6
+CROSSFADE_SECONDS = 0.5
+
+# (prompt, seconds, sound, own start frame or None)
+Shot = tuple[str, int, bool, str | None]
+
+
+# --- pure shot operations (tested without a browser) ------------------------------------
+
+
+def read_shots(count: Any, prompts: list, seconds: list, sounds: list, frames: list) -> list[Shot]:
+    count = max(1, min(MAX_SHOTS, int(count or 1)))
+    return [
+        (prompts[i] or "", clamp_seconds(seconds[i]), bool(sounds[i]), raw_source(frames[i]))
+        for i in range(count)
+    ]
+
+
+def change(shots: list[Shot], op: str, index: int) -> list[Shot]:
+    """add / remove / up / down / duplicate, never leaving fewer than one shot."""
+    shots = list(shots)
+    if op == "add" and len(shots) < MAX_SHOTS:
+        shots.append(("", DURATION_DEFAULT, False, None))
+    elif op == "duplicate" and len(shots) < MAX_SHOTS and 0 <= index < len(shots):
+        shots.insert(index + 1, shots[index])
+    elif op == "remove" and len(shots) > 1 and 0 <= index < len(shots):
+        del shots[index]
+    elif op in ("up", "down"):
+        target = index + (-1 if op == "up" else 1)
+        if 0 <= index < len(shots) and 0 <= target < len(shots):
+            shots[index], shots[target] = shots[target], shots[index]
+    return shots
+
+
+def story_cost(provider: str, shots: list[Shot]) -> str:
+    """Per shot and the sum, in the provider's currency."""
+    if provider == "preview":
+        total = sum(s for _, s, _, _ in shots)
+        return f"**Cost: free** — {len(shots)} shot(s), {total} s on the offline preview."
+    parts = [pricing.estimate(provider, s, sound) for _, s, sound, _ in shots]
+    total = sum(p.amount for p in parts)
+    each = ", ".join(
+        f"shot {i + 1}: {p.text().removeprefix('about ')}" for i, p in enumerate(parts)
+    )
+    money = pricing.format_money(total, parts[0].currency if parts else "USD")
+    return f"**Estimated cost: about {money}** on {provider_label(provider)} ({each})."
+
+
+def story_lines(shots: list[Shot], start: str | None, provider: str, folder: Path) -> list[Line]:
+    """The shots as story lines, every rule checked; InputError names each bad shot."""
+    lines: list[Line] = []
+    problems: dict[str, str] = {}
+    for i, (prompt, seconds, sound, frame) in enumerate(shots):
+        options = {
+            "image": (start if i == 0 else frame) or None,
+            "prompt": prompt,
+            "duration": seconds,
+            "sound": sound,
+            "provider": provider,
+        }
+        try:
+            lines.append(line_from_options(i + 1, options, folder, story=True, first=i == 0))
+        except InputError as exc:
+            problems[f"shot {i + 1}"] = f"Shot {i + 1}: " + " ".join(exc.problems.values())
+    if problems:
+        raise InputError(problems)
+    return lines
+
+
+@dataclass
+class StoryRun:
+    """One story being made on the server; pages only look at it."""
+
+    shots: int
+    outcomes: list[Outcome] = field(default_factory=list)
+    film: Path | None = None
+    error: str | None = None
+    task: asyncio.Task | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+
+def progress_markdown(run: StoryRun, provider: str) -> str:
+    made = len(run.outcomes)
+    rows = []
+    for o in run.outcomes:
+        if o.status == "succeeded":
+            note = "reused (made before, not paid again)" if o.reused else "made"
+            if o.cost:
+                note += f", {pricing.format_money(o.cost, o.currency)}"
+            rows.append(f"- Shot {o.line}: ✓ {note}")
+        else:
+            rows.append(f"- Shot {o.line}: ✗ {o.error or o.status}")
+    if run.running:
+        head = f"**Making shot {made + 1} of {run.shots}** on {provider_label(provider)}…"
+    elif run.error:
+        head = f"**The story stopped:** {run.error}"
+    elif run.film is not None:
+        head = "**Your film is ready** (below). Press again after a change: shots that are the "
+        head += "same are reused, only what changed is made."
+    else:
+        head = "**The story stopped before the film.** Fix the shot marked ✗ and press again: "
+        head += "finished shots are kept."
+    return "\n".join([head, "", *rows])
+
+
+# --- the tab -------------------------------------------------------------------------------
+
+
+@dataclass
+class StoryTab:
+    start: gr.Image
+    count: gr.Number
+    groups: list[gr.Group]
+    prompts: list[gr.Textbox]
+    seconds: list[gr.Slider]
+    sounds: list[gr.Checkbox]
+    frames: list[gr.Image]
+    buttons: dict[str, list[gr.Button]]
+    add: gr.Button
+    provider: gr.Radio
+    crossfade: gr.Checkbox
+    cost: gr.Markdown
+    confirm: gr.Checkbox
+    preview: gr.Button
+    generate: gr.Button
+    status: gr.Markdown
+    film: gr.Video
+    story_id: gr.State
+
+    @property
+    def shot_inputs(self) -> list:
+        return [self.count, *self.prompts, *self.seconds, *self.sounds, *self.frames]
+
+    @property
+    def shot_outputs(self) -> list:
+        return [
+            self.count,
+            *self.groups,
+            *self.prompts,
+            *self.seconds,
+            *self.sounds,
+            *self.frames,
+            self.add,
+        ]
+
+    def shots_from(self, values: list) -> list[Shot]:
+        n = MAX_SHOTS
+        return read_shots(
+            values[0], values[1 : 1 + n], values[1 + n : 1 + 2 * n], values[1 + 2 * n : 1 + 3 * n],
+            values[1 + 3 * n : 1 + 4 * n],
+        )  # fmt: skip
+
+    def render(self, shots: list[Shot]) -> list:
+        """Values for shot_outputs showing `shots`."""
+        padded = shots + [("", DURATION_DEFAULT, False, None)] * (MAX_SHOTS - len(shots))
+        return [
+            len(shots),
+            *(gr.Group(visible=i < len(shots)) for i in range(MAX_SHOTS)),
+            *(p for p, _, _, _ in padded),
+            *(s for _, s, _, _ in padded),
+            *(b for _, _, b, _ in padded),
+            *(publish(f) if f else None for _, _, _, f in padded),
+            gr.Button(
+                value=f"Add shot ({len(shots)} of {MAX_SHOTS})",
+                interactive=len(shots) < MAX_SHOTS,
+            ),
+        ]
+
+
+def build_story_tab(settings) -> StoryTab:
+    gr.Markdown(
+        "Chain shots into one film. **Shot 1** starts from the start frame below; every "
+        "next shot starts where the one before ended (or from its own frame). Preview the "
+        "whole story for free, then generate it on a provider and get one MP4.",
+        elem_classes=["hint"],
+    )
+    start = gr.Image(
+        label="Start frame of shot 1",
+        type="filepath",
+        sources=["upload", "clipboard"],
+        height=220,
+        elem_id="story-start",
+    )
+    count = gr.Number(2, visible=False, precision=0)
+    groups, prompts, seconds, sounds, frames = [], [], [], [], []
+    buttons: dict[str, list[gr.Button]] = {op: [] for op in ("up", "down", "duplicate", "remove")}
+    for i in range(MAX_SHOTS):
+        n = i + 1
+        with gr.Group(visible=i < 2, elem_id=f"shot-{n}") as group:
+            gr.Markdown(f"**Shot {n}**")
+            with gr.Row(equal_height=False):
+                prompts.append(
+                    gr.Textbox(
+                        label=f"Shot {n} prompt",
+                        lines=2,
+                        scale=4,
+                        elem_id=f"shot-{n}-prompt",
+                        placeholder="What happens in this shot",
+                    )
+                )
+                with gr.Column(scale=2, min_width=180):
+                    seconds.append(
+                        gr.Slider(
+                            DURATION_MIN,
+                            DURATION_MAX,
+                            value=DURATION_DEFAULT,
+                            step=1,
+                            label=f"Shot {n} seconds",
+                            elem_id=f"shot-{n}-seconds",
+                        )
+                    )
+                    sounds.append(gr.Checkbox(label=f"Shot {n} sound", elem_id=f"shot-{n}-sound"))
+            if i > 0:
+                with gr.Accordion(f"Shot {n}: its own start frame (optional)", open=False):
+                    frames.append(
+                        gr.Image(
+                            label=f"Shot {n} own start frame (empty: the last frame of shot {i})",
+                            type="filepath",
+                            sources=["upload"],
+                            height=160,
+                            elem_id=f"shot-{n}-frame",
+                        )
+                    )
+            else:
+                frames.append(gr.Image(visible=False, type="filepath"))
+            with gr.Row():
+                for op, words in (
+                    ("up", "Move up"),
+                    ("down", "Move down"),
+                    ("duplicate", "Duplicate"),
+                    ("remove", "Remove"),
+                ):
+                    buttons[op].append(
+                        gr.Button(
+                            f"{words} shot {n}", size="sm", elem_id=f"shot-{n}-{op}", min_width=80
+                        )
+                    )
+        groups.append(group)
+    add = gr.Button(f"Add shot (2 of {MAX_SHOTS})", elem_id="story-add")
+    provider = gr.Radio(
+        provider_choices(settings),
+        value="preview",
+        label="Provider for the story (keys: the Studio tab's)",
+        elem_id="story-provider",
+    )
+    crossfade = gr.Checkbox(
+        label=f"Soft cross-fade between shots ({CROSSFADE_SECONDS} s)", elem_id="story-crossfade"
+    )
+    cost = gr.Markdown(elem_id="story-cost")
+    confirm = gr.Checkbox(
+        label="Yes, spend the estimated cost above on this story", elem_id="story-confirm"
+    )
+    with gr.Row():
+        preview = gr.Button("Preview the story (free)", elem_id="story-preview")
+        generate = gr.Button("Generate the story", variant="primary", elem_id="story-generate")
+    status = gr.Markdown("", elem_id="story-status")
+    film = gr.Video(label="Film", interactive=False, buttons=["download"], elem_id="story-film")
+    return StoryTab(
+        start,
+        count,
+        groups,
+        prompts,
+        seconds,
+        sounds,
+        frames,
+        buttons,
+        add,
+        provider,
+        crossfade,
+        cost,
+        confirm,
+        preview,
+        generate,
+        status,
+        film,
+        gr.State(None),
+    )
+
+
+_STORY_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def wire_story_tab(
+    tab: StoryTab, services: Services, owner: gr.BrowserState, keys: dict, page_owner
+) -> None:
+    settings = services.settings
+    runs: dict[str, StoryRun] = {}  # by story id, for as long as the server runs
+    private = {"api_visibility": "private"}
+
+    def cost_of(provider: str, *values):
+        return story_cost(provider or "preview", tab.shots_from(list(values)))
+
+    def on_change(op: str, index: int):
+        def handler(*values):
+            shots = change(tab.shots_from(list(values)), op, index)
+            return tab.render(shots)
+
+        return handler
+
+    for op, row_buttons in tab.buttons.items():
+        for i, button in enumerate(row_buttons):
+            button.click(
+                on_change(op, i),
+                tab.shot_inputs,
+                tab.shot_outputs,
+                preprocess=False,
+                **private,
+            ).then(cost_of, [tab.provider, *tab.shot_inputs], tab.cost, preprocess=False, **private)
+    tab.add.click(
+        on_change("add", -1), tab.shot_inputs, tab.shot_outputs, preprocess=False, **private
+    ).then(cost_of, [tab.provider, *tab.shot_inputs], tab.cost, preprocess=False, **private)
+
+    for component in [tab.provider, *tab.seconds, *tab.sounds]:
+        component.change(
+            cost_of, [tab.provider, *tab.shot_inputs], tab.cost, preprocess=False, **private
+        )
+
+    async def make(paid: bool, token, story_id, provider, crossfade, confirm, start, *rest):
+        owner_id = page_owner(token)
+        if owner_id is None:
+            raise gr.Error("This page has expired: reload it to go on.")
+        n_shot = 1 + 4 * MAX_SHOTS
+        shots = tab.shots_from(list(rest[:n_shot]))
+        typed = dict(zip(keys, rest[n_shot:], strict=True))
+        provider = "preview" if not paid else (provider or "preview")
+        if paid and provider != "preview" and not confirm:
+            yield {
+                tab.status: "**Tick “Yes, spend the estimated cost”** to generate the story "
+                f"on {provider_label(provider)}. Nothing was sent."
+            }
+            return
+        if story_id is None or not _STORY_ID.match(str(story_id)):
+            story_id = uuid.uuid4().hex
+        key = f"{story_id}-{provider}"
+        run = runs.get(key)
+        if run is None or not run.running:
+            folder = settings.data_dir / "stories" / key
+            try:
+                start_path = allowed_source(start, field="image", data_dir=settings.data_dir)
+                own = [
+                    allowed_source(f, field=f"shot {i + 1} start frame", data_dir=settings.data_dir)
+                    for i, (_, _, _, f) in enumerate(shots)
+                ]
+                shots = [(p, s, b, own[i]) for i, (p, s, b, _) in enumerate(shots)]
+                lines = await asyncio.to_thread(story_lines, shots, start_path, provider, folder)
+            except InputError as exc:
+                problems = "\n".join(f"- {p}" for p in exc.problems.values())
+                yield {tab.status: f"**Please fix this first (nothing was sent):**\n\n{problems}"}
+                return
+            run = StoryRun(shots=len(lines))
+            runs[key] = run
+            submit = {
+                "owner": owner_id,
+                "api_key": typed_key(provider, typed),
+                "visitor": True,
+            }
+            run.task = asyncio.create_task(
+                _make_story(run, services, lines, folder, crossfade=crossfade, submit=submit)
+            )
+        yield {
+            tab.story_id: story_id,
+            tab.film: None,
+            tab.confirm: False,
+            tab.status: progress_markdown(run, provider),
+        }
+        while run.running:
+            yield {tab.status: progress_markdown(run, provider)}
+            await asyncio.sleep(0.5)
+        yield {
+            tab.status: progress_markdown(run, provider),
+            tab.film: publish(run.film) if run.film else None,
+        }
+
+    inputs = [
+        owner,
+        tab.story_id,
+        tab.provider,
+        tab.crossfade,
+        tab.confirm,
+        tab.start,
+        *tab.shot_inputs,
+        *keys.values(),
+    ]
+    outputs = [tab.status, tab.film, tab.story_id, tab.confirm]
+    for button, paid in ((tab.preview, False), (tab.generate, True)):
+
+        async def handler(*values, paid=paid):
+            async for update in make(paid, *values):
+                yield update
+
+        button.click(
+            handler,
+            inputs,
+            outputs,
+            preprocess=False,
+            concurrency_limit=None,
+            **private,
+        )
+
+
+async def _make_story(
+    run: StoryRun,
+    services: Services,
+    lines: list[Line],
+    folder: Path,
+    *,
+    crossfade: bool,
+    submit: dict[str, Any],
+) -> None:
+    try:
+        _, run.film = await run_story(
+            services.jobs,
+            lines,
+            folder,
+            crossfade=CROSSFADE_SECONDS if crossfade else 0.0,
+            on_done=run.outcomes.append,
+            submit=submit,
+        )
+    except KlingUIError as exc:
+        run.error = exc.user_message
+    except Exception:
+        log.exception("story: unexpected error in %s", folder.name)
+        run.error = f"something went wrong making the story ({folder.name}); see the server log."
