@@ -15,6 +15,8 @@ import asyncio
 import hashlib
 import json
 import shutil
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +31,7 @@ from .providers import PROVIDERS
 from .request import GenerationRequest, parse_request
 from .spending import SpendingRefused
 from .state import JobState
+from .store import JobRecord
 
 KEYS = {"image", "prompt", "end_image", "duration", "sound", "shot_type", "segments", "provider"}
 RESULTS = "results.jsonl"
@@ -336,6 +339,48 @@ async def run_story(
     clips = [Path(o.path) for o in outcomes if o.path]
     await asyncio.to_thread(media.stitch, clips, film, crossfade=crossfade)
     return outcomes, film
+
+
+STORY = "story"  # History's provider name for a film cut from a story (not a provider)
+
+
+def record_film(
+    jobs: JobManager, film: Path, lines: list[Line], outcomes: list[Outcome], *, owner: str
+) -> JobRecord:
+    """The film as a finished entry in History, with its own copy of the video (deleting it
+    there leaves the story's folder alone). It carries no cost: its shots carry theirs, and
+    spending limits must not count them twice."""
+    job_id = f"story-{uuid.uuid4().hex[:12]}"
+    target = jobs.settings.videos_dir / f"{job_id}.mp4"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(film, target)
+    info = media.probe(target)
+    costs: dict[str, float] = {}
+    for o in outcomes:
+        if o.cost:
+            costs[o.currency or "USD"] = costs.get(o.currency or "USD", 0.0) + o.cost
+    spent = ", ".join(pricing.format_money(v, c) for c, v in costs.items()) or "nothing"
+    prompts = " / ".join(str(line.fields.get("prompt") or "")[:40] for line in lines)
+    now = time.time()
+    record = JobRecord(
+        id=job_id,
+        owner=owner,
+        provider=STORY,
+        request={
+            "prompt": f"Story of {len(lines)} shots ({spent} in all): {prompts}",
+            "duration": round(info.duration),
+            "sound": info.has_audio,
+            "image": lines[0].fields.get("image"),
+            "shots": [o.job_id for o in outcomes],
+        },
+        state=JobState.SUCCEEDED,
+        video_path=str(target),
+        probe=info.as_dict(),
+        submitted_at=now,
+        finished_at=now,
+    )
+    jobs.store.insert(record)
+    return record
 
 
 def _write_results(out_dir: Path, outcomes: list[Outcome]) -> None:

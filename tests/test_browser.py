@@ -407,3 +407,6 @@ def test_a_two_shot_story_previewed_into_one_film_that_plays(page, stack):
     expect(page.locator("#story-status")).to_contain_text("reused", timeout=30_000)
     expect(page.locator("#story-status")).to_contain_text("Your film is ready")
     assert stack["rc"].submits == submits + 2
+    # The films are in History too, beside their shots.
+    page.get_by_role("tab", name="History").click()
+    expect(page.locator("#history-table")).to_contain_text("Story film")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -217,3 +218,25 @@ async def test_a_story_stopped_mid_shot_waits_for_that_shot_instead_of_paying_ag
     # Two shots, two jobs: shot 1's job was waited for, not submitted again.
     assert len(manager.store.list()) == 2
     assert outcomes[0].job_id == manager.store.list()[-1].id
+
+
+async def test_a_film_goes_into_history_with_its_own_copy_and_no_cost_counted_twice(
+    manager, tmp_path
+):
+    from kling_ui.story import STORY, record_film
+
+    story = tmp_path / "story.jsonl"
+    story.write_text(
+        json.dumps({"image": str(ASSET), "prompt": "wide", "duration": 3})
+        + "\n"
+        + json.dumps({"prompt": "closer", "duration": 4})
+    )
+    lines = load_lines(story, story=True)
+    outcomes, film = await run_story(manager, lines, tmp_path / "out")
+    record = record_film(manager, film, lines, outcomes, owner="alice")
+    stored = manager.store.get(record.id)
+    assert stored.provider == STORY and stored.owner == "alice" and stored.cost is None
+    assert stored.request["duration"] == 7 and "Story of 2 shots" in stored.request["prompt"]
+    assert media.probe(stored.video_path).duration == pytest.approx(7, abs=0.1)
+    manager.delete(record.id)  # deleting it in History keeps the story's own film
+    assert film.exists() and not Path(stored.video_path).exists()

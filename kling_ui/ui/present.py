@@ -40,6 +40,8 @@ STATE_ICONS = {
 
 
 def provider_label(name: str) -> str:
+    if name == "story":  # a film cut from a story's shots (story.STORY)
+        return "Story film"
     cls = PROVIDERS.get(name)
     return cls.label if cls else name
 

@@ -26,7 +26,7 @@ from .. import pricing
 from ..errors import InputError, KlingUIError
 from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN
 from ..services import Services
-from ..story import Line, Outcome, line_from_options, run_story
+from ..story import Line, Outcome, line_from_options, record_film, run_story
 from ..uploads import allowed_source, raw_source
 from .form import provider_choices, typed_key
 from .present import clamp_seconds, provider_label
@@ -455,6 +455,10 @@ async def _make_story(
             on_done=run.outcomes.append,
             submit=submit,
         )
+        if run.film is not None:
+            await asyncio.to_thread(
+                record_film, services.jobs, run.film, lines, run.outcomes, owner=submit["owner"]
+            )
     except KlingUIError as exc:
         run.error = exc.user_message
     except Exception:

@@ -12,6 +12,7 @@ import gradio as gr
 
 from .. import media
 from ..errors import ConfigError, InputError, KlingUIError
+from ..providers import PROVIDERS
 from ..request import parse_request
 from ..services import Services
 from ..spending import SpendingRefused
@@ -394,6 +395,8 @@ def build_studio(services: Services) -> gr.Blocks:
             job = owned_job(services.store, studio.page_owner(token), job_id)
             if job is None:
                 raise gr.Error("That job is not available.")
+            if job.provider not in PROVIDERS:  # a story film: its settings are its shots
+                raise gr.Error("This is a story film: re-use the settings of one of its shots.")
             return studio.fill_form(form, job.request, job.provider)
 
         history.reuse.click(reuse, [owner, history.selected], form.fill_outputs, **private)
