@@ -373,6 +373,8 @@ def test_a_two_shot_story_previewed_into_one_film_that_plays(page, stack):
         box = page.locator(f"#shot-{n}-seconds input[type=number]")
         box.fill("3")
         box.press("Enter")
+    page.get_by_text("Shot 2: timed prompts (optional)").click()
+    page.locator("#shot-2-timed textarea").fill("3: a gull crosses the moon")
     expect(page.locator("#story-cost")).to_contain_text("2 shot(s), 6 s")
     # A paid story asks once, before anything is sent.
     submits = stack["rc"].submits

@@ -18,7 +18,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import gradio as gr
 
@@ -37,17 +37,51 @@ log = logging.getLogger(__name__)
 MAX_SHOTS = 6
 CROSSFADE_SECONDS = 0.5
 
-# (prompt, seconds, sound, own start frame or None)
-Shot = tuple[str, int, bool, str | None]
+
+class Shot(NamedTuple):
+    prompt: str
+    seconds: int
+    sound: bool = False
+    frame: str | None = None  # its own start frame; None: the last frame of the shot before
+    segments: str = ""  # timed prompts, one a line: "3: the door opens"
+
+
+def parse_timed(text: str) -> list[dict[str, Any]]:
+    """Timed prompts typed one a line as "3: the door opens" (3 seconds, then the words)."""
+    segments = []
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        match = TIMED.match(raw)
+        if match is None:
+            raise InputError(
+                {
+                    "segments": f"timed prompt line {number} should read like “3: the door "
+                    "opens” (seconds, a colon, what happens)."
+                }
+            )
+        segments.append({"prompt": match["words"].strip(), "duration": int(match["seconds"])})
+    return segments
+
+
+TIMED = re.compile(r"^\s*(?P<seconds>\d{1,2})\s*(?:s|sec|seconds)?\s*[:\-–]\s*(?P<words>.+)$")
 
 
 # --- pure shot operations (tested without a browser) ------------------------------------
 
 
-def read_shots(count: Any, prompts: list, seconds: list, sounds: list, frames: list) -> list[Shot]:
+def read_shots(
+    count: Any, prompts: list, seconds: list, sounds: list, frames: list, timed: list
+) -> list[Shot]:
     count = max(1, min(MAX_SHOTS, int(count or 1)))
     return [
-        (prompts[i] or "", clamp_seconds(seconds[i]), bool(sounds[i]), raw_source(frames[i]))
+        Shot(
+            prompts[i] or "",
+            clamp_seconds(seconds[i]),
+            bool(sounds[i]),
+            raw_source(frames[i]),
+            timed[i] or "",
+        )
         for i in range(count)
     ]
 
@@ -56,7 +90,7 @@ def change(shots: list[Shot], op: str, index: int) -> list[Shot]:
     """add / remove / up / down / duplicate, never leaving fewer than one shot."""
     shots = list(shots)
     if op == "add" and len(shots) < MAX_SHOTS:
-        shots.append(("", DURATION_DEFAULT, False, None))
+        shots.append(Shot("", DURATION_DEFAULT))
     elif op == "duplicate" and len(shots) < MAX_SHOTS and 0 <= index < len(shots):
         shots.insert(index + 1, shots[index])
     elif op == "remove" and len(shots) > 1 and 0 <= index < len(shots):
@@ -71,9 +105,9 @@ def change(shots: list[Shot], op: str, index: int) -> list[Shot]:
 def story_cost(provider: str, shots: list[Shot]) -> str:
     """Per shot and the sum, in the provider's currency."""
     if provider == "preview":
-        total = sum(s for _, s, _, _ in shots)
+        total = sum(shot.seconds for shot in shots)
         return f"**Cost: free** — {len(shots)} shot(s), {total} s on the offline preview."
-    parts = [pricing.estimate(provider, s, sound) for _, s, sound, _ in shots]
+    parts = [pricing.estimate(provider, shot.seconds, shot.sound) for shot in shots]
     total = sum(p.amount for p in parts)
     each = ", ".join(
         f"shot {i + 1}: {p.text().removeprefix('about ')}" for i, p in enumerate(parts)
@@ -86,15 +120,16 @@ def story_lines(shots: list[Shot], start: str | None, provider: str, folder: Pat
     """The shots as story lines, every rule checked; InputError names each bad shot."""
     lines: list[Line] = []
     problems: dict[str, str] = {}
-    for i, (prompt, seconds, sound, frame) in enumerate(shots):
-        options = {
-            "image": (start if i == 0 else frame) or None,
-            "prompt": prompt,
-            "duration": seconds,
-            "sound": sound,
-            "provider": provider,
-        }
+    for i, shot in enumerate(shots):
         try:
+            options = {
+                "image": (start if i == 0 else shot.frame) or None,
+                "prompt": shot.prompt,
+                "duration": shot.seconds,
+                "sound": shot.sound,
+                "segments": parse_timed(shot.segments),
+                "provider": provider,
+            }
             lines.append(line_from_options(i + 1, options, folder, story=True, first=i == 0))
         except InputError as exc:
             problems[f"shot {i + 1}"] = f"Shot {i + 1}: " + " ".join(exc.problems.values())
@@ -154,6 +189,7 @@ class StoryTab:
     seconds: list[gr.Slider]
     sounds: list[gr.Checkbox]
     frames: list[gr.Image]
+    timed: list[gr.Textbox]
     buttons: dict[str, list[gr.Button]]
     add: gr.Button
     provider: gr.Radio
@@ -168,7 +204,14 @@ class StoryTab:
 
     @property
     def shot_inputs(self) -> list:
-        return [self.count, *self.prompts, *self.seconds, *self.sounds, *self.frames]
+        return [
+            self.count,
+            *self.prompts,
+            *self.seconds,
+            *self.sounds,
+            *self.frames,
+            *self.timed,
+        ]
 
     @property
     def shot_outputs(self) -> list:
@@ -179,26 +222,26 @@ class StoryTab:
             *self.seconds,
             *self.sounds,
             *self.frames,
+            *self.timed,
             self.add,
         ]
 
     def shots_from(self, values: list) -> list[Shot]:
         n = MAX_SHOTS
-        return read_shots(
-            values[0], values[1 : 1 + n], values[1 + n : 1 + 2 * n], values[1 + 2 * n : 1 + 3 * n],
-            values[1 + 3 * n : 1 + 4 * n],
-        )  # fmt: skip
+        columns = [values[1 + k * n : 1 + (k + 1) * n] for k in range(5)]
+        return read_shots(values[0], *columns)
 
     def render(self, shots: list[Shot]) -> list:
         """Values for shot_outputs showing `shots`."""
-        padded = shots + [("", DURATION_DEFAULT, False, None)] * (MAX_SHOTS - len(shots))
+        padded = shots + [Shot("", DURATION_DEFAULT)] * (MAX_SHOTS - len(shots))
         return [
             len(shots),
             *(gr.Group(visible=i < len(shots)) for i in range(MAX_SHOTS)),
-            *(p for p, _, _, _ in padded),
-            *(s for _, s, _, _ in padded),
-            *(b for _, _, b, _ in padded),
-            *(publish(f) if f else None for _, _, _, f in padded),
+            *(shot.prompt for shot in padded),
+            *(shot.seconds for shot in padded),
+            *(shot.sound for shot in padded),
+            *(publish(shot.frame) if shot.frame else None for shot in padded),
+            *(shot.segments for shot in padded),
             gr.Button(
                 value=f"Add shot ({len(shots)} of {MAX_SHOTS})",
                 interactive=len(shots) < MAX_SHOTS,
@@ -221,7 +264,7 @@ def build_story_tab(settings) -> StoryTab:
         elem_id="story-start",
     )
     count = gr.Number(2, visible=False, precision=0)
-    groups, prompts, seconds, sounds, frames = [], [], [], [], []
+    groups, prompts, seconds, sounds, frames, timed = [], [], [], [], [], []
     buttons: dict[str, list[gr.Button]] = {op: [] for op in ("up", "down", "duplicate", "remove")}
     for i in range(MAX_SHOTS):
         n = i + 1
@@ -249,6 +292,16 @@ def build_story_tab(settings) -> StoryTab:
                         )
                     )
                     sounds.append(gr.Checkbox(label=f"Shot {n} sound", elem_id=f"shot-{n}-sound"))
+            with gr.Accordion(f"Shot {n}: timed prompts (optional)", open=False):
+                timed.append(
+                    gr.Textbox(
+                        label=f"Shot {n} timed prompts, one a line: seconds, a colon, what "
+                        "happens (they must add up to the shot's seconds)",
+                        placeholder="3: wide shot of the harbour\n2: a gull lands",
+                        lines=3,
+                        elem_id=f"shot-{n}-timed",
+                    )
+                )
             if i > 0:
                 with gr.Accordion(f"Shot {n}: its own start frame (optional)", open=False):
                     frames.append(
@@ -302,6 +355,7 @@ def build_story_tab(settings) -> StoryTab:
         seconds,
         sounds,
         frames,
+        timed,
         buttons,
         add,
         provider,
@@ -358,7 +412,7 @@ def wire_story_tab(
         owner_id = page_owner(token)
         if owner_id is None:
             raise gr.Error("This page has expired: reload it to go on.")
-        n_shot = 1 + 4 * MAX_SHOTS
+        n_shot = 1 + 5 * MAX_SHOTS
         shots = tab.shots_from(list(rest[:n_shot]))
         typed = dict(zip(keys, rest[n_shot:], strict=True))
         provider = "preview" if not paid else (provider or "preview")
@@ -376,11 +430,16 @@ def wire_story_tab(
             folder = settings.data_dir / "stories" / key
             try:
                 start_path = allowed_source(start, field="image", data_dir=settings.data_dir)
-                own = [
-                    allowed_source(f, field=f"shot {i + 1} start frame", data_dir=settings.data_dir)
-                    for i, (_, _, _, f) in enumerate(shots)
+                shots = [
+                    shot._replace(
+                        frame=allowed_source(
+                            shot.frame,
+                            field=f"shot {i + 1} start frame",
+                            data_dir=settings.data_dir,
+                        )
+                    )
+                    for i, shot in enumerate(shots)
                 ]
-                shots = [(p, s, b, own[i]) for i, (p, s, b, _) in enumerate(shots)]
                 lines = await asyncio.to_thread(story_lines, shots, start_path, provider, folder)
             except InputError as exc:
                 problems = "\n".join(f"- {p}" for p in exc.problems.values())
