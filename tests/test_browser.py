@@ -322,7 +322,8 @@ def test_every_control_has_a_label_a_screen_reader_can_read(page):
         ("button", "+ Add segment"),
         ("button", "Split evenly"),
         ("button", "Fill the rest"),
-        ("button", "Remove"),
+        ("button", "Remove segment 1"),
+        ("button", "Move segment 1 down"),
     ]:
         expect(page.get_by_role(role, name=name, exact=True).first).to_be_attached()
     unlabeled = page.evaluate("""() => [...document.querySelectorAll(
@@ -412,3 +413,49 @@ def test_a_two_shot_story_previewed_into_one_film_that_plays(page, stack):
     # The films are in History too, beside their shots.
     page.get_by_role("tab", name="History").click()
     expect(page.locator("#history-table")).to_contain_text("Story film")
+
+
+def in_view(page, selector: str) -> bool:
+    """The whole element is on the screen, not scrolled away (and not under the action bar)."""
+    return page.eval_on_selector(
+        selector,
+        """el => { const b = el.getBoundingClientRect();
+                   return b.top >= 0 && b.bottom <= window.innerHeight && b.height > 0; }""",
+    )
+
+
+@pytest.mark.parametrize(
+    ("device", "size"), [("laptop", (1366, 768)), ("phone", (390, 844))], ids=["laptop", "phone"]
+)
+def test_the_first_screen_and_the_job_card_after_generate(browser, stack, device, size):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        open_studio(page, stack["url"])
+        # The first screen: start frame, examples with pictures, the prompt and Generate.
+        for selector in ("#start-frame", "#example-0", "#generate"):
+            assert in_view(page, selector), selector
+        assert page.locator("#example-0 img").count() == 1
+        assert page.eval_on_selector("#prompt", "el => el.getBoundingClientRect().top") < size[1]
+        page.screenshot(path=str(ROOT / "docs" / f"first-screen-{device}.png"))
+        upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
+        page.locator("#prompt textarea").fill("slow push in over the lake")
+        set_duration(page, 5)
+        page.locator("#generate").click()
+        # While it runs: what is happening and the way to stop it, on screen, no scrolling.
+        expect(page.locator("#cancel")).to_be_enabled()
+        page.wait_for_timeout(300)  # (the smooth scroll)
+        page.screenshot(path=str(ROOT / "docs" / f"job-card-{device}.png"))
+        for selector in ("#status", "#cancel"):
+            box = page.eval_on_selector(
+                selector, "el => JSON.stringify(el.getBoundingClientRect())"
+            )
+            assert in_view(page, selector), (selector, box)
+        page.screenshot(path=str(ROOT / "docs" / f"job-card-{device}.png"))
+        expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
+        assert in_view(page, "#status")
+        box = page.eval_on_selector("#result-video", "el => el.getBoundingClientRect().top")
+        assert box < size[1]  # the result is where the card was, not off below the form
+    finally:
+        context.close()

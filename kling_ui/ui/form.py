@@ -132,7 +132,7 @@ class Form:
     cost: gr.Markdown
     errors: gr.Markdown
     generate: gr.Button
-    cancel: gr.Button
+    cancel: gr.Button | None = None  # on the job card (studio.Result), beside the status
 
     @property
     def request_fields(self) -> list:
@@ -175,7 +175,7 @@ class Form:
 
 
 def build_form(settings: Settings) -> Form:
-    with gr.Row():
+    with gr.Row(elem_id="frames"):
         start = gr.Image(
             label="Start frame",
             type="filepath",
@@ -262,13 +262,14 @@ def build_form(settings: Settings) -> Form:
         )
         check_key = gr.Button("Check key", size="sm", elem_id="check-key")
         key_report = gr.Markdown("", elem_id="key-report")
-    cost = gr.Markdown(
-        cost_markdown(default_provider(settings), DURATION_DEFAULT, False), elem_id="cost"
-    )
-    errors = gr.Markdown("", elem_id="form-errors")
-    with gr.Row():
+    # The action bar stays at the bottom of the screen (CSS: #actions), so Generate, the
+    # cost and any problem are always in view, however long the form grows.
+    with gr.Group(elem_id="actions"):
+        errors = gr.Markdown("", elem_id="form-errors")
+        cost = gr.Markdown(
+            cost_markdown(default_provider(settings), DURATION_DEFAULT, False), elem_id="cost"
+        )
         generate = gr.Button("Generate", variant="primary", elem_id="generate")
-        cancel = gr.Button("Cancel", variant="stop", interactive=False, elem_id="cancel")
 
     form = Form(
         start=start,
@@ -288,7 +289,6 @@ def build_form(settings: Settings) -> Form:
         cost=cost,
         errors=errors,
         generate=generate,
-        cancel=cancel,
     )
     _wire(form)
     return form

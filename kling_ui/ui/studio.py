@@ -39,6 +39,29 @@ CSS = """
 :focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px; }
 /* A tall (9:16) result fits the screen. */
 #result-video video, #story-film video { max-height: 70vh; }
+/* Gradio's container clips with overflow: hidden, which makes it the scroller that sticky
+   elements stick to; clip cuts the same way without that. */
+.gradio-container { overflow: clip !important; }
+/* Generate, the cost and problems stay at the bottom of the screen while the form scrolls. */
+#actions { position: sticky; bottom: 0; z-index: 100; padding: 6px 8px;
+           background: var(--background-fill-primary); box-shadow: 0 -4px 12px rgba(0,0,0,.08); }
+#actions #form-errors { max-height: 35vh; overflow-y: auto; }
+#actions #cost { font-size: 0.9em; }
+/* On a wide screen the job card stays in view beside the form as it scrolls. */
+@media (min-width: 1024px) {
+  #result-col { position: sticky; top: 8px; align-self: flex-start; }
+  #result-col #result-video video { max-height: 52vh; }
+}
+#job-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px; }
+/* Examples as small pictures; the frames side by side, smaller, on a phone. */
+#examples button img { width: 56px; height: 36px; object-fit: cover; border-radius: 4px; }
+@media (max-width: 640px) {
+  .gradio-container h1 { font-size: 1.5em; }
+  #frames { flex-wrap: nowrap !important; }
+  #frames > * { min-width: 0 !important; }
+  #examples { flex-wrap: nowrap !important; overflow-x: auto; }
+  #examples > * { min-width: 112px !important; max-width: 150px; flex: 0 0 auto !important; }
+}
 """
 
 # Screen readers hear the job card and problems as they change; row buttons say which row.
@@ -58,13 +81,26 @@ ANNOUNCE_JS = """
       }
     }
   };
+  // Gradio adds rows and panels to the page as they are shown: mark them as they come.
+  let queued = false;
+  new MutationObserver(() => {
+    if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; mark(); }); }
+  }).observe(document.body, {childList: true, subtree: true});
   mark();
-  setTimeout(mark, 500);
   return [];
 }
 """
+# Runs in the browser as Generate is pressed, before the request leaves: the job card comes
+# into view (on a phone it is below the form). The form's values pass through unchanged.
 SHOW_CARD_JS = """
-() => { document.querySelector('#status')?.scrollIntoView({block: 'center', behavior: 'smooth'}); }
+(...values) => {
+  const card = document.querySelector('#job-card');
+  const box = card?.getBoundingClientRect();
+  if (box && (box.top < 0 || box.bottom > window.innerHeight)) {
+    card.scrollIntoView({block: 'start', behavior: 'instant'});
+  }
+  return values;
+}
 """
 
 
@@ -156,9 +192,19 @@ class Result:
 
     def __init__(self, form: Form) -> None:
         self.form = form
-        self.status = gr.Markdown(
-            "Ready. Fill in the form and press **Generate**.", elem_id="status"
-        )
+        # The job card: what is happening, and what can be done about it, in one place.
+        with gr.Group(elem_id="job-card"):
+            self.status = gr.Markdown(
+                "Ready. Fill in the form and press **Generate**.", elem_id="status"
+            )
+            with gr.Row():
+                form.cancel = gr.Button(
+                    "Cancel", variant="stop", interactive=False, elem_id="cancel", size="sm"
+                )
+                # Ask the provider now (trouble), or retry a paid video's download.
+                self.check = gr.Button(
+                    "Check again", interactive=False, elem_id="check-again", size="sm"
+                )
         self.video = gr.Video(
             label="Result",
             interactive=False,
@@ -170,8 +216,6 @@ class Result:
             "Continue from last frame", interactive=False, elem_id="continue"
         )
         self.continue_note = gr.Markdown("", elem_id="continue-note")
-        # Ask the provider now (trouble), or retry a paid video's download (not saved).
-        self.check = gr.Button("Check again", interactive=False, elem_id="check-again")
         with gr.Accordion("Details", open=False):
             self.details = gr.Markdown("", elem_id="details")
         self.job = gr.State(None)
@@ -204,13 +248,13 @@ def build_studio(services: Services) -> gr.Blocks:
         owner = gr.BrowserState(None, storage_key="kling-ui-owner")
         with gr.Tabs():
             with gr.Tab("Studio", id="studio"):
+                if examples:
+                    example_buttons = _example_buttons(examples)
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=5):
                         form = build_form(settings)
-                    with gr.Column(scale=4):
+                    with gr.Column(scale=4, elem_id="result-col"):
                         result = Result(form)
-                if examples:
-                    example_buttons = _example_buttons(examples)
             with gr.Tab("Story", id="story"):
                 story = build_story_tab(settings)
             with gr.Tab("History", id="history"):
@@ -287,7 +331,9 @@ def build_studio(services: Services) -> gr.Blocks:
             [form.errors, result.job, result.continue_note, *result.outputs],
             concurrency_limit=None,
             show_progress="minimal",
+            show_progress_on=[result.video],  # not over the status words
             preprocess=False,  # frames are checked from the original upload: see uploads.py
+            js=SHOW_CARD_JS,
             **private,
         )
 
@@ -337,9 +383,6 @@ def build_studio(services: Services) -> gr.Blocks:
                 await services.jobs.resume(job.id, api_key=key)
             async for update in studio.follow(job.id, result):
                 yield update
-
-        # The job card comes into view at once (on a phone it is below the form).
-        form.generate.click(None, None, None, js=SHOW_CARD_JS, **private)
 
         result.check.click(
             check_again,
@@ -441,10 +484,16 @@ def build_studio(services: Services) -> gr.Blocks:
 
 
 def _example_buttons(examples: list[dict[str, Any]]) -> list[gr.Button]:
-    gr.Markdown("**Examples** — one click fills the form:")
-    with gr.Row():
+    with gr.Row(elem_id="examples", equal_height=True):
+        gr.Markdown("**Try an example** (fills the form):", elem_classes=["hint"])
         return [
-            gr.Button(example["name"], size="sm", elem_id=f"example-{i}")
+            gr.Button(
+                example["name"],
+                icon=str(ASSETS / example["image"]),
+                size="sm",
+                elem_id=f"example-{i}",
+                min_width=120,
+            )
             for i, example in enumerate(examples)
         ]
 
