@@ -438,7 +438,8 @@ def test_the_first_screen_and_the_job_card_after_generate(browser, stack, device
             assert in_view(page, selector), selector
         assert page.locator("#example-0 img").count() == 1
         assert page.eval_on_selector("#prompt", "el => el.getBoundingClientRect().top") < size[1]
-        page.screenshot(path=str(ROOT / "docs" / f"first-screen-{device}.png"))
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"first-screen-{device}.png"))
         upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
         page.locator("#prompt textarea").fill("slow push in over the lake")
         set_duration(page, 5)
@@ -446,13 +447,13 @@ def test_the_first_screen_and_the_job_card_after_generate(browser, stack, device
         # While it runs: what is happening and the way to stop it, on screen, no scrolling.
         expect(page.locator("#cancel")).to_be_enabled()
         page.wait_for_timeout(300)  # (the smooth scroll)
-        page.screenshot(path=str(ROOT / "docs" / f"job-card-{device}.png"))
+        page.screenshot(path=str(SHOTS / f"job-card-{device}.png"))
         for selector in ("#status", "#cancel"):
             box = page.eval_on_selector(
                 selector, "el => JSON.stringify(el.getBoundingClientRect())"
             )
             assert in_view(page, selector), (selector, box)
-        page.screenshot(path=str(ROOT / "docs" / f"job-card-{device}.png"))
+        page.screenshot(path=str(SHOTS / f"job-card-{device}.png"))
         expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
         assert in_view(page, "#status")
         box = page.eval_on_selector("#result-video", "el => el.getBoundingClientRect().top")
