@@ -446,8 +446,6 @@ def test_the_first_screen_and_the_job_card_after_generate(browser, stack, device
         page.locator("#generate").click()
         # While it runs: what is happening and the way to stop it, on screen, no scrolling.
         expect(page.locator("#cancel")).to_be_enabled()
-        page.wait_for_timeout(300)  # (the smooth scroll)
-        page.screenshot(path=str(SHOTS / f"job-card-{device}.png"))
         for selector in ("#status", "#cancel"):
             box = page.eval_on_selector(
                 selector, "el => JSON.stringify(el.getBoundingClientRect())"
