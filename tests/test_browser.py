@@ -458,3 +458,25 @@ def test_the_first_screen_and_the_job_card_after_generate(browser, stack, device
         assert box < size[1]  # the result is where the card was, not off below the form
     finally:
         context.close()
+
+
+def test_a_provider_that_stops_answering_shows_trouble_then_the_video(page, stack):
+    from kling_ui.testing import Fault
+
+    rc = stack["rc"]
+    submits = rc.submits
+    rc.inject("status", Fault.server_error(503), times=8)
+    upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
+    page.locator("#prompt textarea").fill("slow push in")
+    set_duration(page, 3)
+    choose_provider(page, "RunComfy")
+    page.locator("#generate").click()
+    expect(page.locator("#status")).to_contain_text(
+        "Having trouble reaching RunComfy — your job is still running there", timeout=30_000
+    )
+    expect(page.locator("#check-again")).to_be_enabled()
+    shot(page, "trouble")
+    page.locator("#check-again").click()  # ask now, rather than at the next backed-off check
+    expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
+    expect(page.locator("#status")).not_to_contain_text("Having trouble")
+    assert rc.submits == submits + 1  # trouble never means sending it again
