@@ -316,6 +316,10 @@ class JobManager:
             for sidecar in (".json", ".last.png"):
                 path.with_suffix(sidecar).unlink(missing_ok=True)
         self._discard_inputs(job_id)
+        return self.forget(job_id)
+
+    def forget(self, job_id: str) -> bool:
+        """Take a finished job out of the store (its files are the caller's: see trash.py)."""
         self._ended.pop(job_id, None)
         return self.store.delete(job_id)
 

@@ -15,6 +15,7 @@ from .jobs import JobManager
 from .netsafety import download_client
 from .owners import Owners
 from .store import JobStore
+from .trash import Trash
 
 
 def make_client(settings: Settings) -> httpx.AsyncClient:
@@ -34,6 +35,7 @@ class Services:
     jobs: JobManager
     owners: Owners
     downloads: httpx.AsyncClient
+    trash: Trash
 
     async def aclose(self) -> None:
         await self.jobs.aclose()
@@ -60,7 +62,9 @@ def build_services(settings: Settings | None = None) -> Services:
         allow_private=settings.allow_private_downloads,
     )
     jobs = JobManager(settings, store, client, downloads=downloads)
-    return Services(settings, store, client, jobs, owners, downloads)
+    trash = Trash(jobs)
+    trash.purge()  # what waited past its time while the app was off
+    return Services(settings, store, client, jobs, owners, downloads, trash)
 
 
 @asynccontextmanager

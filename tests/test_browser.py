@@ -250,10 +250,29 @@ def test_reload_mid_job_and_find_it_finishing_in_history(page, stack):
         page.get_by_role("tab", name="History").click()
         row = page.locator("#history-table").get_by_role("gridcell", name="Reload me while I run")
         expect(row).to_be_visible(timeout=15_000)
+        row.click()  # while it runs: the panel follows it to the end, no second click
+        expect(page.locator("#history-status")).to_contain_text(re.compile("Queued|Generating"))
         expect(page.locator("#history-table")).to_contain_text("Done", timeout=20_000)
-        row.click()
-        expect(page.locator("#history-status")).to_contain_text("Done")
+        expect(page.locator("#history-status")).to_contain_text("Done", timeout=5_000)
         shot(page, "05-history")
+        # Delete asks first; a deleted job can be restored, video and all.
+        page.locator("#history-delete").click()
+        expect(page.locator("#history-confirm-row")).to_contain_text("Delete this job")
+        page.locator("#history-keep").click()
+        expect(page.locator("#history-confirm-row")).to_be_hidden()
+        expect(row).to_be_visible()
+        page.locator("#history-delete").click()
+        page.locator("#history-confirm").click()
+        expect(row).to_be_hidden()
+        expect(page.locator("#history-undo-row")).to_contain_text("You can restore it")
+        shot(page, "history-deleted")
+        page.locator("#history-restore").click()
+        expect(row).to_be_visible()
+        expect(page.locator("#history-status")).to_contain_text("Done")
+        page.wait_for_function(
+            "() => { const v = document.querySelector('#history-video video');"
+            " return v && v.readyState >= 1 && isFinite(v.duration); }"
+        )
     finally:
         rc.run_seconds = 1.0
 

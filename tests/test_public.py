@@ -14,6 +14,7 @@ from gradio.utils import get_upload_folder
 from gradio_client import Client
 
 from app import create_app
+from kling_ui import media
 from kling_ui.config import Settings
 from kling_ui.janitor import clean_upload_folder
 from kling_ui.logs import RedactingFilter, setup_logging
@@ -67,7 +68,7 @@ def generate(page: Page, *, provider="preview", key="", duration=3, prompt="Slow
 
 
 def history(page: Page) -> list[list[str]]:
-    table, *_ = page.fire(None, "tick", [page.token, None]).shown()
+    table, *_ = page.fire(None, "tick", [page.token, None, None]).shown()
     return table["data"]
 
 
@@ -180,7 +181,7 @@ def test_the_janitor_cleans_old_cache_files_but_never_history(tmp_path):
 def test_page_events_cannot_be_called_by_name(public):
     url = public["url"]
     for route in ("call", "run", "api", "call/v2"):
-        for name in ("generate_1", "cancel", "tick", "delete", "keep_or_issue"):
+        for name in ("generate_1", "cancel", "tick", "delete", "restore", "keep_or_issue"):
             answer = httpx.post(f"{url}/gradio_api/{route}/{name}", json={"data": []})
             assert answer.status_code == 404, (route, name, answer.text)
     client = Client(url, verbose=False)
@@ -209,9 +210,9 @@ def test_a_forged_owner_gets_nothing_by_fn_index(public):
         attacker = visitor(url, "203.0.113.7")
         forged = [None, "local", owner_id, owner_id + ".AAAA", "api-0123456789abcdef", "b-x.y"]
         for token in forged:
-            listed = attacker.fire(None, "tick", [token, None])
+            listed = attacker.fire(None, "tick", [token, None, None])
             assert listed.shown()[0]["data"] == [], token
-            for button in ("cancel", "history-delete", "history-open", "continue"):
+            for button in ("cancel", "history-confirm", "history-restore", "history-open"):
                 event = attacker.fire(button, "click", [token, job_id, "", ""][: _arity(button)])
                 event.result()
                 assert event.error and "reload" in event.error, (button, token, event.error)
@@ -305,11 +306,22 @@ def test_history_clicks_reuse_one_link_and_delete_revokes_it(public, tmp_path):
     assert links == {link["path"]}
     # Delete: the link stops serving at once, though the file was a hard link.
     page.select_row("history-table", row).result()
-    deleted = page.fire("history-delete", "click", [page.token, job_id])
+    deleted = page.fire("history-confirm", "click", [page.token, job_id])
     deleted.result()
     assert deleted.error is None, deleted.error
     assert httpx.get(link["url"]).status_code in (403, 404)
-    assert not Path(link["path"]).exists()
+    assert not Path(link["path"]).exists() and not video.exists()
+    assert history(page) == []
+    # Another visitor can't bring it back; its owner can, video and all.
+    other = visitor(url, "203.0.113.10")
+    stolen = other.fire("history-restore", "click", [other.token, job_id])
+    stolen.result()
+    assert stolen.error and "can no longer be restored" in stolen.error
+    restored = page.fire("history-restore", "click", [page.token, job_id])
+    restored.result()
+    assert restored.error is None, restored.error
+    assert [r[-1] for r in history(page)] == [job_id] and video.exists()
+    assert media.probe(video).duration > 0
 
 
 def test_the_janitor_keeps_a_link_handed_out_in_the_last_hour_of_an_old_video(tmp_path):

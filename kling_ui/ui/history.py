@@ -9,6 +9,7 @@ import gradio as gr
 
 from ..state import JobState
 from ..store import JobRecord, JobStore
+from ..trash import RESTORE_SECONDS
 from .present import details_markdown, history_rows, status_markdown
 from .publish import publish
 
@@ -25,6 +26,14 @@ class History:
     open: gr.Button
     reuse: gr.Button
     delete: gr.Button
+    confirm_row: gr.Row  # "Delete this job?" asked in the page, beside the button
+    confirm: gr.Button
+    keep: gr.Button
+    undo_row: gr.Row  # "Deleted. Restore" for a while after a delete
+    undo_note: gr.Markdown
+    restore: gr.Button
+    deleted: gr.State  # the id of the job that can be restored
+    shown: gr.State  # the state the panel shows, so a change is drawn once it happens
     timer: gr.Timer
 
     @property
@@ -73,8 +82,42 @@ def build_history() -> History:
                 delete = gr.Button(
                     "Delete", size="sm", variant="stop", interactive=False, elem_id="history-delete"
                 )
+            with gr.Row(visible=False, elem_id="history-confirm-row") as confirm_row:
+                gr.Markdown(
+                    f"**Delete this job and its video?** You can restore it for "
+                    f"{int(RESTORE_SECONDS // 60)} minutes."
+                )
+                confirm = gr.Button(
+                    "Yes, delete", size="sm", variant="stop", elem_id="history-confirm"
+                )
+                keep = gr.Button("Keep it", size="sm", elem_id="history-keep")
+            with gr.Row(visible=False, elem_id="history-undo-row") as undo_row:
+                undo_note = gr.Markdown("", elem_id="history-undo-note")
+                restore = gr.Button("Restore", size="sm", elem_id="history-restore")
     timer = gr.Timer(2.0)
-    return History(table, selected, status, video, details, open_, reuse, delete, timer)
+    return History(
+        table,
+        selected,
+        status,
+        video,
+        details,
+        open_,
+        reuse,
+        delete,
+        confirm_row,
+        confirm,
+        keep,
+        undo_row,
+        undo_note,
+        restore,
+        gr.State(None),
+        gr.State(None),
+        timer,
+    )
+
+
+def shown_state(job: JobRecord | None) -> str | None:
+    return str(job.state) if job is not None else None
 
 
 def table_rows(store: JobStore, owner: str | None) -> list[list[str]]:
@@ -110,28 +153,48 @@ def wire_history(
         owner_id = owner_of(token)
         row = evt.row_value if evt is not None else None
         job_id = row[-1] if row else None
-        return [job_id, *panel_values(store, owner_id, job_id)]
+        job = owned_job(store, owner_id, job_id)
+        return [
+            job_id,
+            *panel_values(store, owner_id, job_id),
+            shown_state(job),
+            gr.Row(visible=False),
+        ]
 
     history.table.select(
-        select, [owner], [history.selected, *history.panel], queue=False, **private
+        select,
+        [owner],
+        [history.selected, *history.panel, history.shown, history.confirm_row],
+        queue=False,
+        **private,
     )
 
-    def tick(token: str | None, job_id: str | None):
+    def tick(token: str | None, job_id: str | None, shown: str | None):
         owner_id = owner_of(token)
         job = owned_job(store, owner_id, job_id)
-        # Refresh the open job's panel only while it runs: a finished one is left alone so a
-        # playing video is not reloaded under the viewer.
-        if job is not None and job.is_active:
+        # Redraw the open job's panel while it runs and once more when its state changes
+        # (so it never says "Generating" beside a table that says Done); a finished one is
+        # then left alone, so a playing video is not reloaded under the viewer.
+        now = shown_state(job)
+        if job is not None and (job.is_active or now != shown):
             panel = panel_values(store, owner_id, job_id)
         else:
             panel = [gr.skip()] * len(history.panel)
-        return [table_rows(store, owner_id), *panel]
+        return [table_rows(store, owner_id), *panel, now]
 
     history.timer.tick(
         tick,
-        [owner, history.selected],
-        [history.table, *history.panel],
+        [owner, history.selected, history.shown],
+        [history.table, *history.panel, history.shown],
         queue=False,
         show_progress="hidden",
         **private,
+    )
+
+    # Delete asks first, in the page; a deleted job can be restored for a while.
+    history.delete.click(
+        lambda: gr.Row(visible=True), None, history.confirm_row, queue=False, **private
+    )
+    history.keep.click(
+        lambda: gr.Row(visible=False), None, history.confirm_row, queue=False, **private
     )

@@ -18,6 +18,7 @@ from ..services import Services
 from ..spending import SpendingRefused
 from ..state import JobState
 from ..store import JobRecord
+from ..trash import RESTORE_SECONDS
 from ..uploads import allowed_source
 from .api import wire_public_api
 from .form import Form, build_form, restore_keys_js, typed_key
@@ -451,20 +452,66 @@ def build_studio(services: Services) -> gr.Blocks:
                 raise gr.Error("That job is not available.")
             if job.is_active:
                 raise gr.Error("This job can't be deleted now: it is still running.")
-            # Links first: a hard link would keep serving the video after the file is gone.
+            # Links first: a hard link would keep serving the video after the file moved.
             for kept in (job.video_path, job.request.get("image"), job.request.get("end_image")):
                 revoke(kept)
-            services.jobs.delete(job.id)
-            return [
-                None,
-                table_rows(services.store, owner_id),
-                *panel_values(services.store, owner_id, None),
-            ]
+            services.trash.delete(job.id)
+            minutes = int(RESTORE_SECONDS // 60)
+            return {
+                history.selected: None,
+                history.table: table_rows(services.store, owner_id),
+                **dict(
+                    zip(history.panel, panel_values(services.store, owner_id, None), strict=True)
+                ),
+                history.confirm_row: gr.Row(visible=False),
+                history.undo_row: gr.Row(visible=True),
+                history.undo_note: f"Deleted “{(job.request.get('prompt') or '')[:40]}”. "
+                f"You can restore it for {minutes} minutes.",
+                history.deleted: job.id,
+            }
 
-        history.delete.click(
+        history.confirm.click(
             delete,
             [owner, history.selected],
-            [history.selected, history.table, *history.panel],
+            [
+                history.selected,
+                history.table,
+                *history.panel,
+                history.confirm_row,
+                history.undo_row,
+                history.undo_note,
+                history.deleted,
+            ],
+            **private,
+        )
+
+        def restore(token: str | None, job_id: str | None):
+            owner_id = studio.page_owner(token)
+            job = services.trash.restore(job_id, owner=owner_id) if job_id else None
+            if job is None:
+                raise gr.Error("That job can no longer be restored.")
+            return {
+                history.selected: job.id,
+                history.table: table_rows(services.store, owner_id),
+                **dict(
+                    zip(history.panel, panel_values(services.store, owner_id, job.id), strict=True)
+                ),
+                history.shown: str(job.state),
+                history.undo_row: gr.Row(visible=False),
+                history.deleted: None,
+            }
+
+        history.restore.click(
+            restore,
+            [owner, history.deleted],
+            [
+                history.selected,
+                history.table,
+                *history.panel,
+                history.shown,
+                history.undo_row,
+                history.deleted,
+            ],
             **private,
         )
 
