@@ -238,7 +238,7 @@ def test_cancel_a_job_on_runcomfy(page, stack):
 
 def test_reload_mid_job_and_find_it_finishing_in_history(page, stack):
     rc = stack["rc"]
-    rc.run_seconds = 4
+    rc.run_seconds = 8
     try:
         upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
         page.locator("#prompt textarea").fill("Reload me while I run")
@@ -247,6 +247,8 @@ def test_reload_mid_job_and_find_it_finishing_in_history(page, stack):
         expect(page.locator("#status")).to_contain_text(re.compile("Queued|Generating"))
         page.reload()
         expect(page.locator("#generate")).to_be_visible()
+        # The Studio picks the job up again after the reload, instead of a blank "Ready".
+        expect(page.locator("#status")).to_contain_text(re.compile("Queued|Generating|Done"))
         page.get_by_role("tab", name="History").click()
         row = page.locator("#history-table").get_by_role("gridcell", name="Reload me while I run")
         expect(row).to_be_visible(timeout=15_000)
@@ -273,6 +275,18 @@ def test_reload_mid_job_and_find_it_finishing_in_history(page, stack):
             "() => { const v = document.querySelector('#history-video video');"
             " return v && v.readyState >= 1 && isFinite(v.duration); }"
         )
+        # Open in studio: the Studio tab, the job's card, and its settings back in the form.
+        page.locator("#prompt textarea").evaluate("el => el.value = ''")
+        page.locator("#history-open").click()
+        expect(page.get_by_role("tab", name="Studio")).to_have_attribute("aria-selected", "true")
+        expect(page.locator("#prompt textarea")).to_have_value("Reload me while I run")
+        expect(page.locator("#status")).to_contain_text("Done")
+        # Re-use settings says what it did.
+        page.get_by_role("tab", name="History").click()
+        row.click()
+        page.locator("#history-reuse").click()
+        expect(page.get_by_text("The form has this job's settings")).to_be_visible()
+        expect(page.get_by_role("tab", name="Studio")).to_have_attribute("aria-selected", "true")
     finally:
         rc.run_seconds = 1.0
 

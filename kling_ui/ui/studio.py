@@ -247,7 +247,7 @@ def build_studio(services: Services) -> gr.Blocks:
         )
         # A server-signed token naming this browser's owner (see owners.py).
         owner = gr.BrowserState(None, storage_key="kling-ui-owner")
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab("Studio", id="studio"):
                 if examples:
                     example_buttons = _example_buttons(examples)
@@ -267,7 +267,29 @@ def build_studio(services: Services) -> gr.Blocks:
         # Page events are private: not on the API page, not MCP tools, not callable by name
         # (app.py refuses named calls to them), and each checks the page's owner cookie.
         private = {"api_visibility": "private"}
-        demo.load(services.owners.keep_or_issue, owner, owner, queue=False, **private)
+
+        async def welcome_back(token: str | None):
+            """After a reload: History at once, and the Studio shows the last job again
+            (following it if it still runs), instead of a blank page."""
+            owner_id = services.owners.of_page(token)
+            if owner_id is None:
+                return
+            yield {history.table: table_rows(services.store, owner_id)}
+            latest = services.store.list(owner=owner_id, limit=1)
+            if not latest or latest[0].provider not in PROVIDERS:
+                return
+            yield {result.job: latest[0].id}
+            async for update in studio.follow(latest[0].id, result):
+                yield update
+
+        demo.load(services.owners.keep_or_issue, owner, owner, queue=False, **private).then(
+            welcome_back,
+            owner,
+            [history.table, result.job, *result.outputs],
+            concurrency_limit=None,
+            show_progress="hidden",
+            **private,
+        )
         demo.load(None, None, None, js=ANNOUNCE_JS, **private)
         demo.load(
             None,
@@ -420,17 +442,21 @@ def build_studio(services: Services) -> gr.Blocks:
 
         # --- history actions ---------------------------------------------------------------
         async def open_in_studio(token: str | None, job_id: str | None):
+            """The Studio tab, with the job's card and video, and its settings in the form."""
             job = owned_job(services.store, studio.page_owner(token), job_id)
             if job is None:
                 return
-            yield {result.job: job.id, result.video: None}
+            first = {tabs: gr.Tabs(selected="studio"), result.job: job.id, result.video: None}
+            if job.provider in PROVIDERS:  # (a story film's settings are its shots)
+                first.update(studio.fill_form(form, job.request, job.provider))
+            yield first
             async for update in studio.follow(job.id, result):
                 yield update
 
         history.open.click(
             open_in_studio,
             [owner, history.selected],
-            [result.job, *result.outputs],
+            [tabs, result.job, *result.outputs, *form.fill_outputs],
             concurrency_limit=None,
             **private,
         ).then(None, js="() => { window.scrollTo(0, 0); }")
@@ -441,9 +467,15 @@ def build_studio(services: Services) -> gr.Blocks:
                 raise gr.Error("That job is not available.")
             if job.provider not in PROVIDERS:  # a story film: its settings are its shots
                 raise gr.Error("This is a story film: re-use the settings of one of its shots.")
-            return studio.fill_form(form, job.request, job.provider)
+            gr.Info("The form has this job's settings: change what you like and press Generate.")
+            return {
+                tabs: gr.Tabs(selected="studio"),
+                **studio.fill_form(form, job.request, job.provider),
+            }
 
-        history.reuse.click(reuse, [owner, history.selected], form.fill_outputs, **private)
+        history.reuse.click(
+            reuse, [owner, history.selected], [tabs, *form.fill_outputs], **private
+        ).then(None, js="() => { window.scrollTo(0, 0); }")
 
         def delete(token: str | None, job_id: str | None):
             owner_id = studio.page_owner(token)
