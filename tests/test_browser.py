@@ -337,7 +337,13 @@ def test_a_typed_key_is_gone_after_reload_unless_remembered(page, stack):
 
 
 def test_every_control_has_a_label_a_screen_reader_can_read(page):
+    fold = page.locator("#segments button.label-wrap")
+    expect(fold).to_have_attribute("aria-expanded", "false")
     page.locator("#segments").get_by_text("Segments: timed prompts").click()
+    expect(fold).to_have_attribute("aria-expanded", "true")
+    # The job card and problems are announced as they change.
+    expect(page.locator("#status")).to_have_attribute("aria-live", "polite")
+    expect(page.locator("#form-errors")).to_have_attribute("role", "alert")
     page.locator("#segment-add").click()
     page.locator("#keys").get_by_text("Your API keys").click()
     for role, name in [
@@ -513,3 +519,30 @@ def test_a_provider_that_stops_answering_shows_trouble_then_the_video(page, stac
     expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
     expect(page.locator("#status")).not_to_contain_text("Having trouble")
     assert rc.submits == submits + 1  # trouble never means sending it again
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_problems(page) -> list[str]:
+    """Serious and critical accessibility violations axe-core finds on the page now."""
+    if not AXE.exists():
+        if os.environ.get("CI") == "true":
+            raise RuntimeError("CI needs axe-core for the accessibility check: npm ci")
+        pytest.skip("axe-core is not installed (npm ci)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['impact']}: {v['id']} ({v['help']}) at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_axe_finds_no_serious_problems_on_the_studio_story_and_history(page):
+    problems = {"Studio": axe_problems(page)}
+    for tab in ("Story", "History"):
+        page.get_by_role("tab", name=tab, exact=True).click()
+        page.wait_for_timeout(300)
+        problems[tab] = axe_problems(page)
+    assert problems == {"Studio": [], "Story": [], "History": []}

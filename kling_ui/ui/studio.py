@@ -36,6 +36,22 @@ CSS = """
 .hint { opacity: 0.8; font-size: 0.92em; }
 #form-errors:not(:empty) { border-left: 4px solid #d9534f; padding-left: 0.75em; }
 .segment-row { align-items: end; }
+/* Text dark enough to read (WCAG AA, checked by axe-core in the browser tests): Gradio's
+   default indigo-500 labels and grey hints fall short on their backgrounds. */
+.gradio-container {
+  --block-label-text-color: #3730a3;
+  --block-title-text-color: #3730a3;
+  --body-text-color-subdued: #4b5563;
+  --color-accent: #4f46e5;
+  --button-primary-background-fill: #4f46e5;
+  --button-primary-background-fill-hover: #4338ca;
+  --checkbox-label-background-fill-selected: #4f46e5;
+}
+.gradio-container [data-testid="block-label"],
+.gradio-container [data-testid="upload-text"] { color: #3730a3 !important; }
+.gradio-container .or, .gradio-container .show-api, .gradio-container footer * {
+  color: #4b5563 !important;
+}
 /* A focus ring anyone can see, for keyboard users. */
 :focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px; }
 /* A tall (9:16) result fits the screen. */
@@ -74,6 +90,18 @@ ANNOUNCE_JS = """
     set('#status', {role: 'status', 'aria-live': 'polite'});
     set('#form-errors', {role: 'alert', 'aria-live': 'assertive'});
     set('#key-report, #continue-note', {'aria-live': 'polite'});
+    // Gradio's empty-video placeholder carries a label without a role; its upload boxes
+    // are named unlike the words they show (speech users say what they see).
+    set('.empty[aria-label]:not([role])', {role: 'img'});
+    // Accordions say whether they are open.
+    document.querySelectorAll('button.label-wrap').forEach((el) => {
+      const open = el.classList.contains('open') ? 'true' : 'false';
+      if (el.getAttribute('aria-expanded') !== open) { el.setAttribute('aria-expanded', open); }
+    });
+    document.querySelectorAll('button.upload-container[aria-label]').forEach((el) => {
+      const seen = (el.innerText || '').replace(/\\s+/g, ' ').trim();
+      if (seen && el.getAttribute('aria-label') !== seen) { el.setAttribute('aria-label', seen); }
+    });
     for (const [part, words] of [['up', 'Move segment N up'], ['down', 'Move segment N down'],
                                  ['remove', 'Remove segment N']]) {
       for (let n = 1; n <= 5; n++) {
@@ -86,7 +114,8 @@ ANNOUNCE_JS = """
   let queued = false;
   new MutationObserver(() => {
     if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; mark(); }); }
-  }).observe(document.body, {childList: true, subtree: true});
+  }).observe(document.body,
+             {childList: true, subtree: true, attributes: true, attributeFilter: ['class']});
   mark();
   return [];
 }
