@@ -22,6 +22,7 @@ from kling_ui.logs import setup_logging
 from kling_ui.providers import configured_providers
 from kling_ui.services import build_services
 from kling_ui.ui.studio import CSS, build_studio
+from kling_ui.ui.words import I18N
 
 log = logging.getLogger("kling_ui.app")
 
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_file_size=int(settings.max_upload_mb * 1024 * 1024),
         mcp_server=settings.mcp_enabled,
         css=CSS,
+        i18n=I18N,  # English or Simplified Chinese, from the browser's language
         theme=gr.themes.Soft(),
         ssr_mode=False,
     )

@@ -546,3 +546,25 @@ def test_axe_finds_no_serious_problems_on_the_studio_story_and_history(page):
         page.wait_for_timeout(300)
         problems[tab] = axe_problems(page)
     assert problems == {"Studio": [], "Story": [], "History": []}
+
+
+def test_the_page_reads_in_chinese_for_a_chinese_browser(browser, stack):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        open_studio(page, stack["url"])
+        expect(page.locator("#generate")).to_have_text("生成")
+        for words in ("工作室", "故事", "历史"):
+            expect(page.get_by_role("tab", name=words, exact=True)).to_be_visible()
+        expect(page.get_by_label("提示词")).to_be_visible()
+        expect(page.get_by_text("离线预览")).to_be_visible()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "studio-zh.png"))
+        # And it still works: a preview from the Chinese page.
+        upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
+        page.locator("#prompt textarea").fill("湖面上缓缓推近")
+        page.locator("#generate").click()
+        expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
+    finally:
+        context.close()

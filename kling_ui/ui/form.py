@@ -13,6 +13,7 @@ from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, PROMPT_MAX
 from ..uploads import raw_source
 from .present import cost_markdown, prompt_counter
 from .segments import SegmentEditor, build_segment_editor, segment_input_names, to_segments
+from .words import t
 
 
 # Keys typed into the page stay in the browser: remembered ones live in this browser's
@@ -53,8 +54,9 @@ def restore_keys_js(names: list[str]) -> str:
 PROMPT_COUNT_JS = f"""
 (text) => {{
   const n = [...(text || '').trim()].length;
-  const over = n > {PROMPT_MAX} ? ' — too long' : '';
-  return `${{n.toLocaleString('en')}} / {PROMPT_MAX:,} characters` + over;
+  const zh = (globalThis.navigator?.language || '').toLowerCase().startsWith('zh');
+  const over = n > {PROMPT_MAX} ? (zh ? ' — 太长' : ' — too long') : '';
+  return `${{n.toLocaleString('en')}} / {PROMPT_MAX:,} ` + (zh ? '字' : 'characters') + over;
 }}
 """
 
@@ -177,32 +179,27 @@ class Form:
 def build_form(settings: Settings) -> Form:
     with gr.Row(elem_id="frames"):
         start = gr.Image(
-            label="Start frame",
+            label=t("start"),
             type="filepath",
             sources=["upload", "clipboard"],
             height=260,
             elem_id="start-frame",
         )
         end = gr.Image(
-            label="End frame (optional)",
+            label=t("end"),
             type="filepath",
             sources=["upload", "clipboard"],
             height=260,
             elem_id="end-frame",
         )
-    gr.Markdown(
-        "Frames: jpg, png, webp or bmp; each side at least 300 px; no wider or taller "
-        "than 2.5:1. An end frame can't be combined with segments.",
-        elem_classes=["hint"],
-    )
+    gr.Markdown(t("frames.hint"), elem_classes=["hint"])
     prompt = gr.Textbox(
-        label="Prompt",
+        label=t("prompt"),
         lines=4,
         # The browser's own limit counts UTF-16 units: keep it above the real (code point)
         # limit, which the counter shows and the server enforces.
         max_length=2 * PROMPT_MAX,
-        placeholder="Describe the motion, camera move, light and action, e.g. "
-        "“Slow push-in as she turns toward the camera and smiles.”",
+        placeholder=t("prompt.placeholder"),
         elem_id="prompt",
     )
     prompt_count = gr.Markdown(
@@ -214,7 +211,7 @@ def build_form(settings: Settings) -> Form:
             DURATION_MAX,
             value=DURATION_DEFAULT,
             step=1,
-            label="Duration (seconds)",
+            label=t("duration"),
             elem_id="duration",
         )
         shot_type = gr.Radio(
@@ -223,32 +220,24 @@ def build_form(settings: Settings) -> Form:
                 ("Intelligent (model decides cuts)", "intelligent"),
             ],
             value="customize",
-            label="Shot type",
+            label=t("shot_type"),
             elem_id="shot-type",
         )
     sound = gr.Checkbox(
-        label="Generate sound (costs more: the estimate below says how much)",
+        label=t("sound"),
         value=False,
         elem_id="sound",
     )
-    with gr.Accordion(
-        "Segments: timed prompts (optional)", open=False, elem_id="segments"
-    ) as segments_box:
+    with gr.Accordion(t("segments"), open=False, elem_id="segments") as segments_box:
         segments = build_segment_editor(duration)
     provider = gr.Radio(
         provider_choices(settings),
         value=default_provider(settings),
-        label="Generate with",
+        label=t("provider"),
         elem_id="provider",
     )
-    with gr.Accordion("Your API keys (optional)", open=False, elem_id="keys"):
-        gr.Markdown(
-            f"Use your own {' or '.join(PROVIDERS[n].label for n in paid_providers())} key. "
-            "Keys stay in this browser tab "
-            "(or on this device if you tick Remember); they are never stored on the "
-            "server or shown again.",
-            elem_classes=["hint"],
-        )
+    with gr.Accordion(t("keys"), open=False, elem_id="keys"):
+        gr.Markdown(t("keys.hint"), elem_classes=["hint"])
         keys = {
             name: gr.Textbox(
                 label=f"{PROVIDERS[name].label} API key",
@@ -257,10 +246,8 @@ def build_form(settings: Settings) -> Form:
             )
             for name in paid_providers()
         }
-        remember = gr.Checkbox(
-            label="Remember my keys on this device", value=False, elem_id="remember-keys"
-        )
-        check_key = gr.Button("Check key", size="sm", elem_id="check-key")
+        remember = gr.Checkbox(label=t("remember"), value=False, elem_id="remember-keys")
+        check_key = gr.Button(t("check_key"), size="sm", elem_id="check-key")
         key_report = gr.Markdown("", elem_id="key-report")
     # The action bar stays at the bottom of the screen (CSS: #actions), so Generate, the
     # cost and any problem are always in view, however long the form grows.
@@ -269,7 +256,7 @@ def build_form(settings: Settings) -> Form:
         cost = gr.Markdown(
             cost_markdown(default_provider(settings), DURATION_DEFAULT, False), elem_id="cost"
         )
-        generate = gr.Button("Generate", variant="primary", elem_id="generate")
+        generate = gr.Button(t("generate"), variant="primary", elem_id="generate")
 
     form = Form(
         start=start,

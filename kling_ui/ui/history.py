@@ -12,6 +12,7 @@ from ..store import JobRecord, JobStore
 from ..trash import RESTORE_SECONDS
 from .present import details_markdown, history_rows, status_markdown
 from .publish import publish
+from .words import t
 
 HEADERS = ["When", "Status", "Provider", "Length", "Prompt", "Job"]
 
@@ -50,11 +51,7 @@ def owned_job(store: JobStore, owner: str | None, job_id: str | None) -> JobReco
 
 
 def build_history() -> History:
-    gr.Markdown(
-        "Jobs started from this browser, newest first. Running jobs keep going when "
-        "you close the tab and update here. Select a row to watch, re-use or delete.",
-        elem_classes=["hint"],
-    )
+    gr.Markdown(t("history.hint"), elem_classes=["hint"])
     table = gr.Dataframe(
         headers=HEADERS,
         value=[],
@@ -67,20 +64,27 @@ def build_history() -> History:
     with gr.Row():
         with gr.Column(scale=3):
             video = gr.Video(
-                label="Video", interactive=False, buttons=["download"], elem_id="history-video"
+                label=t("history.video"),
+                interactive=False,
+                buttons=["download"],
+                elem_id="history-video",
             )
         with gr.Column(scale=2):
-            status = gr.Markdown("Select a job above.", elem_id="history-status")
+            status = gr.Markdown(t("history.select"), elem_id="history-status")
             details = gr.Markdown("", elem_id="history-details")
             with gr.Row():
                 open_ = gr.Button(
-                    "Open in studio", size="sm", interactive=False, elem_id="history-open"
+                    t("history.open"), size="sm", interactive=False, elem_id="history-open"
                 )
                 reuse = gr.Button(
-                    "Re-use settings", size="sm", interactive=False, elem_id="history-reuse"
+                    t("history.reuse"), size="sm", interactive=False, elem_id="history-reuse"
                 )
                 delete = gr.Button(
-                    "Delete", size="sm", variant="stop", interactive=False, elem_id="history-delete"
+                    t("history.delete"),
+                    size="sm",
+                    variant="stop",
+                    interactive=False,
+                    elem_id="history-delete",
                 )
             with gr.Row(visible=False, elem_id="history-confirm-row") as confirm_row:
                 gr.Markdown(
@@ -88,12 +92,12 @@ def build_history() -> History:
                     f"{int(RESTORE_SECONDS // 60)} minutes."
                 )
                 confirm = gr.Button(
-                    "Yes, delete", size="sm", variant="stop", elem_id="history-confirm"
+                    t("history.confirm"), size="sm", variant="stop", elem_id="history-confirm"
                 )
-                keep = gr.Button("Keep it", size="sm", elem_id="history-keep")
+                keep = gr.Button(t("history.keep"), size="sm", elem_id="history-keep")
             with gr.Row(visible=False, elem_id="history-undo-row") as undo_row:
                 undo_note = gr.Markdown("", elem_id="history-undo-note")
-                restore = gr.Button("Restore", size="sm", elem_id="history-restore")
+                restore = gr.Button(t("history.restore"), size="sm", elem_id="history-restore")
     timer = gr.Timer(2.0)
     return History(
         table,

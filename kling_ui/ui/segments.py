@@ -14,6 +14,7 @@ import gradio as gr
 
 from ..request import DURATION_MAX, DURATION_MIN, SEGMENT_PROMPT_MAX
 from .present import clamp_seconds, segment_total_markdown
+from .words import t
 
 MAX_ROWS = 5
 
@@ -136,11 +137,7 @@ class SegmentEditor:
 
 
 def build_segment_editor(duration: gr.Slider) -> SegmentEditor:
-    gr.Markdown(
-        "Split the clip into shots, each with its own prompt and length (3-15 s). The lengths "
-        "must add up to the clip's duration. Leave empty for one continuous shot.",
-        elem_classes=["hint"],
-    )
+    gr.Markdown(t("segments.hint"), elem_classes=["hint"])
     # A hidden Number, not a State: API clients (and tests) can then pass it like the rows.
     count = gr.Number(0, visible=False, precision=0, label="segment count")
     groups, prompts, seconds = [], [], []
@@ -187,10 +184,10 @@ def build_segment_editor(duration: gr.Slider) -> SegmentEditor:
     total = gr.Markdown(segment_total_markdown(5, []), elem_id="segment-total")
     message = gr.Markdown("", elem_id="segment-message")
     with gr.Row():
-        add = gr.Button("+ Add segment", size="sm", elem_id="segment-add")
-        even = gr.Button("Split evenly", size="sm", elem_id="segment-split")
-        rest = gr.Button("Fill the rest", size="sm", elem_id="segment-fill")
-        clear = gr.Button("Clear segments", size="sm", elem_id="segment-clear")
+        add = gr.Button(t("segment.add"), size="sm", elem_id="segment-add")
+        even = gr.Button(t("segment.split"), size="sm", elem_id="segment-split")
+        rest = gr.Button(t("segment.fill"), size="sm", elem_id="segment-fill")
+        clear = gr.Button(t("segment.clear"), size="sm", elem_id="segment-clear")
 
     editor = SegmentEditor(count, groups, prompts, seconds, total, message)
     private = {"api_visibility": "private", "queue": False}

@@ -31,6 +31,7 @@ from ..uploads import allowed_source, raw_source
 from .form import provider_choices, typed_key
 from .present import clamp_seconds, provider_label
 from .publish import publish
+from .words import t
 
 log = logging.getLogger(__name__)
 
@@ -250,14 +251,9 @@ class StoryTab:
 
 
 def build_story_tab(settings) -> StoryTab:
-    gr.Markdown(
-        "Chain shots into one film. **Shot 1** starts from the start frame below; every "
-        "next shot starts where the one before ended (or from its own frame). Preview the "
-        "whole story for free, then generate it on a provider and get one MP4.",
-        elem_classes=["hint"],
-    )
+    gr.Markdown(t("story.hint"), elem_classes=["hint"])
     start = gr.Image(
-        label="Start frame of shot 1",
+        label=t("story.start"),
         type="filepath",
         sources=["upload", "clipboard"],
         height=220,
@@ -332,21 +328,19 @@ def build_story_tab(settings) -> StoryTab:
     provider = gr.Radio(
         provider_choices(settings),
         value="preview",
-        label="Provider for the story (keys: the Studio tab's)",
+        label=t("story.provider"),
         elem_id="story-provider",
     )
-    crossfade = gr.Checkbox(
-        label=f"Soft cross-fade between shots ({CROSSFADE_SECONDS} s)", elem_id="story-crossfade"
-    )
+    crossfade = gr.Checkbox(label=t("story.crossfade"), elem_id="story-crossfade")
     cost = gr.Markdown(elem_id="story-cost")
-    confirm = gr.Checkbox(
-        label="Yes, spend the estimated cost above on this story", elem_id="story-confirm"
-    )
+    confirm = gr.Checkbox(label=t("story.confirm"), elem_id="story-confirm")
     with gr.Row():
-        preview = gr.Button("Preview the story (free)", elem_id="story-preview")
-        generate = gr.Button("Generate the story", variant="primary", elem_id="story-generate")
+        preview = gr.Button(t("story.preview"), elem_id="story-preview")
+        generate = gr.Button(t("story.generate"), variant="primary", elem_id="story-generate")
     status = gr.Markdown("", elem_id="story-status")
-    film = gr.Video(label="Film", interactive=False, buttons=["download"], elem_id="story-film")
+    film = gr.Video(
+        label=t("story.film"), interactive=False, buttons=["download"], elem_id="story-film"
+    )
     return StoryTab(
         start,
         count,

@@ -28,6 +28,7 @@ from .publish import configure as configure_links
 from .publish import publish, revoke
 from .segments import from_segments
 from .story_tab import build_story_tab, wire_story_tab
+from .words import t
 
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -224,29 +225,25 @@ class Result:
         self.form = form
         # The job card: what is happening, and what can be done about it, in one place.
         with gr.Group(elem_id="job-card"):
-            self.status = gr.Markdown(
-                "Ready. Fill in the form and press **Generate**.", elem_id="status"
-            )
+            self.status = gr.Markdown(t("ready"), elem_id="status")
             with gr.Row():
                 form.cancel = gr.Button(
-                    "Cancel", variant="stop", interactive=False, elem_id="cancel", size="sm"
+                    t("cancel"), variant="stop", interactive=False, elem_id="cancel", size="sm"
                 )
                 # Ask the provider now (trouble), or retry a paid video's download.
                 self.check = gr.Button(
-                    "Check again", interactive=False, elem_id="check-again", size="sm"
+                    t("check_again"), interactive=False, elem_id="check-again", size="sm"
                 )
         self.video = gr.Video(
-            label="Result",
+            label=t("result"),
             interactive=False,
             buttons=["download"],
             autoplay=False,
             elem_id="result-video",
         )
-        self.continue_ = gr.Button(
-            "Continue from last frame", interactive=False, elem_id="continue"
-        )
+        self.continue_ = gr.Button(t("continue"), interactive=False, elem_id="continue")
         self.continue_note = gr.Markdown("", elem_id="continue-note")
-        with gr.Accordion("Details", open=False):
+        with gr.Accordion(t("details"), open=False):
             self.details = gr.Markdown("", elem_id="details")
         self.job = gr.State(None)
 
@@ -269,15 +266,11 @@ def build_studio(services: Services) -> gr.Blocks:
     studio = Studio(services)
     examples = load_examples()
     with gr.Blocks(title="Kling O3 Pro Studio") as demo:
-        gr.Markdown(
-            "# Kling Video O3 Pro Studio\nTurn a still into a video: add a start frame, "
-            "describe the motion, press Generate. No key? The **offline preview** "
-            "renders a free animatic of your timing and framing."
-        )
+        gr.Markdown(t("title"))
         # A server-signed token naming this browser's owner (see owners.py).
         owner = gr.BrowserState(None, storage_key="kling-ui-owner")
         with gr.Tabs() as tabs:
-            with gr.Tab("Studio", id="studio"):
+            with gr.Tab(t("tab.studio"), id="studio"):
                 if examples:
                     example_buttons = _example_buttons(examples)
                 with gr.Row(equal_height=False):
@@ -285,9 +278,9 @@ def build_studio(services: Services) -> gr.Blocks:
                         form = build_form(settings)
                     with gr.Column(scale=4, elem_id="result-col"):
                         result = Result(form)
-            with gr.Tab("Story", id="story"):
+            with gr.Tab(t("tab.story"), id="story"):
                 story = build_story_tab(settings)
-            with gr.Tab("History", id="history"):
+            with gr.Tab(t("tab.history"), id="history"):
                 history = build_history()
         wire_history(history, services.store, owner, services.owners.of_page)
         wire_story_tab(story, services, owner, form.keys, services.owners.of_page)
@@ -593,7 +586,7 @@ def build_studio(services: Services) -> gr.Blocks:
 
 def _example_buttons(examples: list[dict[str, Any]]) -> list[gr.Button]:
     with gr.Row(elem_id="examples", equal_height=True):
-        gr.Markdown("**Try an example** (fills the form):", elem_classes=["hint"])
+        gr.Markdown(t("examples"), elem_classes=["hint"])
         return [
             gr.Button(
                 example["name"],
