@@ -568,3 +568,15 @@ def test_the_page_reads_in_chinese_for_a_chinese_browser(browser, stack):
         expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
     finally:
         context.close()
+
+
+def test_a_frame_of_another_shape_is_flagged_on_upload_and_a_crop_fixes_it(page):
+    upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
+    upload(page, "end-frame", ASSETS / "portrait_studio.jpg")
+    note = page.locator("#frame-note")
+    expect(note).to_contain_text("The end frame is 2:3 but the start frame is 16:9")
+    shot(page, "frame-mismatch")
+    page.locator("#crop").get_by_text("16:9 (landscape)").click()
+    expect(note).not_to_contain_text("squash", timeout=10_000)
+    width = page.eval_on_selector("#end-frame img", "img => img.naturalWidth / img.naturalHeight")
+    assert abs(width - 16 / 9) < 0.01

@@ -11,6 +11,7 @@ from ..config import Settings
 from ..providers import PROVIDERS, configured_providers, paid_providers
 from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, PROMPT_MAX
 from ..uploads import raw_source
+from .frame_check import CROPS, wire_frame_check
 from .present import cost_markdown, prompt_counter
 from .segments import SegmentEditor, build_segment_editor, segment_input_names, to_segments
 from .words import t
@@ -135,6 +136,8 @@ class Form:
     errors: gr.Markdown
     generate: gr.Button
     cancel: gr.Button | None = None  # on the job card (studio.Result), beside the status
+    frame_note: gr.Markdown | None = None  # frame problems, said when a frame is chosen
+    crop: gr.Radio | None = None
 
     @property
     def request_fields(self) -> list:
@@ -193,6 +196,8 @@ def build_form(settings: Settings) -> Form:
             elem_id="end-frame",
         )
     gr.Markdown(t("frames.hint"), elem_classes=["hint"])
+    frame_note = gr.Markdown("", elem_id="frame-note")
+    crop = gr.Radio(list(CROPS), value="Keep as is", label=t("crop"), elem_id="crop")
     prompt = gr.Textbox(
         label=t("prompt"),
         lines=4,
@@ -276,8 +281,11 @@ def build_form(settings: Settings) -> Form:
         cost=cost,
         errors=errors,
         generate=generate,
+        frame_note=frame_note,
+        crop=crop,
     )
     _wire(form)
+    wire_frame_check(form, settings.data_dir)
     return form
 
 

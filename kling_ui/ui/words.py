@@ -26,6 +26,7 @@ EN: dict[str, str] = {
     "end": "End frame (optional)",
     "frames.hint": "Frames: jpg, png, webp or bmp; each side at least 300 px; no wider or "
     "taller than 2.5:1. An end frame can't be combined with segments.",
+    "crop": "Crop the frames to",
     "prompt": "Prompt",
     "prompt.placeholder": "Describe the motion, camera move, light and action, e.g. “Slow "
     "push-in as she turns toward the camera and smiles.”",
@@ -87,6 +88,7 @@ ZH: dict[str, str] = {
     "end": "尾帧（可选）",
     "frames.hint": "图片：jpg、png、webp 或 bmp；每边至少 300 像素；宽高比不超过 2.5:1。"
     "尾帧不能与分段同时使用。",
+    "crop": "将图片裁剪为",
     "prompt": "提示词",
     "prompt.placeholder": "描述动作、镜头运动、光线和情节，例如：“镜头缓缓推近，她转向镜头微笑。”",
     "duration": "时长（秒）",

@@ -1,0 +1,39 @@
+"""Frame problems are said when a frame is chosen, and a crop fixes a shape mismatch."""
+
+from __future__ import annotations
+
+from PIL import Image
+
+from kling_ui.ui.frame_check import crop_to, frame_report, shape_name
+
+
+def test_a_good_pair_of_frames_says_nothing(make_image):
+    assert frame_report(str(make_image((1280, 720))), str(make_image((1920, 1080))), 0) == ""
+
+
+def test_a_squashed_end_frame_and_segments_are_flagged_at_once(make_image):
+    start, end = str(make_image((1280, 720))), str(make_image((720, 1280)))
+    report = frame_report(start, end, 2)
+    assert "The end frame is 9:16 but the start frame is 16:9" in report
+    assert "An end frame can't be combined with segments" in report
+
+
+def test_size_and_transparency_are_said_before_generate(tmp_path, make_image):
+    small = str(make_image((200, 200)))
+    assert "Start frame is 200x200; each side must be at least 300 px." in frame_report(
+        small, None, 0
+    )
+    clear = tmp_path / "clear.png"
+    Image.new("RGBA", (640, 360), (10, 20, 30, 0)).save(clear)
+    assert "transparent areas: they will be filled with white" in frame_report(str(clear), None, 0)
+
+
+def test_a_centre_crop_gives_the_asked_shape_once(tmp_path, make_image):
+    portrait = str(make_image((900, 1600)))
+    square = crop_to(portrait, 1.0, tmp_path)
+    assert Image.open(square).size == (900, 900)
+    assert crop_to(portrait, 1.0, tmp_path) == square  # made once
+    wide = crop_to(portrait, 16 / 9, tmp_path)
+    assert shape_name(*Image.open(wide).size) == "16:9"
+    start = str(make_image((1280, 720)))
+    assert frame_report(start, wide, 0) == ""  # after the crop the pair matches
