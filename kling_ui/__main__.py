@@ -307,6 +307,11 @@ async def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if all(r.ready for r in reports) else EXIT_FAILED
 
 
+def _with_hint(exc: KlingUIError) -> str:
+    """The CLI is the operator's: it may name settings the web page never shows."""
+    return exc.operator_message or exc.user_message
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -336,10 +341,10 @@ def main(argv: list[str] | None = None) -> int:
             _say(f"error: {problem}")
         return EXIT_INPUT
     except ConfigError as exc:
-        _say(f"error: {exc.user_message}")
+        _say(f"error: {_with_hint(exc)}")
         return EXIT_INPUT
     except KlingUIError as exc:
-        _say(f"error: {exc.user_message}")
+        _say(f"error: {_with_hint(exc)}")
         return EXIT_FAILED
     except KeyboardInterrupt:
         _say(

@@ -40,10 +40,17 @@ class KlingUIError(Exception):
     """Base error: `user_message` is safe to show to anyone (never contains keys)."""
 
     transient = False
+    # The same news for whoever runs the server, naming settings (the CLI shows it); the
+    # web page never does: a visitor can't set the server's environment.
+    operator_message: str | None = None
 
     def __init__(self, user_message: str) -> None:
         super().__init__(user_message)
         self.user_message = user_message
+
+    def for_operator(self, message: str) -> KlingUIError:
+        self.operator_message = message
+        return self
 
 
 class ConfigError(KlingUIError):

@@ -156,6 +156,7 @@ def test_every_validation_message_reaches_the_page_and_nothing_is_sent(
     out = final(page.generate(**fields))
     assert "Please fix this before generating (nothing was sent)" in out[ERRORS]
     assert message in out[ERRORS]
+    assert "_API_KEY" not in out[ERRORS]  # words for people: no setting names in the page
     assert len(stack["rc"].calls) + len(stack["rh"].calls) == calls
     assert len(page.history()) == jobs_before
 

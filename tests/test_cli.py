@@ -141,9 +141,7 @@ def test_a_missing_key_is_one_line_naming_the_variable(tmp_path, make_image):
         cwd=tmp_path,
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == (
-        "error: RunningHub needs an API key: set RUNNINGHUB_API_KEY (or paste your key in the app)."
-    )
+    assert result.stderr.strip() == ("error: RunningHub needs an API key: set RUNNINGHUB_API_KEY.")
 
 
 def test_a_bad_setting_is_one_line(tmp_path, make_image):

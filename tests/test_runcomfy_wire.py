@@ -180,7 +180,8 @@ async def test_a_wrong_key_is_an_auth_error_without_the_key(client, fake_rc, mak
     wrong = RunComfyProvider(client=client, api_key="wrong-key-123", base_url=RC_BASE)
     with pytest.raises(AuthError) as caught:
         await wrong.submit(await wrong.prepare(await wire_inputs(make_image)))
-    assert "RUNCOMFY_API_KEY" in caught.value.user_message
+    assert "check the key" in caught.value.user_message  # no setting names in the page
+    assert "RUNCOMFY_API_KEY" in caught.value.operator_message  # the CLI names it
     assert "wrong-key-123" not in str(caught.value) and "wrong-key-123" not in caught.value.body
     assert fake_rc.jobs == {}
 

@@ -253,7 +253,8 @@ async def test_wrong_key_on_upload_and_submit(client, fake_rh, make_image):
     wrong = RunningHubProvider(client=client, api_key="nope-987", base_url=RH_BASE)
     with pytest.raises(AuthError) as caught:
         await wrong.prepare(await wire_inputs(make_image))
-    assert "RUNNINGHUB_API_KEY" in caught.value.user_message
+    assert "check the key" in caught.value.user_message  # no setting names in the page
+    assert "RUNNINGHUB_API_KEY" in caught.value.operator_message  # the CLI names it
     assert "nope-987" not in caught.value.user_message + caught.value.body
 
 

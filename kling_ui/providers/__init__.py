@@ -51,8 +51,8 @@ def create_provider(
     key = (api_key or "").strip() or settings.server_key(name)
     if not key:
         raise ConfigError(
-            f"{cls.label} needs an API key: set {cls.key_env} (or paste your key in the app)."
-        )
+            f"{cls.label} needs an API key: paste yours under “Your API keys”."
+        ).for_operator(f"{cls.label} needs an API key: set {cls.key_env}.")
     return cls(
         client=client,
         api_key=key,

@@ -210,7 +210,9 @@ class RunComfyProvider(HTTPProvider):
             )
         if code == "400004" or status == 401:
             raise AuthError(
-                "RunComfy rejected the API key (wrong or expired): check RUNCOMFY_API_KEY.", **kw
+                "RunComfy rejected the API key (wrong or expired): check the key.", **kw
+            ).for_operator(
+                f"RunComfy rejected the API key (wrong or expired): check {self.key_env}."
             )
         if code == "403001" or status == 403:
             raise AuthError("RunComfy says this request belongs to another account.", **kw)

@@ -290,8 +290,11 @@ class RunningHubProvider(HTTPProvider):
         if code in _AUTH or status in (401, 403):
             raise AuthError(
                 "RunningHub rejected the API key (wrong, expired or not allowed for the API): "
-                f"check RUNNINGHUB_API_KEY{detail}",
+                f"check the key{detail}",
                 **kw,
+            ).for_operator(
+                "RunningHub rejected the API key (wrong, expired or not allowed for the API): "
+                f"check {self.key_env}{detail}"
             )
         if code in _NOT_FOUND or status == 404:
             raise NotFoundError(f"RunningHub doesn't know this task{detail}", **kw)
