@@ -159,6 +159,16 @@ def test_build_edit_and_delete_segments_then_generate(page):
     for _ in range(3):
         page.locator("#segment-add").click()
     expect(page.locator("#segment-3-prompt textarea")).to_be_visible()
+    expect(page.locator("#segment-add")).to_have_text("+ Add segment (3 of 5)")
+    # Problems are said on the row they belong to, all at once, in words.
+    expect(page.locator("#segment-2-check")).to_contain_text("Segment 2: write what happens")
+    seconds = page.locator("#segment-3-seconds input")
+    seconds.fill("30")
+    seconds.press("Tab")
+    expect(page.locator("#segment-3-check")).to_contain_text("30 s is outside 3-15 s")
+    expect(page.locator("#segment-2-check")).to_contain_text("Segment 2: write what happens")
+    seconds.fill("3")
+    seconds.press("Tab")
     page.locator("#segment-1-prompt textarea").fill("first: wide shot")
     page.locator("#segment-2-prompt textarea").fill("second: tilt up")
     page.locator("#segment-3-prompt textarea").fill("third: pull back")
@@ -358,7 +368,7 @@ def test_every_control_has_a_label_a_screen_reader_can_read(page):
         ("radio", "Customize (follow my prompt)"),
         ("button", "Generate"),
         ("button", "Cancel"),
-        ("button", "+ Add segment"),
+        ("button", "+ Add segment (1 of 5)"),
         ("button", "Split evenly"),
         ("button", "Fill the rest"),
         ("button", "Remove segment 1"),

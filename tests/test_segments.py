@@ -149,3 +149,21 @@ def test_the_card_says_time_left_trouble_and_money_in_words():
     assert "Paid on RunningHub, not saved here yet" in status_markdown(held, now=1.0)
     unknown = JobRecord(id="e" * 12, state="unknown", submitted_at=1.0, **base)
     assert "may have been charged" in status_markdown(unknown, now=2.0)
+
+
+def test_each_row_says_its_own_problem_all_at_once():
+    from kling_ui.ui.segments import MAX_ROWS, add_label, row_problems
+
+    prompts = ["wide", "", "x" * 600, "fine", "unused"]
+    seconds = [3, 4, 3, 30, 3]
+    notes = row_problems(prompts, seconds, 4)
+    assert notes == [
+        "",
+        "⚠ Segment 2: write what happens in it.",
+        "⚠ Segment 3: 600 characters; the limit is 512.",
+        "⚠ Segment 4: 30 s is outside 3-15 s; it counts as 15 s.",
+        "",  # not shown: nothing to say
+    ]
+    assert add_label(2).value == f"+ Add segment (2 of {MAX_ROWS})"
+    full = add_label(MAX_ROWS)
+    assert full.interactive is False and "the most" in full.value

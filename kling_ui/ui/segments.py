@@ -82,6 +82,41 @@ def fill_the_rest(rows: Rows, duration: int) -> tuple[Rows, str]:
     return [*rows[:-1], (rows[-1][0], min(DURATION_MAX, left))], ""
 
 
+def row_problems(prompts: list, seconds: list, count: int) -> list[str]:
+    """Each shown row's problem in words ("" when fine), all at once, for the row itself."""
+    notes = []
+    for i in range(MAX_ROWS):
+        if i >= count:
+            notes.append("")
+            continue
+        text = (prompts[i] or "").strip()
+        problems = []
+        if not text:
+            problems.append("write what happens in it")
+        elif len(text) > SEGMENT_PROMPT_MAX:
+            problems.append(f"{len(text):,} characters; the limit is {SEGMENT_PROMPT_MAX:,}")
+        try:
+            raw = float(seconds[i])
+        except (TypeError, ValueError):
+            raw = None
+        if raw is None:
+            problems.append(f"give it a length of {DURATION_MIN}-{DURATION_MAX} s")
+        elif not DURATION_MIN <= raw <= DURATION_MAX:
+            problems.append(
+                f"{raw:g} s is outside {DURATION_MIN}-{DURATION_MAX} s; it counts as "
+                f"{clamp_seconds(raw)} s"
+            )
+        notes.append(f"⚠ Segment {i + 1}: " + "; ".join(problems) + "." if problems else "")
+    return notes
+
+
+def add_label(count: int) -> gr.Button:
+    """The row limit, visible before the click."""
+    if count >= MAX_ROWS:
+        return gr.Button(value=f"{MAX_ROWS} of {MAX_ROWS} segments (the most)", interactive=False)
+    return gr.Button(value=f"+ Add segment ({count} of {MAX_ROWS})", interactive=True)
+
+
 def to_segments(rows: Rows) -> list[dict]:
     return [{"prompt": text, "duration": seconds} for text, seconds in rows]
 
@@ -110,6 +145,8 @@ class SegmentEditor:
     seconds: list[gr.Number]
     total: gr.Markdown
     message: gr.Markdown
+    checks: list[gr.Markdown]  # under each row: its own problem, in words
+    add: gr.Button
 
     @property
     def inputs(self) -> list:
@@ -117,7 +154,16 @@ class SegmentEditor:
 
     @property
     def outputs(self) -> list:
-        return [self.count, *self.groups, *self.prompts, *self.seconds, self.total, self.message]
+        return [
+            self.count,
+            *self.groups,
+            *self.prompts,
+            *self.seconds,
+            self.total,
+            self.message,
+            *self.checks,
+            self.add,
+        ]
 
     def render_rows(self, rows: Rows, duration: int, message: str = "") -> list:
         """Values for `outputs` showing `rows`."""
@@ -129,6 +175,8 @@ class SegmentEditor:
             *[seconds for _, seconds in padded],
             segment_total_markdown(duration, [s for _, s in rows]),
             message,
+            *row_problems([t for t, _ in padded], [s for _, s in padded], len(rows)),
+            add_label(len(rows)),
         ]
 
     def rows_from(self, values: list) -> Rows:
@@ -140,7 +188,7 @@ def build_segment_editor(duration: gr.Slider) -> SegmentEditor:
     gr.Markdown(t("segments.hint"), elem_classes=["hint"])
     # A hidden Number, not a State: API clients (and tests) can then pass it like the rows.
     count = gr.Number(0, visible=False, precision=0, label="segment count")
-    groups, prompts, seconds = [], [], []
+    groups, prompts, seconds, checks = [], [], [], []
     buttons = []
     for i in range(MAX_ROWS):
         with gr.Row(visible=False, equal_height=True, elem_classes=["segment-row"]) as group:
@@ -177,6 +225,7 @@ def build_segment_editor(duration: gr.Slider) -> SegmentEditor:
                 variant="stop",
                 elem_id=f"segment-{i + 1}-remove",
             )
+        checks.append(gr.Markdown("", elem_id=f"segment-{i + 1}-check", elem_classes=["hint"]))
         groups.append(group)
         prompts.append(prompt)
         seconds.append(length)
@@ -184,13 +233,15 @@ def build_segment_editor(duration: gr.Slider) -> SegmentEditor:
     total = gr.Markdown(segment_total_markdown(5, []), elem_id="segment-total")
     message = gr.Markdown("", elem_id="segment-message")
     with gr.Row():
-        add = gr.Button(t("segment.add"), size="sm", elem_id="segment-add")
+        add = gr.Button(f"+ Add segment (0 of {MAX_ROWS})", size="sm", elem_id="segment-add")
         even = gr.Button(t("segment.split"), size="sm", elem_id="segment-split")
         rest = gr.Button(t("segment.fill"), size="sm", elem_id="segment-fill")
         clear = gr.Button(t("segment.clear"), size="sm", elem_id="segment-clear")
 
-    editor = SegmentEditor(count, groups, prompts, seconds, total, message)
-    private = {"api_visibility": "private", "queue": False}
+    editor = SegmentEditor(count, groups, prompts, seconds, total, message, checks, add)
+    # Raw values (no preprocessing): Gradio would refuse a typed 30 with a bare "Error" pill
+    # before our words could say what is wrong; read_rows and row_problems take raw values.
+    private = {"api_visibility": "private", "queue": False, "preprocess": False}
 
     def wire(button: gr.Button, operation) -> None:
         def handler(clip: int, *values):
@@ -216,4 +267,12 @@ def build_segment_editor(duration: gr.Slider) -> SegmentEditor:
 
     for trigger in [duration.change, *[s.change for s in seconds]]:
         trigger(retotal, [duration, *editor.inputs], total, **private)
+
+    def recheck(*values):
+        # Raw values: a typed 30 must be reported, not silently read as 15.
+        count = int(values[0] or 0)
+        return row_problems(list(values[1 : 1 + MAX_ROWS]), list(values[1 + MAX_ROWS :]), count)
+
+    for trigger in [*(p.blur for p in prompts), *(s.change for s in seconds)]:
+        trigger(recheck, editor.inputs, checks, **private)
     return editor

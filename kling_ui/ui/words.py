@@ -38,7 +38,6 @@ EN: dict[str, str] = {
     "The lengths must add up to the clip's duration. Leave empty for one continuous shot. "
     "With segments the model follows the segment prompts; the main prompt above is still "
     "required but is not what it films.",
-    "segment.add": "+ Add segment",
     "segment.split": "Split evenly",
     "segment.fill": "Fill the rest",
     "segment.clear": "Clear segments",
@@ -98,7 +97,6 @@ ZH: dict[str, str] = {
     "segments.hint": "把视频分成几个镜头，每段有自己的提示词和时长（3–15 秒），各段时长之和"
     "必须等于视频时长。留空则为一个连续镜头。使用分段时模型按分段提示词拍摄；上方的主提示词"
     "仍需填写，但不会被拍摄。",
-    "segment.add": "+ 添加分段",
     "segment.split": "平均分配",
     "segment.fill": "补满剩余",
     "segment.clear": "清除分段",
