@@ -136,6 +136,10 @@ def test_the_card_says_time_left_trouble_and_money_in_words():
         id="a" * 12, state="running", request_id="t1", created_at=0.0, expected_at=200.0, **base
     )
     assert "about 2 min left" in status_markdown(running, now=80.0)
+    # What Cancel means for money is said before the click.
+    assert "canceling now stops it, but may still be charged" in status_markdown(running, 80.0)
+    queued = JobRecord(id="f" * 12, state="queued", request_id="t1", created_at=0.0, **base)
+    assert "cancel now and you won't be charged" in status_markdown(queued, now=1.0)
     assert "ready any moment" in status_markdown(running, now=195.0)
     troubled = JobRecord(
         id="b" * 12, state="running", request_id="t1", created_at=0.0, trouble_since=50.0, **base

@@ -73,7 +73,7 @@ def status_markdown(job: JobRecord, now: float | None = None) -> str:
         )
     if job.error_message and not job.is_active:
         lines.append(f"> {job.error_message}")
-    money = money_words(job)
+    money = money_words(job) or cancel_hint(job)
     if money:
         lines.append(money)
     if job.notice:
@@ -86,6 +86,20 @@ def time_left_text(seconds: float) -> str:
         return "should be ready any moment"
     minutes = round(seconds / 60)
     return f"about {minutes} min left" if minutes >= 1 else "under a minute left"
+
+
+def cancel_hint(job: JobRecord) -> str:
+    """What Cancel would mean for money, said before the click (paid jobs under way)."""
+    if job.provider == "preview" or not job.is_active:
+        return ""
+    if job.state == JobState.QUEUED:
+        return "Still in line: cancel now and you won't be charged."
+    if job.state == JobState.RUNNING:
+        return (
+            f"{provider_label(job.provider)} is making it: canceling now stops it, but may "
+            "still be charged."
+        )
+    return ""
 
 
 def money_words(job: JobRecord) -> str:
