@@ -171,3 +171,14 @@ def test_each_row_says_its_own_problem_all_at_once():
     assert add_label(2).value == f"+ Add segment (2 of {MAX_ROWS})"
     full = add_label(MAX_ROWS)
     assert full.interactive is False and "the most" in full.value
+
+
+def test_which_provider_says_price_currency_and_where_to_get_a_key():
+    from kling_ui.providers import PROVIDERS
+    from kling_ui.ui.present import which_provider_markdown
+
+    text = which_provider_markdown()
+    assert "$0.112/s ($0.14/s with sound), billed in USD" in text
+    assert "¥0.69/s (¥0.87/s with sound), billed in CNY" in text
+    for cls in PROVIDERS.values():
+        assert not cls.needs_key or cls.key_url in text

@@ -12,7 +12,7 @@ from ..providers import PROVIDERS, configured_providers, paid_providers
 from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, PROMPT_MAX
 from ..uploads import raw_source
 from .frame_check import CROPS, wire_frame_check
-from .present import cost_markdown, prompt_counter
+from .present import cost_markdown, prompt_counter, which_provider_markdown
 from .segments import SegmentEditor, build_segment_editor, segment_input_names, to_segments
 from .words import t
 
@@ -241,6 +241,8 @@ def build_form(settings: Settings) -> Form:
         label=t("provider"),
         elem_id="provider",
     )
+    with gr.Accordion("Which provider?", open=False, elem_id="which-provider"):
+        gr.Markdown(which_provider_markdown(), elem_classes=["hint"])
     with gr.Accordion(t("keys"), open=False, elem_id="keys"):
         gr.Markdown(t("keys.hint"), elem_classes=["hint"])
         keys = {

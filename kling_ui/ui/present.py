@@ -88,6 +88,29 @@ def time_left_text(seconds: float) -> str:
     return f"about {minutes} min left" if minutes >= 1 else "under a minute left"
 
 
+def which_provider_markdown() -> str:
+    """A line per paid provider: its price per second, currency and where to get a key."""
+    lines = ["**Which provider?** The same Kling O3 Pro model; pick by price and account."]
+    for cls in PROVIDERS.values():
+        if not cls.needs_key:
+            continue
+        silent, sound = cls.price_per_second
+        price = (
+            f"{_per_second(silent, cls.currency)}/s "
+            f"({_per_second(sound, cls.currency)}/s with sound)"
+        )
+        key = f" · [get a key]({cls.key_url})" if cls.key_url else ""
+        lines.append(f"- **{cls.label}**: about {price}, billed in {cls.currency}{key}")
+    lines.append("- **Offline preview**: free, here, no key: an animatic of your timing.")
+    return "\n".join(lines)
+
+
+def _per_second(amount: float, currency: str) -> str:
+    text = pricing.format_money(amount, currency)
+    # A price per second may need a third decimal ($0.112): never round it away.
+    return text if round(amount, 2) == amount else text.replace(f"{amount:.2f}", f"{amount:.3f}")
+
+
 def cancel_hint(job: JobRecord) -> str:
     """What Cancel would mean for money, said before the click (paid jobs under way)."""
     if job.provider == "preview" or not job.is_active:
