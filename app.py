@@ -21,7 +21,8 @@ from kling_ui.janitor import run_janitor
 from kling_ui.logs import setup_logging
 from kling_ui.providers import configured_providers
 from kling_ui.services import build_services
-from kling_ui.ui.studio import CSS, build_studio
+from kling_ui.ui.page import CSS
+from kling_ui.ui.studio import build_studio
 from kling_ui.ui.words import I18N
 
 log = logging.getLogger("kling_ui.app")

@@ -313,7 +313,7 @@ class JobManager:
         if job.video_path:
             path = Path(job.video_path)
             path.unlink(missing_ok=True)
-            for sidecar in (".json", ".last.png"):
+            for sidecar in (".json", ".last.png", ".thumb.jpg"):
                 path.with_suffix(sidecar).unlink(missing_ok=True)
         self._discard_inputs(job_id)
         return self.forget(job_id)

@@ -88,7 +88,7 @@ class Trash:
         files = []
         if job.video_path:
             video = Path(job.video_path)
-            files += [video, video.with_suffix(".json"), video.with_suffix(".last.png")]
+            files += [video, *(video.with_suffix(s) for s in (".json", ".last.png", ".thumb.jpg"))]
         files += sorted(self.jobs.settings.inputs_dir.glob(f"{job.id}-*"))
         return [f for f in files if f.is_file()]
 

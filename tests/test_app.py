@@ -78,7 +78,7 @@ class Page(PageDriver):
         return self.fire("generate", "click", self.form(**fields))
 
     def history(self) -> list[list[str]]:
-        table, *_ = self.fire(None, "tick", [self.token, None, None]).shown()
+        table, *_ = self.fire(None, "tick", [self.token, None, None, []]).shown()
         return table["data"]
 
     def cancel(self, job_id: str) -> str:

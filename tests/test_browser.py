@@ -266,6 +266,12 @@ def test_reload_mid_job_and_find_it_finishing_in_history(page, stack):
         expect(page.locator("#history-status")).to_contain_text(re.compile("Queued|Generating"))
         expect(page.locator("#history-table")).to_contain_text("Done", timeout=20_000)
         expect(page.locator("#history-status")).to_contain_text("Done", timeout=5_000)
+        # The grid shows the video's first frame; a click on it opens the job too.
+        picture = page.locator("#history-grid button img").first
+        expect(picture).to_be_visible(timeout=5_000)
+        page.locator("#history-status").evaluate("el => el.textContent = ''")
+        picture.click()
+        expect(page.locator("#history-status")).to_contain_text("Done")
         shot(page, "05-history")
         # Delete asks first; a deleted job can be restored, video and all.
         page.locator("#history-delete").click()

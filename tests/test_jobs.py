@@ -232,15 +232,17 @@ async def test_bad_input_stores_nothing_and_sends_nothing(manager, make_image, f
     assert manager.store.list() == [] and fake_rc.calls == []
 
 
-async def test_a_missing_key_names_the_setting(settings, client):
+async def test_a_missing_key_names_the_setting_for_the_operator_only(settings, client):
     from kling_ui.jobs import JobManager
     from kling_ui.store import JobStore
 
     bare = settings.with_provider("runcomfy", api_key=None)
     manager = JobManager(bare, JobStore(bare.db_path), client)
     request = parse_request({"image": "x.jpg", "prompt": "p"})
-    with pytest.raises(ConfigError, match="RUNCOMFY_API_KEY"):
+    with pytest.raises(ConfigError) as caught:
         await manager.submit(request, provider="runcomfy")
+    assert "RUNCOMFY_API_KEY" in caught.value.operator_message  # the CLI says it
+    assert "RUNCOMFY_API_KEY" not in caught.value.user_message  # the page never does
 
 
 async def test_cancel_a_queued_runcomfy_job(manager, make_image, fake_rc):

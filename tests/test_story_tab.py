@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kling_ui.errors import InputError
-from kling_ui.ui.story_tab import MAX_SHOTS, Shot, change, parse_timed, story_cost, story_lines
+from kling_ui.ui.story_shots import MAX_SHOTS, Shot, change, parse_timed, story_cost, story_lines
 
 from .conftest import ROOT
 

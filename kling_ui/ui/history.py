@@ -4,21 +4,58 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import gradio as gr
 
+from .. import media
+from ..errors import KlingUIError
 from ..state import JobState
 from ..store import JobRecord, JobStore
 from ..trash import RESTORE_SECONDS
-from .present import details_markdown, history_rows, status_markdown
+from .present import STATE_ICONS, STATE_LABELS, details_markdown, history_rows, status_markdown
 from .publish import publish
 from .words import t
 
 HEADERS = ["When", "Status", "Provider", "Length", "Prompt", "Job"]
 
 
+THUMB_WIDTH = 320
+
+
+def thumbnail(job: JobRecord) -> str | None:
+    """The job's picture for the grid: its video's first frame, made once and kept beside
+    the video (trash and delete take it along); before a video, the start frame."""
+    if job.video_path and Path(job.video_path).is_file():
+        thumb = Path(job.video_path).with_suffix(".thumb.jpg")
+        if not thumb.exists():
+            try:
+                frame = media.extract_frame(job.video_path)
+            except KlingUIError:
+                return None
+            frame.thumbnail((THUMB_WIDTH, THUMB_WIDTH))
+            frame.save(thumb, quality=82)
+        return str(thumb)
+    start = job.request.get("image")
+    return start if isinstance(start, str) and Path(start).is_file() else None
+
+
+def gallery_items(jobs: list[JobRecord]) -> list[tuple[str, str]]:
+    items = []
+    for job in jobs:
+        picture = thumbnail(job)
+        if picture is None:
+            continue
+        words = (job.request.get("prompt") or "")[:40]
+        caption = f"{STATE_ICONS[job.state]} {STATE_LABELS[job.state]} · {words}"
+        items.append((publish(picture), caption))
+    return items
+
+
 @dataclass
 class History:
+    grid: gr.Gallery
+    grid_ids: gr.State  # the job id of each picture in the grid, in order
     table: gr.Dataframe
     selected: gr.State
     status: gr.Markdown
@@ -52,6 +89,14 @@ def owned_job(store: JobStore, owner: str | None, job_id: str | None) -> JobReco
 
 def build_history() -> History:
     gr.Markdown(t("history.hint"), elem_classes=["hint"])
+    grid = gr.Gallery(
+        label="Your videos",
+        columns=4,
+        height="auto",
+        allow_preview=False,
+        object_fit="cover",
+        elem_id="history-grid",
+    )
     table = gr.Dataframe(
         headers=HEADERS,
         value=[],
@@ -100,6 +145,8 @@ def build_history() -> History:
                 restore = gr.Button(t("history.restore"), size="sm", elem_id="history-restore")
     timer = gr.Timer(2.0)
     return History(
+        grid,
+        gr.State([]),
         table,
         selected,
         status,
@@ -126,6 +173,21 @@ def shown_state(job: JobRecord | None) -> str | None:
 
 def table_rows(store: JobStore, owner: str | None) -> list[list[str]]:
     return history_rows(store.list(owner=owner, limit=200)) if owner else []
+
+
+GRID_SIZE = 24
+
+
+def grid_values(store: JobStore, owner: str | None, drawn: list[str] | None = None):
+    """(pictures, signature): the newest GRID_SIZE jobs with a picture, and "id:state" of
+    each. Pictures are gr.skip() when the signature is `drawn` (nothing to redraw: the grid
+    is not reloaded under the viewer every tick)."""
+    jobs = store.list(owner=owner, limit=GRID_SIZE) if owner else []
+    signature = [f"{job.id}:{job.state}" for job in jobs]
+    if drawn is not None and signature == drawn:
+        return gr.skip(), drawn
+    shown = [job for job in jobs if thumbnail(job) is not None]
+    return gallery_items(shown), [f"{job.id}:{job.state}" for job in shown]
 
 
 def panel_values(store: JobStore, owner: str | None, job_id: str | None) -> list:
@@ -173,7 +235,27 @@ def wire_history(
         **private,
     )
 
-    def tick(token: str | None, job_id: str | None, shown: str | None):
+    def pick(token: str | None, drawn: list[str], evt: gr.SelectData):
+        owner_id = owner_of(token)
+        index = evt.index if evt is not None and isinstance(evt.index, int) else -1
+        job_id = drawn[index].split(":")[0] if 0 <= index < len(drawn or []) else None
+        job = owned_job(store, owner_id, job_id)
+        return [
+            job_id,
+            *panel_values(store, owner_id, job_id),
+            shown_state(job),
+            gr.Row(visible=False),
+        ]
+
+    history.grid.select(
+        pick,
+        [owner, history.grid_ids],
+        [history.selected, *history.panel, history.shown, history.confirm_row],
+        queue=False,
+        **private,
+    )
+
+    def tick(token: str | None, job_id: str | None, shown: str | None, drawn: list | None):
         owner_id = owner_of(token)
         job = owned_job(store, owner_id, job_id)
         # Redraw the open job's panel while it runs and once more when its state changes
@@ -184,12 +266,13 @@ def wire_history(
             panel = panel_values(store, owner_id, job_id)
         else:
             panel = [gr.skip()] * len(history.panel)
-        return [table_rows(store, owner_id), *panel, now]
+        grid, signature = grid_values(store, owner_id, drawn or [])
+        return [table_rows(store, owner_id), *panel, now, grid, signature]
 
     history.timer.tick(
         tick,
-        [owner, history.selected, history.shown],
-        [history.table, *history.panel, history.shown],
+        [owner, history.selected, history.shown, history.grid_ids],
+        [history.table, *history.panel, history.shown, history.grid, history.grid_ids],
         queue=False,
         show_progress="hidden",
         **private,

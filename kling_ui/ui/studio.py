@@ -18,121 +18,28 @@ from ..services import Services
 from ..spending import SpendingRefused
 from ..state import JobState
 from ..store import JobRecord
-from ..trash import RESTORE_SECONDS
 from ..uploads import allowed_source
 from .api import wire_public_api
 from .form import Form, build_form, restore_keys_js, typed_key
-from .history import History, build_history, owned_job, panel_values, table_rows, wire_history
+from .history import (
+    History,
+    build_history,
+    grid_values,
+    owned_job,
+    table_rows,
+    wire_history,
+)
+from .history_actions import wire_history_actions
+from .page import ANNOUNCE_JS, CSS, SHOW_CARD_JS
 from .present import cost_markdown, details_markdown, status_markdown
 from .publish import configure as configure_links
-from .publish import publish, revoke
+from .publish import publish
 from .segments import from_segments
 from .story_tab import build_story_tab, wire_story_tab
 from .words import t
 
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
-
-CSS = """
-.hint { opacity: 0.8; font-size: 0.92em; }
-#form-errors:not(:empty) { border-left: 4px solid #d9534f; padding-left: 0.75em; }
-.segment-row { align-items: end; }
-/* Text dark enough to read (WCAG AA, checked by axe-core in the browser tests): Gradio's
-   default indigo-500 labels and grey hints fall short on their backgrounds. */
-.gradio-container {
-  --block-label-text-color: #3730a3;
-  --block-title-text-color: #3730a3;
-  --body-text-color-subdued: #4b5563;
-  --color-accent: #4f46e5;
-  --button-primary-background-fill: #4f46e5;
-  --button-primary-background-fill-hover: #4338ca;
-  --checkbox-label-background-fill-selected: #4f46e5;
-}
-.gradio-container [data-testid="block-label"],
-.gradio-container [data-testid="upload-text"] { color: #3730a3 !important; }
-.gradio-container .or, .gradio-container .show-api, .gradio-container footer * {
-  color: #4b5563 !important;
-}
-/* A focus ring anyone can see, for keyboard users. */
-:focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px; }
-/* A tall (9:16) result fits the screen. */
-#result-video video, #story-film video { max-height: 70vh; }
-/* Gradio's container clips with overflow: hidden, which makes it the scroller that sticky
-   elements stick to; clip cuts the same way without that. */
-.gradio-container { overflow: clip !important; }
-/* Generate, the cost and problems stay at the bottom of the screen while the form scrolls. */
-#actions { position: sticky; bottom: 0; z-index: 100; padding: 6px 8px;
-           background: var(--background-fill-primary); box-shadow: 0 -4px 12px rgba(0,0,0,.08); }
-#actions #form-errors { max-height: 35vh; overflow-y: auto; }
-#actions #cost { font-size: 0.9em; }
-/* On a wide screen the job card stays in view beside the form as it scrolls. */
-@media (min-width: 1024px) {
-  #result-col { position: sticky; top: 8px; align-self: flex-start; }
-  #result-col #result-video video { max-height: 52vh; }
-}
-#job-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px; }
-/* Examples as small pictures; the frames side by side, smaller, on a phone. */
-#examples button img { width: 56px; height: 36px; object-fit: cover; border-radius: 4px; }
-@media (max-width: 640px) {
-  .gradio-container h1 { font-size: 1.5em; }
-  #frames { flex-wrap: nowrap !important; }
-  #frames > * { min-width: 0 !important; }
-  #examples { flex-wrap: nowrap !important; overflow-x: auto; }
-  #examples > * { min-width: 112px !important; max-width: 150px; flex: 0 0 auto !important; }
-}
-"""
-
-# Screen readers hear the job card and problems as they change; row buttons say which row.
-ANNOUNCE_JS = """
-() => {
-  const mark = () => {
-    const set = (sel, attrs) => document.querySelectorAll(sel).forEach(
-      (el) => Object.entries(attrs).forEach(([k, v]) => el.setAttribute(k, v)));
-    set('#status', {role: 'status', 'aria-live': 'polite'});
-    set('#form-errors', {role: 'alert', 'aria-live': 'assertive'});
-    set('#key-report, #continue-note', {'aria-live': 'polite'});
-    // Gradio's empty-video placeholder carries a label without a role; its upload boxes
-    // are named unlike the words they show (speech users say what they see).
-    set('.empty[aria-label]:not([role])', {role: 'img'});
-    // Accordions say whether they are open.
-    document.querySelectorAll('button.label-wrap').forEach((el) => {
-      const open = el.classList.contains('open') ? 'true' : 'false';
-      if (el.getAttribute('aria-expanded') !== open) { el.setAttribute('aria-expanded', open); }
-    });
-    document.querySelectorAll('button.upload-container[aria-label]').forEach((el) => {
-      const seen = (el.innerText || '').replace(/\\s+/g, ' ').trim();
-      if (seen && el.getAttribute('aria-label') !== seen) { el.setAttribute('aria-label', seen); }
-    });
-    for (const [part, words] of [['up', 'Move segment N up'], ['down', 'Move segment N down'],
-                                 ['remove', 'Remove segment N']]) {
-      for (let n = 1; n <= 5; n++) {
-        const el = document.querySelector(`#segment-${n}-${part}`);
-        if (el) { el.setAttribute('aria-label', words.replace('N', n)); }
-      }
-    }
-  };
-  // Gradio adds rows and panels to the page as they are shown: mark them as they come.
-  let queued = false;
-  new MutationObserver(() => {
-    if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; mark(); }); }
-  }).observe(document.body,
-             {childList: true, subtree: true, attributes: true, attributeFilter: ['class']});
-  mark();
-  return [];
-}
-"""
-# Runs in the browser as Generate is pressed, before the request leaves: the job card comes
-# into view (on a phone it is below the form). The form's values pass through unchanged.
-SHOW_CARD_JS = """
-(...values) => {
-  const card = document.querySelector('#job-card');
-  const box = card?.getBoundingClientRect();
-  if (box && (box.top < 0 || box.bottom > window.innerHeight)) {
-    card.scrollIntoView({block: 'start', behavior: 'instant'});
-  }
-  return values;
-}
-"""
 
 
 def load_examples() -> list[dict[str, Any]]:
@@ -296,7 +203,12 @@ def build_studio(services: Services) -> gr.Blocks:
             owner_id = services.owners.of_page(token)
             if owner_id is None:
                 return
-            yield {history.table: table_rows(services.store, owner_id)}
+            grid, drawn = grid_values(services.store, owner_id)
+            yield {
+                history.table: table_rows(services.store, owner_id),
+                history.grid: grid,
+                history.grid_ids: drawn,
+            }
             latest = services.store.list(owner=owner_id, limit=1)
             if not latest or latest[0].provider not in PROVIDERS:
                 return
@@ -307,7 +219,7 @@ def build_studio(services: Services) -> gr.Blocks:
         demo.load(services.owners.keep_or_issue, owner, owner, queue=False, **private).then(
             welcome_back,
             owner,
-            [history.table, result.job, *result.outputs],
+            [history.table, history.grid, history.grid_ids, result.job, *result.outputs],
             concurrency_limit=None,
             show_progress="hidden",
             **private,
@@ -462,112 +374,7 @@ def build_studio(services: Services) -> gr.Blocks:
             **private,
         )
 
-        # --- history actions ---------------------------------------------------------------
-        async def open_in_studio(token: str | None, job_id: str | None):
-            """The Studio tab, with the job's card and video, and its settings in the form."""
-            job = owned_job(services.store, studio.page_owner(token), job_id)
-            if job is None:
-                return
-            first = {tabs: gr.Tabs(selected="studio"), result.job: job.id, result.video: None}
-            if job.provider in PROVIDERS:  # (a story film's settings are its shots)
-                first.update(studio.fill_form(form, job.request, job.provider))
-            yield first
-            async for update in studio.follow(job.id, result):
-                yield update
-
-        history.open.click(
-            open_in_studio,
-            [owner, history.selected],
-            [tabs, result.job, *result.outputs, *form.fill_outputs],
-            concurrency_limit=None,
-            **private,
-        ).then(None, js="() => { window.scrollTo(0, 0); }")
-
-        def reuse(token: str | None, job_id: str | None):
-            job = owned_job(services.store, studio.page_owner(token), job_id)
-            if job is None:
-                raise gr.Error("That job is not available.")
-            if job.provider not in PROVIDERS:  # a story film: its settings are its shots
-                raise gr.Error("This is a story film: re-use the settings of one of its shots.")
-            gr.Info("The form has this job's settings: change what you like and press Generate.")
-            return {
-                tabs: gr.Tabs(selected="studio"),
-                **studio.fill_form(form, job.request, job.provider),
-            }
-
-        history.reuse.click(
-            reuse, [owner, history.selected], [tabs, *form.fill_outputs], **private
-        ).then(None, js="() => { window.scrollTo(0, 0); }")
-
-        def delete(token: str | None, job_id: str | None):
-            owner_id = studio.page_owner(token)
-            job = owned_job(services.store, owner_id, job_id)
-            if job is None:
-                raise gr.Error("That job is not available.")
-            if job.is_active:
-                raise gr.Error("This job can't be deleted now: it is still running.")
-            # Links first: a hard link would keep serving the video after the file moved.
-            for kept in (job.video_path, job.request.get("image"), job.request.get("end_image")):
-                revoke(kept)
-            services.trash.delete(job.id)
-            minutes = int(RESTORE_SECONDS // 60)
-            return {
-                history.selected: None,
-                history.table: table_rows(services.store, owner_id),
-                **dict(
-                    zip(history.panel, panel_values(services.store, owner_id, None), strict=True)
-                ),
-                history.confirm_row: gr.Row(visible=False),
-                history.undo_row: gr.Row(visible=True),
-                history.undo_note: f"Deleted “{(job.request.get('prompt') or '')[:40]}”. "
-                f"You can restore it for {minutes} minutes.",
-                history.deleted: job.id,
-            }
-
-        history.confirm.click(
-            delete,
-            [owner, history.selected],
-            [
-                history.selected,
-                history.table,
-                *history.panel,
-                history.confirm_row,
-                history.undo_row,
-                history.undo_note,
-                history.deleted,
-            ],
-            **private,
-        )
-
-        def restore(token: str | None, job_id: str | None):
-            owner_id = studio.page_owner(token)
-            job = services.trash.restore(job_id, owner=owner_id) if job_id else None
-            if job is None:
-                raise gr.Error("That job can no longer be restored.")
-            return {
-                history.selected: job.id,
-                history.table: table_rows(services.store, owner_id),
-                **dict(
-                    zip(history.panel, panel_values(services.store, owner_id, job.id), strict=True)
-                ),
-                history.shown: str(job.state),
-                history.undo_row: gr.Row(visible=False),
-                history.deleted: None,
-            }
-
-        history.restore.click(
-            restore,
-            [owner, history.deleted],
-            [
-                history.selected,
-                history.table,
-                *history.panel,
-                history.shown,
-                history.undo_row,
-                history.deleted,
-            ],
-            **private,
-        )
+        wire_history_actions(studio, history, result, form, tabs, owner)
 
         if examples:
             for button, example in zip(example_buttons, examples, strict=True):
