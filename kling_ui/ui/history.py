@@ -91,9 +91,10 @@ def build_history() -> History:
     gr.Markdown(t("history.hint"), elem_classes=["hint"])
     grid = gr.Gallery(
         label="Your videos",
-        columns=4,
-        height="auto",
+        columns=6,
+        height=230,  # a row of pictures; more scroll inside the grid
         allow_preview=False,
+        fit_columns=False,  # one video is a thumbnail too, not a full-width picture
         object_fit="cover",
         elem_id="history-grid",
     )
