@@ -22,7 +22,13 @@ def make_client(settings: Settings) -> httpx.AsyncClient:
     """One client for the app's life: pooled connections, a timeout on every request."""
     return httpx.AsyncClient(
         timeout=httpx.Timeout(settings.request_timeout, connect=10.0),
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        # An idle connection is dropped after 2 s, well before common server keep-alive
+        # timeouts (uvicorn's is 5 s, httpx's own default 5 s): reusing one just as the
+        # server closes it fails with ReadError, and on the paid submit that would mean an
+        # "unknown" job. Seen under load in bench (100 jobs at once against a 5 s server).
+        limits=httpx.Limits(
+            max_connections=200, max_keepalive_connections=50, keepalive_expiry=2.0
+        ),
         headers={"User-Agent": f"kling-ui/{__version__}"},
     )
 
