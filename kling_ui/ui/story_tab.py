@@ -245,24 +245,23 @@ def wire_story_tab(
         return story_cost(provider or "preview", tab.shots_from(list(values)))
 
     def on_change(op: str, index: int):
-        def handler(*values):
+        def handler(provider: str, *values):
             shots = change(tab.shots_from(list(values)), op, index)
-            return tab.render(shots)
+            return [*tab.render(shots), story_cost(provider or "preview", shots)]
 
         return handler
 
-    for op, row_buttons in tab.buttons.items():
+    # One event per button, the cost included: every event is held in each visitor's session
+    # copy of the page config, so fewer events keep memory per API call down (see bench).
+    for op, row_buttons in [*tab.buttons.items(), ("add", [tab.add])]:
         for i, button in enumerate(row_buttons):
             button.click(
                 on_change(op, i),
-                tab.shot_inputs,
-                tab.shot_outputs,
+                [tab.provider, *tab.shot_inputs],
+                [*tab.shot_outputs, tab.cost],
                 preprocess=False,
                 **private,
-            ).then(cost_of, [tab.provider, *tab.shot_inputs], tab.cost, preprocess=False, **private)
-    tab.add.click(
-        on_change("add", -1), tab.shot_inputs, tab.shot_outputs, preprocess=False, **private
-    ).then(cost_of, [tab.provider, *tab.shot_inputs], tab.cost, preprocess=False, **private)
+            )
 
     for component in [tab.provider, *tab.seconds, *tab.sounds]:
         component.change(
