@@ -196,6 +196,12 @@ def build_form(settings: Settings) -> Form:
             elem_id="end-frame",
         )
     gr.Markdown(t("frames.hint"), elem_classes=["hint"])
+    # Said here for good: Gradio's own refusal of a bigger file is a toast that vanishes.
+    gr.Markdown(
+        f"Each file up to {settings.max_upload_mb:g} MB.",
+        elem_classes=["hint"],
+        elem_id="upload-limit",
+    )
     frame_note = gr.Markdown("", elem_id="frame-note")
     crop = gr.Radio(list(CROPS), value="Keep as is", label=t("crop"), elem_id="crop")
     prompt = gr.Textbox(
