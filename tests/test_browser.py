@@ -494,7 +494,10 @@ def test_the_first_screen_and_the_job_card_after_generate(browser, stack, device
         for selector in ("#start-frame", "#example-0", "#generate"):
             assert in_view(page, selector), selector
         assert page.locator("#example-0 img").count() == 1
-        assert page.eval_on_selector("#prompt", "el => el.getBoundingClientRect().top") < size[1]
+        # The prompt shows above the action bar, not hidden under it.
+        prompt_top = page.eval_on_selector("#prompt", "el => el.getBoundingClientRect().top")
+        bar_top = page.eval_on_selector("#actions", "el => el.getBoundingClientRect().top")
+        assert prompt_top + 40 < bar_top, (prompt_top, bar_top)
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"first-screen-{device}.png"))
         upload(page, "start-frame", ASSETS / "sunset_lake.jpg")

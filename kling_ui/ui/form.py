@@ -185,14 +185,14 @@ def build_form(settings: Settings) -> Form:
             label=t("start"),
             type="filepath",
             sources=["upload", "clipboard"],
-            height=260,
+            height=220,
             elem_id="start-frame",
         )
         end = gr.Image(
             label=t("end"),
             type="filepath",
             sources=["upload", "clipboard"],
-            height=260,
+            height=220,
             elem_id="end-frame",
         )
     gr.Markdown(t("frames.hint"), elem_classes=["hint"])
@@ -203,7 +203,8 @@ def build_form(settings: Settings) -> Form:
         elem_id="upload-limit",
     )
     frame_note = gr.Markdown("", elem_id="frame-note")
-    crop = gr.Radio(list(CROPS), value="Keep as is", label=t("crop"), elem_id="crop")
+    # Shown once there is a frame to crop (frame_check.py): the first screen stays short.
+    crop = gr.Radio(list(CROPS), value="Keep as is", label=t("crop"), elem_id="crop", visible=False)
     prompt = gr.Textbox(
         label=t("prompt"),
         lines=4,

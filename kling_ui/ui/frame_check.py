@@ -115,12 +115,14 @@ def wire_frame_check(form: Any, data_dir: Path) -> None:
         except InputError:
             return None
 
-    def report(start: Any, end: Any, count: Any) -> str:
-        return frame_report(source(start, "image"), source(end, "end_image"), int(count or 0))
+    def report(start: Any, end: Any, count: Any):
+        start, end = source(start, "image"), source(end, "end_image")
+        note = frame_report(start, end, int(count or 0))
+        return note, gr.Radio(visible=bool(start or end))
 
     inputs = [form.start, form.end, form.segments.count]
     for trigger in (form.start.change, form.end.change, form.segments.count.change):
-        trigger(report, inputs, form.frame_note, preprocess=False, **private)
+        trigger(report, inputs, [form.frame_note, form.crop], preprocess=False, **private)
 
     def remember(kept: dict, value: Any, field: str) -> tuple[dict, str]:
         return {**kept, field: source(value, field)}, "Keep as is"

@@ -44,7 +44,8 @@ CSS = """
 /* Examples as small pictures; the frames side by side, smaller, on a phone. */
 #examples button img { width: 56px; height: 36px; object-fit: cover; border-radius: 4px; }
 @media (max-width: 640px) {
-  .gradio-container h1 { font-size: 1.5em; }
+  #title h1 { font-size: 1.3em !important; margin-bottom: 0.2em !important; }
+  #title p { font-size: 0.9em !important; }
   #frames { flex-wrap: nowrap !important; }
   #frames > * { min-width: 0 !important; }
   #history-grid .grid-container { grid-template-columns: repeat(2, 1fr) !important; }

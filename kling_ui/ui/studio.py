@@ -173,7 +173,7 @@ def build_studio(services: Services) -> gr.Blocks:
     studio = Studio(services)
     examples = load_examples()
     with gr.Blocks(title="Kling O3 Pro Studio") as demo:
-        gr.Markdown(t("title"))
+        gr.Markdown(t("title"), elem_id="title")
         # A server-signed token naming this browser's owner (see owners.py).
         owner = gr.BrowserState(None, storage_key="kling-ui-owner")
         with gr.Tabs() as tabs:
