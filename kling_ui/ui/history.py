@@ -216,10 +216,11 @@ def wire_history(
     """`owner_of` names the owner a page token stands for (None: not signed here)."""
     private = {"api_visibility": "private"}
 
-    def select(token: str | None, evt: gr.SelectData):
+    opened = [history.selected, *history.panel, history.shown, history.confirm_row]
+
+    def open_job(token: str | None, job_id: str | None) -> list:
+        """Values for `opened`: the job (if the page's owner has it) in the panel."""
         owner_id = owner_of(token)
-        row = evt.row_value if evt is not None else None
-        job_id = row[-1] if row else None
         job = owned_job(store, owner_id, job_id)
         return [
             job_id,
@@ -228,33 +229,18 @@ def wire_history(
             gr.Row(visible=False),
         ]
 
-    history.table.select(
-        select,
-        [owner],
-        [history.selected, *history.panel, history.shown, history.confirm_row],
-        queue=False,
-        **private,
-    )
+    def select(token: str | None, evt: gr.SelectData):
+        row = evt.row_value if evt is not None else None
+        return open_job(token, row[-1] if row else None)
+
+    history.table.select(select, [owner], opened, queue=False, **private)
 
     def pick(token: str | None, drawn: list[str], evt: gr.SelectData):
-        owner_id = owner_of(token)
         index = evt.index if evt is not None and isinstance(evt.index, int) else -1
-        job_id = drawn[index].split(":")[0] if 0 <= index < len(drawn or []) else None
-        job = owned_job(store, owner_id, job_id)
-        return [
-            job_id,
-            *panel_values(store, owner_id, job_id),
-            shown_state(job),
-            gr.Row(visible=False),
-        ]
+        in_grid = 0 <= index < len(drawn or [])
+        return open_job(token, drawn[index].split(":")[0] if in_grid else None)
 
-    history.grid.select(
-        pick,
-        [owner, history.grid_ids],
-        [history.selected, *history.panel, history.shown, history.confirm_row],
-        queue=False,
-        **private,
-    )
+    history.grid.select(pick, [owner, history.grid_ids], opened, queue=False, **private)
 
     def tick(token: str | None, job_id: str | None, shown: str | None, drawn: list | None):
         owner_id = owner_of(token)
