@@ -26,6 +26,7 @@ from .netsafety import Resolver, system_resolver
 from .providers import create_provider
 from .providers.base import CancelOutcome, Inputs, Provider
 from .request import GenerationRequest, parse_request
+from .results import sidecars
 from .run import RESUMABLE_CODES, JobRun, apply_move, cancel_words
 from .state import JobState
 from .store import UNFINISHED_STATES, JobRecord, JobStore
@@ -313,8 +314,8 @@ class JobManager:
         if job.video_path:
             path = Path(job.video_path)
             path.unlink(missing_ok=True)
-            for sidecar in (".json", ".last.png", ".thumb.jpg"):
-                path.with_suffix(sidecar).unlink(missing_ok=True)
+            for sidecar in sidecars(path):
+                sidecar.unlink(missing_ok=True)
         self._discard_inputs(job_id)
         return self.forget(job_id)
 

@@ -10,6 +10,14 @@ from . import media
 from .request import GenerationRequest
 from .store import JobRecord
 
+# Files kept beside a video, named after it: the parameters, the clean last frame (stories
+# and "continue"), the History thumbnail. Delete and trash take them along with the video.
+SIDECARS = (".json", ".last.png", ".thumb.jpg")
+
+
+def sidecars(video: Path) -> list[Path]:
+    return [video.with_suffix(suffix) for suffix in SIDECARS]
+
 
 def probe_warnings(info: media.VideoInfo, request: GenerationRequest) -> list[str]:
     warnings = []

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .errors import KlingUIError
 from .jobs import JobManager
+from .results import sidecars
 from .store import JobRecord
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ class Trash:
         files = []
         if job.video_path:
             video = Path(job.video_path)
-            files += [video, *(video.with_suffix(s) for s in (".json", ".last.png", ".thumb.jpg"))]
+            files += [video, *sidecars(video)]
         files += sorted(self.jobs.settings.inputs_dir.glob(f"{job.id}-*"))
         return [f for f in files if f.is_file()]
 

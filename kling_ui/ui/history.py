@@ -27,7 +27,7 @@ def thumbnail(job: JobRecord) -> str | None:
     """The job's picture for the grid: its video's first frame, made once and kept beside
     the video (trash and delete take it along); before a video, the start frame."""
     if job.video_path and Path(job.video_path).is_file():
-        thumb = Path(job.video_path).with_suffix(".thumb.jpg")
+        thumb = Path(job.video_path).with_suffix(".thumb.jpg")  # one of results.SIDECARS
         if not thumb.exists():
             try:
                 frame = media.extract_frame(job.video_path)
