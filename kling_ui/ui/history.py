@@ -40,16 +40,9 @@ def thumbnail(job: JobRecord) -> str | None:
     return start if isinstance(start, str) and Path(start).is_file() else None
 
 
-def gallery_items(jobs: list[JobRecord]) -> list[tuple[str, str]]:
-    items = []
-    for job in jobs:
-        picture = thumbnail(job)
-        if picture is None:
-            continue
-        words = (job.request.get("prompt") or "")[:40]
-        caption = f"{STATE_ICONS[job.state]} {STATE_LABELS[job.state]} · {words}"
-        items.append((publish(picture), caption))
-    return items
+def caption(job: JobRecord) -> str:
+    words = (job.request.get("prompt") or "")[:40]
+    return f"{STATE_ICONS[job.state]} {STATE_LABELS[job.state]} · {words}"
 
 
 @dataclass
@@ -181,14 +174,14 @@ GRID_SIZE = 24
 
 def grid_values(store: JobStore, owner: str | None, drawn: list[str] | None = None):
     """(pictures, signature): the newest GRID_SIZE jobs with a picture, and "id:state" of
-    each. Pictures are gr.skip() when the signature is `drawn` (nothing to redraw: the grid
-    is not reloaded under the viewer every tick)."""
+    each, in grid order. Pictures are gr.skip() when the signature is `drawn` (nothing to
+    redraw: the grid is not reloaded under the viewer every tick)."""
     jobs = store.list(owner=owner, limit=GRID_SIZE) if owner else []
-    signature = [f"{job.id}:{job.state}" for job in jobs]
+    shown = [(job, picture) for job in jobs if (picture := thumbnail(job)) is not None]
+    signature = [f"{job.id}:{job.state}" for job, _ in shown]
     if drawn is not None and signature == drawn:
         return gr.skip(), drawn
-    shown = [job for job in jobs if thumbnail(job) is not None]
-    return gallery_items(shown), [f"{job.id}:{job.state}" for job in shown]
+    return [(publish(picture), caption(job)) for job, picture in shown], signature
 
 
 def panel_values(store: JobStore, owner: str | None, job_id: str | None) -> list:
