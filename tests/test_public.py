@@ -91,8 +91,23 @@ def test_the_rate_limit_is_explained_on_the_page(public):
     again = visitor(public["url"], "203.0.113.2")
     assert again.token != busy.token
     assert "the limit here" in generate(again, prompt="take 5")[ERRORS]
+    # Nor through the Story tab: its shots count against the same address.
+    story = again.fire("story-preview", "click", story_payload(again)).shown()
+    assert "the limit here" in story[0] and "Shot 1" in story[0]
+    assert len(history(again)) == 0
     calm = visitor(public["url"], "203.0.113.3")
     assert "Done" in generate(calm)[STATUS]  # others unaffected
+
+
+def story_payload(page: Page) -> list:
+    """The Story tab's inputs: one 3 s shot on the preview (see ui/story_tab.py)."""
+    from kling_ui.ui.story_shots import MAX_SHOTS
+
+    start = page.upload(ASSET)
+    shots = [1, "wide", *[""] * (MAX_SHOTS - 1), *[3] * MAX_SHOTS, *[False] * MAX_SHOTS]
+    shots += [None] * MAX_SHOTS + [""] * MAX_SHOTS  # own frames, timed prompts
+    # owner, story id, provider, cross-fade, confirm, start frame, shots, keys
+    return [page.token, None, "preview", False, False, start, *shots, "", ""]
 
 
 def test_visitors_see_only_their_own_jobs_and_videos(public):
@@ -216,6 +231,9 @@ def test_a_forged_owner_gets_nothing_by_fn_index(public):
                 event = attacker.fire(button, "click", [token, job_id, "", ""][: _arity(button)])
                 event.result()
                 assert event.error and "reload" in event.error, (button, token, event.error)
+            story = attacker.fire("story-preview", "click", [token, *story_payload(attacker)[1:]])
+            story.result()
+            assert story.error and "reload" in story.error, (token, story.error)
         assert store.get(job_id).state == "succeeded" and store.get("cli000000001")
         assert out[STATUS] and "Done" in out[STATUS]
     finally:

@@ -268,10 +268,10 @@ def wire_story_tab(
             cost_of, [tab.provider, *tab.shot_inputs], tab.cost, preprocess=False, **private
         )
 
-    async def make(paid: bool, token, story_id, provider, crossfade, confirm, start, *rest):
-        owner_id = page_owner(token)
-        if owner_id is None:
-            raise gr.Error("This page has expired: reload it to go on.")
+    async def make(
+        paid: bool, request: gr.Request, token, story_id, provider, crossfade, confirm, start, *rest
+    ):
+        owner_id = page_owner(token)  # gr.Error for a page this server didn't sign
         n_shot = 1 + 5 * MAX_SHOTS
         shots = tab.shots_from(list(rest[:n_shot]))
         typed = dict(zip(keys, rest[n_shot:], strict=True))
@@ -311,6 +311,9 @@ def wire_story_tab(
                 "owner": owner_id,
                 "api_key": typed_key(provider, typed),
                 "visitor": True,
+                # Rate limits count by network address, as for Generate: a fresh browser
+                # id must not start a new count through the Story tab.
+                "caller": services.owners.caller(request),
             }
             run.task = asyncio.create_task(
                 _make_story(run, services, lines, folder, crossfade=crossfade, submit=submit)
@@ -341,9 +344,9 @@ def wire_story_tab(
     ]
     outputs = [tab.status, tab.film, tab.story_id, tab.confirm]
     for button, paid in ((tab.preview, False), (tab.generate, True)):
-
-        async def handler(*values, paid=paid):
-            async for update in make(paid, *values):
+        # gr.Request first: Gradio injects special arguments only by position.
+        async def handler(request: gr.Request, *values, paid=paid):
+            async for update in make(paid, request, *values):
                 yield update
 
         button.click(

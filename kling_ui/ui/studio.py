@@ -190,7 +190,7 @@ def build_studio(services: Services) -> gr.Blocks:
             with gr.Tab(t("tab.history"), id="history"):
                 history = build_history()
         wire_history(history, services.store, owner, services.owners.of_page)
-        wire_story_tab(story, services, owner, form.keys, services.owners.of_page)
+        wire_story_tab(story, services, owner, form.keys, studio.page_owner)
         wire_public_api(services)
 
         # Page events are private: not on the API page, not MCP tools, not callable by name
