@@ -10,6 +10,7 @@ from ..providers import PROVIDERS
 from ..request import DURATION_MAX, DURATION_MIN
 from ..state import JobState
 from ..store import JobRecord
+from ..story import STORY
 
 STATE_LABELS = {
     JobState.SUBMITTING: "Sending",
@@ -40,7 +41,7 @@ STATE_ICONS = {
 
 
 def provider_label(name: str) -> str:
-    if name == "story":  # a film cut from a story's shots (story.STORY)
+    if name == STORY:  # a film cut from a story's shots, in History
         return "Story film"
     cls = PROVIDERS.get(name)
     return cls.label if cls else name
