@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from . import pricing
+from . import resume as resuming
 from .admission import Admission
 from .config import Settings
 from .errors import KlingUIError
@@ -25,9 +25,9 @@ from .keyprints import KeyPrints
 from .netsafety import Resolver, system_resolver
 from .providers import create_provider
 from .providers.base import CancelOutcome, Inputs, Provider
-from .request import GenerationRequest, parse_request
+from .request import GenerationRequest
 from .results import sidecars
-from .run import RESUMABLE_CODES, JobRun, apply_move, cancel_words
+from .run import JobRun, apply_move, cancel_words
 from .state import JobState
 from .store import UNFINISHED_STATES, JobRecord, JobStore
 
@@ -102,13 +102,10 @@ class JobManager:
             dedupe=dedupe,
         )
         if chosen is not None:
-            self._start(job, chosen, inputs)
+            self.start(job, chosen, inputs)
         return job
 
-    def _discard_inputs(self, job_id: str) -> None:
-        discard_inputs(self.settings.inputs_dir, job_id)
-
-    def _start(self, job: JobRecord, provider: Provider, inputs: Inputs | None) -> JobRun:
+    def start(self, job: JobRecord, provider: Provider, inputs: Inputs | None) -> JobRun:
         run = JobRun(
             job,
             provider,
@@ -154,7 +151,7 @@ class JobManager:
 
     async def cancel(self, job_id: str, *, api_key: str | None = None) -> str:
         """Ask to stop a job; returns a plain sentence saying what actually happened."""
-        job = self._get(job_id)
+        job = self.get(job_id)
         if job.is_final:
             return f"Job {job_id} has already finished ({job.state})."
         run = self._live.get(job_id)
@@ -162,7 +159,7 @@ class JobManager:
             if run is not None:
                 run.cancel_requested = True
             else:
-                self._move(job_id, JobState.CANCELED, finished_at=time.time())
+                self.move(job_id, JobState.CANCELED, finished_at=time.time())
             return "Canceled before anything was sent: nothing was charged."
         provider = run.provider if run is not None else self.provider(job.provider, api_key)
         label = provider.label
@@ -170,12 +167,12 @@ class JobManager:
             outcome = await provider.cancel(job.request_id)
         except KlingUIError as exc:
             message = f"Couldn't cancel: {exc.user_message} The job goes on and will be saved."
-            self._move(job_id, notice=message)
+            self.move(job_id, notice=message)
             return message
         if outcome is CancelOutcome.CANCELED:
             if run is not None and run.task is not None:
                 run.task.cancel()
-            self._move(
+            self.move(
                 job_id,
                 JobState.CANCELED,
                 finished_at=time.time(),
@@ -184,7 +181,7 @@ class JobManager:
             )
             return f"Canceled on {label}."
         message = cancel_words(outcome, label)
-        self._move(job_id, notice=message)
+        self.move(job_id, notice=message)
         return message
 
     def check_now(self, job_id: str) -> bool:
@@ -206,109 +203,19 @@ class JobManager:
         optionally only `owner`'s: a visitor who types their key again gets theirs back."""
         resumed = []
         for job in self.store.list(owner=owner, states=UNFINISHED_STATES, limit=10_000):
-            if job.id in self._live or (provider and job.provider != provider):
+            if self.is_live(job.id) or (provider and job.provider != provider):
                 continue
-            if await self.resume(job.id, api_key=api_key, quiet=True):
+            if await resuming.resume(self, job.id, api_key=api_key, quiet=True):
                 resumed.append(job.id)
         return resumed
 
     async def resume(self, job_id: str, *, api_key: str | None = None, quiet: bool = False) -> bool:
-        """Carry on one job. Never re-sends a paid submit; returns whether it is running."""
-        job = self._get(job_id)
-        if job_id in self._live:
-            return True
-        resumable_failure = job.state == JobState.FAILED and job.error_code in RESUMABLE_CODES
-        if not (job.is_active or job.is_held or resumable_failure):
-            return False
-        if job.provider == "preview":
-            return await self._rerender(job)
-        if job.request_id is None:
-            self._settle_unsent(job, api_key)
-            return False
-        key = self._key_for(job, api_key)
-        if key is None:
-            if not quiet:
-                log.info("job %s: waiting for its owner's key to resume", job_id)
-            if job.is_active:
-                label = pricing.provider_name(job.provider)
-                self._move(
-                    job_id,
-                    JobState.WAITING_FOR_KEY,
-                    error_code="key_needed",
-                    error_message=f"Still on {label} (request id {job.request_id}), but this "
-                    "server doesn't keep the key it was started with: enter that key again "
-                    "to pick it up, or delete the job.",
-                )
-            return False
-        provider = self.provider(job.provider, key)
-        state = job.state if job.is_active else JobState.RUNNING
-        job = self._move(job_id, state, error_code=None, error_message=None, finished_at=None)
-        self._start(job, provider, None)
-        log.info("job %s: resumed (%s)", job_id, job.request_id)
-        return True
-
-    def _key_for(self, job: JobRecord, api_key: str | None) -> str | None:
-        """The key `job` was started with, if it is on hand (offered now, or the server's)."""
-        for key in ((api_key or "").strip(), self.settings.server_key(job.provider)):
-            if key and (
-                not job.key_fingerprint
-                or job.key_fingerprint == self.fingerprint(job.provider, key)
-            ):
-                return key
-        return None
-
-    def _settle_unsent(self, job: JobRecord, api_key: str | None) -> None:
-        """A job that never got a request id: unsent (free) or lost on the way (unknown)."""
-        if job.submitted_at is None:
-            self._move(
-                job.id,
-                JobState.FAILED,
-                error_code="interrupted",
-                error_message="Interrupted before it was sent: nothing was charged. "
-                "Generate again.",
-                finished_at=time.time(),
-            )
-            return
-        provider = self.provider(job.provider, api_key) if api_key else None
-        hint = provider.dashboard_hint if provider else ""
-        self._move(
-            job.id,
-            JobState.UNKNOWN,
-            error_code="submit_unknown",
-            error_message="The app stopped while sending this job: it may "
-            f"have been created and charged. {hint}".strip(),
-            finished_at=time.time(),
-        )
-
-    async def _rerender(self, job: JobRecord) -> bool:
-        # The preview is free and deterministic: after a restart, render it again.
-        provider = self.provider("preview")
-        try:
-            inputs = await self.prepare_inputs(parse_request(job.request), provider)
-        except KlingUIError as exc:
-            self._move(
-                job.id,
-                JobState.FAILED,
-                error_code="interrupted",
-                error_message=f"The preview was interrupted and can't restart: {exc.user_message}",
-                finished_at=time.time(),
-            )
-            return False
-        job = self._move(
-            job.id,
-            JobState.SUBMITTING,
-            request_id=None,
-            submitted_at=None,
-            error_code=None,
-            error_message=None,
-            finished_at=None,
-        )
-        self._start(job, provider, inputs)
-        return True
+        """Carry on one job (see resume.py). Never re-sends a paid submit."""
+        return await resuming.resume(self, job_id, api_key=api_key, quiet=quiet)
 
     def delete(self, job_id: str) -> bool:
         """Forget a finished job and delete its video and sidecar."""
-        job = self._get(job_id)
+        job = self.get(job_id)
         if job.is_active:
             raise KlingUIError("This job is still running: cancel it first.")
         if job.video_path:
@@ -316,7 +223,7 @@ class JobManager:
             path.unlink(missing_ok=True)
             for sidecar in sidecars(path):
                 sidecar.unlink(missing_ok=True)
-        self._discard_inputs(job_id)
+        discard_inputs(self.settings.inputs_dir, job_id)
         return self.forget(job_id)
 
     def forget(self, job_id: str) -> bool:
@@ -331,9 +238,13 @@ class JobManager:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    # --- helpers ----------------------------------------------------------------------------
+    # --- helpers (also resume.py's) ---------------------------------------------------------
 
-    def _get(self, job_id: str) -> JobRecord:
+    def is_live(self, job_id: str) -> bool:
+        """A run in this process follows the job right now."""
+        return job_id in self._live
+
+    def get(self, job_id: str) -> JobRecord:
         job = self.store.get(job_id)
         if job is None:
             raise KlingUIError(f"There is no job {job_id}.")
@@ -345,14 +256,14 @@ class JobManager:
         run = self._live.get(job_id)
         if run is not None:
             return run.job
-        return self._ended.get(job_id) or self._get(job_id)
+        return self._ended.get(job_id) or self.get(job_id)
 
-    def _move(self, job_id: str, state: JobState | None = None, **changes) -> JobRecord:
+    def move(self, job_id: str, state: JobState | None = None, **changes) -> JobRecord:
         """Change a job from outside its run (cancel, resume, settle)."""
         run = self._live.get(job_id)
         if run is not None:
             return run.move(state, **changes)
-        job = apply_move(self.store, self._get(job_id), state, **changes)
+        job = apply_move(self.store, self.get(job_id), state, **changes)
         self._notify(job_id)
         return job
 
