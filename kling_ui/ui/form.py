@@ -135,7 +135,7 @@ class Form:
     cost: gr.Markdown
     errors: gr.Markdown
     generate: gr.Button
-    cancel: gr.Button | None = None  # on the job card (studio.Result), beside the status
+    cancel: gr.Button | None = None  # on the job card (result.Result), beside the status
     frame_note: gr.Markdown | None = None  # frame problems, said when a frame is chosen
     crop: gr.Radio | None = None
 

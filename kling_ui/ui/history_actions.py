@@ -9,14 +9,16 @@ import gradio as gr
 
 from ..providers import PROVIDERS
 from ..trash import RESTORE_SECONDS
+from .form import Form
 from .history import History, grid_values, owned_job, panel_values, table_rows
 from .publish import revoke
+from .result import Result
 
 
 def wire_history_actions(
-    studio: Any, history: History, result: Any, form: Any, tabs: gr.Tabs, owner: gr.BrowserState
+    studio: Any, history: History, result: Result, form: Form, tabs: gr.Tabs, owner: gr.BrowserState
 ) -> None:
-    """`studio` is studio.Studio, `result` studio.Result, `form` form.Form."""
+    """`studio` is studio.Studio (typed loosely: studio.py imports this module)."""
     services = studio.services
     private = {"api_visibility": "private"}
 
@@ -29,7 +31,7 @@ def wire_history_actions(
         if job.provider in PROVIDERS:  # (a story film's settings are its shots)
             first.update(studio.fill_form(form, job.request, job.provider))
         yield first
-        async for update in studio.follow(job.id, result):
+        async for update in result.follow(job.id):
             yield update
 
     history.open.click(

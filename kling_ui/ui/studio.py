@@ -16,8 +16,6 @@ from ..providers import PROVIDERS
 from ..request import parse_request
 from ..services import Services
 from ..spending import SpendingRefused
-from ..state import JobState
-from ..store import JobRecord
 from ..uploads import allowed_source
 from .api import wire_public_api
 from .form import Form, build_form, restore_keys_js, typed_key
@@ -31,9 +29,10 @@ from .history import (
 )
 from .history_actions import wire_history_actions
 from .page import ANNOUNCE_JS, CSS, SHOW_CARD_JS
-from .present import cost_markdown, details_markdown, status_markdown
+from .present import cost_markdown, status_markdown
 from .publish import configure as configure_links
 from .publish import publish
+from .result import Result
 from .segments import from_segments
 from .story_tab import build_story_tab, wire_story_tab
 from .words import t
@@ -74,34 +73,6 @@ class Studio:
             raise gr.Error("This page has expired: reload it to go on.")
         return owner
 
-    # --- running ----------------------------------------------------------------------------
-
-    def result_values(self, job: JobRecord, r: Result) -> dict:
-        """The panel for `job`, except the video (see follow)."""
-        done = job.state == JobState.SUCCEEDED and job.video_path
-        return {
-            r.status: status_markdown(job),
-            r.details: details_markdown(job),
-            r.continue_: gr.Button(interactive=bool(done)),
-            r.form.cancel: gr.Button(interactive=job.is_active),
-            r.form.generate: gr.Button(interactive=not job.is_active),
-            r.check: gr.Button(interactive=job.is_active or job.is_held),
-        }
-
-    async def follow(self, job_id: str, r: Result, progress: gr.Progress | None = None):
-        """Yield result-panel updates until the job ends. Leaving the page stops only this
-        watcher: the job itself runs on in the server."""
-        shown_video = False
-        async for job in self.services.jobs.watch(job_id):
-            values = self.result_values(job, r)
-            if progress is not None and job.state == JobState.RUNNING and job.progress is not None:
-                progress(job.progress, desc="Generating")
-            if job.state == JobState.SUCCEEDED and job.video_path and not shown_video:
-                # Published once: a later update must not reload a video already playing.
-                values[r.video] = publish(job.video_path)
-                shown_video = True
-            yield values
-
     # --- examples and re-use ----------------------------------------------------------------
 
     def fill_form(self, form: Form, fields: dict[str, Any], provider: str | None = None) -> dict:
@@ -125,54 +96,14 @@ class Studio:
         return values
 
 
-class Result:
-    """The right side: live status, the video, details and follow-up actions."""
-
-    def __init__(self, form: Form) -> None:
-        self.form = form
-        # The job card: what is happening, and what can be done about it, in one place.
-        with gr.Group(elem_id="job-card"):
-            self.status = gr.Markdown(t("ready"), elem_id="status")
-            with gr.Row():
-                form.cancel = gr.Button(
-                    t("cancel"), variant="stop", interactive=False, elem_id="cancel", size="sm"
-                )
-                # Ask the provider now (trouble), or retry a paid video's download.
-                self.check = gr.Button(
-                    t("check_again"), interactive=False, elem_id="check-again", size="sm"
-                )
-        self.video = gr.Video(
-            label=t("result"),
-            interactive=False,
-            buttons=["download"],
-            autoplay=False,
-            elem_id="result-video",
-        )
-        self.continue_ = gr.Button(t("continue"), interactive=False, elem_id="continue")
-        self.continue_note = gr.Markdown("", elem_id="continue-note")
-        with gr.Accordion(t("details"), open=False):
-            self.details = gr.Markdown("", elem_id="details")
-        self.job = gr.State(None)
-
-    @property
-    def outputs(self) -> list:
-        return [
-            self.status,
-            self.details,
-            self.video,
-            self.continue_,
-            self.form.cancel,
-            self.form.generate,
-            self.check,
-        ]
-
-
 def build_studio(services: Services) -> gr.Blocks:
     settings = services.settings
     configure_links(settings.data_dir)
     studio = Studio(services)
     examples = load_examples()
-    with gr.Blocks(title="Kling O3 Pro Studio") as demo:
+    # No telemetry: Gradio would otherwise report each start to its servers (a Space's
+    # visitors did not agree to that) and spend a thread on a version check.
+    with gr.Blocks(title="Kling O3 Pro Studio", analytics_enabled=False) as demo:
         gr.Markdown(t("title"), elem_id="title")
         # A server-signed token naming this browser's owner (see owners.py).
         owner = gr.BrowserState(None, storage_key="kling-ui-owner")
@@ -184,7 +115,7 @@ def build_studio(services: Services) -> gr.Blocks:
                     with gr.Column(scale=5):
                         form = build_form(settings)
                     with gr.Column(scale=4, elem_id="result-col"):
-                        result = Result(form)
+                        result = Result(form, services.jobs)
             with gr.Tab(t("tab.story"), id="story"):
                 story = build_story_tab(settings)
             with gr.Tab(t("tab.history"), id="history"):
@@ -213,7 +144,7 @@ def build_studio(services: Services) -> gr.Blocks:
             if not latest or latest[0].provider not in PROVIDERS:
                 return
             yield {result.job: latest[0].id}
-            async for update in studio.follow(latest[0].id, result):
+            async for update in result.follow(latest[0].id):
                 yield update
 
         demo.load(services.owners.keep_or_issue, owner, owner, queue=False, **private).then(
@@ -279,7 +210,7 @@ def build_studio(services: Services) -> gr.Blocks:
                 result.continue_note: "",
                 result.video: None,
             }
-            async for update in studio.follow(job.id, result, progress):
+            async for update in result.follow(job.id, progress):
                 yield update
 
         form.generate.click(
@@ -338,7 +269,7 @@ def build_studio(services: Services) -> gr.Blocks:
             if not services.jobs.check_now(job.id):  # nothing follows it: pick it up again
                 key = typed_key(job.provider, dict(zip(form.keys, typed, strict=True)))
                 await services.jobs.resume(job.id, api_key=key)
-            async for update in studio.follow(job.id, result):
+            async for update in result.follow(job.id):
                 yield update
 
         result.check.click(
