@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import io
+import logging
 import os
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from unittest import mock
 
 import httpx
 import numpy as np
@@ -27,6 +32,11 @@ RH_BASE = "https://www.runninghub.test"
 
 def picture(size: tuple[int, int] = (800, 600), seed: int = 0) -> Image.Image:
     """A smooth, photo-like test image (compresses like a photo, not like a flat colour)."""
+    return _picture(size, seed).copy()
+
+
+@functools.lru_cache(maxsize=32)
+def _picture(size: tuple[int, int], seed: int) -> Image.Image:
     w, h = size
     rng = np.random.default_rng(seed)
     x = np.arange(w, dtype=np.float32)[None, :]
@@ -177,6 +187,7 @@ def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
         PYTHONPATH=str(ROOT),
         KLING_UI_DATA_DIR=str(data_dir),
         KLING_UI_POLL_INTERVAL="0.1",
+        KLING_UI_PREVIEW_SHORT_SIDE="360",  # 4x faster than the default 720 (test_preview)
         KLING_UI_ALLOW_PRIVATE_DOWNLOADS="1",  # the fakes' video links are on loopback
         PYTHONUNBUFFERED="1",
         **extra,
@@ -185,6 +196,37 @@ def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+def cli_here(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    """`python -m kling_ui *args` run in this process: the same main(), exit code, stdout
+    and stderr (warnings logged as the CLI logs them), with `env` as the whole environment,
+    but without a second of interpreter start. Tests of the process itself (a kill, the
+    entry point, a terminal) still start a real one."""
+    from kling_ui.__main__ import main
+
+    out, err = io.StringIO(), io.StringIO()
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    root = logging.getLogger()
+    here = os.getcwd()
+    root.addHandler(handler)
+    try:
+        with (
+            mock.patch.dict(os.environ, env, clear=True),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
+            os.chdir(cwd)
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse's own refusals
+                code = exc.code if isinstance(exc.code, int) else 2
+    finally:
+        os.chdir(here)
+        root.removeHandler(handler)
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 async def wire_inputs(make_image, **fields):

@@ -1,4 +1,5 @@
-"""The CLI as a person runs it: a subprocess, fake providers on loopback, real files."""
+"""The CLI as a person runs it: fake providers on loopback, real files. What a person sees
+from a real process (saving, resuming after a kill) runs one; refusals run `main()` here."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from kling_ui import media
 from kling_ui.store import JobStore
 from kling_ui.testing import FakeRunComfy, FakeRunningHub, serve_on_loopback
 
-from .conftest import PYTHON, RC_KEY, RH_KEY, ROOT, cli_env
+from .conftest import PYTHON, RC_KEY, RH_KEY, ROOT, cli_env, cli_here
 
 
 def cli(*args: str, env: dict, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -98,7 +99,7 @@ def test_generate_on_the_offline_preview_needs_no_key(tmp_path):
     assert result.returncode == 0, result.stderr
     path = Path(result.stdout.strip().splitlines()[-1])
     info = media.probe(path)
-    assert (info.width, info.height) == (1280, 720) and abs(info.duration - 3) < 0.05
+    assert (info.width, info.height) == (640, 360) and abs(info.duration - 3) < 0.05
 
 
 @pytest.mark.parametrize(
@@ -120,7 +121,7 @@ def test_bad_input_exits_non_zero_with_one_line_and_sends_nothing(
     small = make_image((200, 200))
     base = ["generate", "--provider", "runcomfy", "--image", str(make_image()), "--prompt", "p"]
     args = [str(small) if a == "SMALL" else a for a in args]
-    result = cli(*base, *args, env=provider_env(tmp_path, fakes), cwd=tmp_path)
+    result = cli_here(*base, *args, env=provider_env(tmp_path, fakes), cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message), result.stderr
@@ -129,7 +130,7 @@ def test_bad_input_exits_non_zero_with_one_line_and_sends_nothing(
 
 
 def test_a_missing_key_is_one_line_naming_the_variable(tmp_path, make_image):
-    result = cli(
+    result = cli_here(
         "generate",
         "--provider",
         "runninghub",
@@ -147,7 +148,9 @@ def test_a_missing_key_is_one_line_naming_the_variable(tmp_path, make_image):
 def test_a_bad_setting_is_one_line(tmp_path, make_image):
     env = cli_env(tmp_path / "data")
     env["KLING_UI_POLL_INTERVAL"] = "soon"
-    result = cli("generate", "--image", str(make_image()), "--prompt", "p", env=env, cwd=tmp_path)
+    result = cli_here(
+        "generate", "--image", str(make_image()), "--prompt", "p", env=env, cwd=tmp_path
+    )
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error: Bad setting: KLING_UI_POLL_INTERVAL")
 
@@ -194,9 +197,9 @@ def test_a_killed_process_resumes_without_a_second_submit(tmp_path, make_image, 
     assert media.probe(path).duration == pytest.approx(5, abs=0.2)
     assert fake.submits == 1
 
-    listing = cli("jobs", "list", env=env, cwd=tmp_path)
+    listing = cli_here("jobs", "list", env=env, cwd=tmp_path)
     assert job.id in listing.stdout and "succeeded" in listing.stdout
-    shown = cli("jobs", "show", job.id, env=env, cwd=tmp_path)
+    shown = cli_here("jobs", "show", job.id, env=env, cwd=tmp_path)
     assert f"request_id: {job.request_id}" in shown.stdout and RC_KEY not in shown.stdout
 
 
@@ -204,7 +207,7 @@ def test_out_is_checked_before_anything_is_paid_and_a_folder_gets_the_file(
     tmp_path, make_image, fakes
 ):
     missing = tmp_path / "no-such-folder" / "clip.mp4"
-    refused = cli(
+    refused = cli_here(
         "generate",
         "--provider",
         "runcomfy",

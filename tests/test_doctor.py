@@ -11,7 +11,7 @@ from kling_ui.errors import InputError
 from kling_ui.request import parse_request
 from kling_ui.testing import FakeRunComfy, FakeRunningHub, serve_on_loopback
 
-from .conftest import PYTHON, RC_KEY, RH_KEY, ROOT, cli_env
+from .conftest import PYTHON, RC_KEY, RH_KEY, ROOT, cli_env, cli_here
 
 
 async def test_each_provider_reports_its_balance_in_its_currency(
@@ -84,14 +84,7 @@ def test_doctor_prints_balances_and_exits_by_readiness(tmp_path):
         assert "RunComfy: ready, balance $25.00" in run.stdout
         assert "RunningHub: ready, balance ¥35.20" in run.stdout
         env["RUNNINGHUB_API_KEY"] = "wrong-key"
-        bad = subprocess.run(
-            [PYTHON, "-m", "kling_ui", "doctor"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        bad = cli_here("doctor", env=env, cwd=ROOT)
         assert bad.returncode != 0 and "RunningHub refused the key" in bad.stdout
         assert "wrong-key" not in bad.stdout + bad.stderr
     assert rc.submits == 0 and rh.submits == 0

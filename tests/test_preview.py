@@ -62,10 +62,10 @@ def render(tmp_path, name="clip.mp4", **fields):
 
 
 def test_a_720p_clip_has_the_exact_duration_size_and_codec(tmp_path):
-    path = render(tmp_path, duration=5, short_side=720)
+    path = render(tmp_path, duration=4, short_side=720)
     info = media.probe(path)
     assert (info.width, info.height) == (1280, 720)
-    assert abs(info.duration - 5) <= 1 / FPS and info.frames == 5 * FPS
+    assert abs(info.duration - 4) <= 1 / FPS and info.frames == 4 * FPS
     assert (info.video_codec, info.pix_fmt) == ("h264", "yuv420p")
     assert not info.has_audio
     with open(path, "rb") as f:  # faststart: the index (moov) comes before the media (mdat)
@@ -230,3 +230,17 @@ async def test_renders_take_turns_in_their_own_pool_and_say_where_they_wait(tmp_
     assert all(default_pool_free)
     names = {t.name for t in threading.enumerate()}
     assert any(n.startswith("preview-render") for n in names)
+
+
+def test_the_studio_previews_at_720p_like_kling_unless_told_otherwise(tmp_path):
+    # Other tests run the app at 360 px for speed; the default is what users get.
+    import httpx
+
+    from kling_ui.config import Settings
+    from kling_ui.providers import create_provider
+
+    client = httpx.AsyncClient()
+    for env, expected in (({}, 720), ({"preview_short_side": 480}, 480)):
+        settings = Settings(_env_file=None, data_dir=tmp_path, **env)
+        provider = create_provider("preview", settings=settings, client=client)
+        assert provider.short_side == expected

@@ -17,7 +17,7 @@ from kling_ui.errors import InputError
 from kling_ui.story import load_lines, run_story
 from kling_ui.testing import FakeRunComfy, serve_on_loopback
 
-from .conftest import PYTHON, RC_KEY, ROOT, cli_env
+from .conftest import PYTHON, RC_KEY, ROOT, cli_env, cli_here
 
 ASSET = ROOT / "assets" / "sunset_lake.jpg"
 
@@ -113,14 +113,7 @@ def test_a_batch_with_a_bad_line_submits_nothing_and_names_the_line(tmp_path):
     fake = FakeRunComfy(api_key=RC_KEY)
     with serve_on_loopback(fake.app) as url:
         env = cli_env(tmp_path / "data", RUNCOMFY_API_KEY=RC_KEY, RUNCOMFY_BASE_URL=url)
-        run = subprocess.run(
-            [PYTHON, "-m", "kling_ui", "batch", path, "--yes"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        run = cli_here("batch", path, "--yes", env=env, cwd=ROOT)
     assert run.returncode == 2 and "line 2:" in run.stderr and "line 3:" in run.stderr
     assert fake.calls == []
 
@@ -176,7 +169,9 @@ def test_a_batch_asks_before_spending_and_refuses_to_guess_without_a_terminal(tm
 def test_the_stitch_command_prints_the_film(tmp_path):
     clips = []
     for name in ("a.mp4", "b.mp4"):
-        spec = RenderSpec(start=Image.open(ASSET).convert("RGB"), prompt="p", duration=3)
+        spec = RenderSpec(
+            start=Image.open(ASSET).convert("RGB"), prompt="p", duration=3, short_side=240
+        )
         clips.append(str(render_animatic(spec, tmp_path / name)))
     out = tmp_path / "film.mp4"
     run = subprocess.run(
