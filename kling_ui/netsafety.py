@@ -8,8 +8,10 @@ fetched only from public addresses, the result links checked at connect time.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
+import ssl
 from collections.abc import Awaitable, Callable
 
 import httpcore
@@ -110,6 +112,13 @@ class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context per process: building one loads the CA bundle (tens of ms), and
+    each httpx client would otherwise build its own, twice for the download client."""
+    return httpx.create_ssl_context()
+
+
 def download_client(
     *,
     timeout: httpx.Timeout,
@@ -125,11 +134,11 @@ def download_client(
     hop. `allow_private` (KLING_UI_ALLOW_PRIVATE_DOWNLOADS) admits loopback and private
     links over http too, for the fake providers in tests.
     """
-    transport = httpx.AsyncHTTPTransport()
+    transport = httpx.AsyncHTTPTransport(verify=tls_context())
     # httpx builds its pool without a way to pass a network backend: build it again with
     # ours (same TLS context and limits).
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
+        ssl_context=tls_context(),
         max_connections=50,
         max_keepalive_connections=10,
         network_backend=PublicOnlyBackend(resolver, allow_private=allow_private),

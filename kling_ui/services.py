@@ -12,7 +12,7 @@ from . import __version__
 from .config import Settings
 from .janitor import clean_leftovers
 from .jobs import JobManager
-from .netsafety import download_client
+from .netsafety import download_client, tls_context
 from .owners import Owners
 from .store import JobStore
 from .trash import Trash
@@ -21,6 +21,7 @@ from .trash import Trash
 def make_client(settings: Settings) -> httpx.AsyncClient:
     """One client for the app's life: pooled connections, a timeout on every request."""
     return httpx.AsyncClient(
+        verify=tls_context(),
         timeout=httpx.Timeout(settings.request_timeout, connect=10.0),
         # An idle connection is dropped after 2 s, well before common server keep-alive
         # timeouts (uvicorn's is 5 s, httpx's own default 5 s): reusing one just as the
