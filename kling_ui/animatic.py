@@ -332,7 +332,7 @@ def render_animatic(
             writer.write_audio(ambience(spec.duration, np.asarray(motion, np.float32)))
     # The last frame without the preview tag or captions: "continue from the last frame"
     # must never hand the watermark to the next (maybe paid) shot.
-    clean_last.save(clean_last_frame_path(out))
+    clean_last.save(clean_last_frame_path(out), compress_level=1)  # 5x faster to write
     if progress is not None:
         progress(1.0)
     return out
