@@ -10,7 +10,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 import pytest
 from gradio_client import Client, handle_file
 
@@ -21,6 +20,7 @@ from kling_ui.store import JobStore
 from kling_ui.testing import FakeRunComfy, FakeRunningHub, serve_on_loopback
 
 from .conftest import RC_KEY, RH_KEY, ROOT, form_payload
+from .pagedriver import HTTP
 from .pagedriver import Page as PageDriver
 
 ASSET = str(ROOT / "assets" / "sunset_lake.jpg")
@@ -45,6 +45,7 @@ def stack(tmp_path_factory):
             multi_user=True,
             mcp=False,
             allow_private_downloads=True,  # the fakes' video links are on loopback
+            preview_short_side=360,  # 720 (the default) renders 4x slower; see test_preview
         )
         with serve_on_loopback(create_app(settings)) as url:
             yield {"url": url, "rc": rc, "rh": rh, "settings": settings}
@@ -106,7 +107,7 @@ def test_a_full_generation_on_the_offline_preview(stack, tmp_path):
     assert out[ERRORS] == ""
     assert "Done" in out[STATUS] and "Offline preview" in out[STATUS]
     info = media.probe(page.download(out[VIDEO], tmp_path))
-    assert abs(info.duration - 3) < 0.05 and info.has_audio and info.height == 720
+    assert abs(info.duration - 3) < 0.05 and info.has_audio and info.height == 360
     assert "- **Cost:** free (offline preview)" in out[DETAILS]
 
 
@@ -251,8 +252,8 @@ def test_a_canary_key_appears_nowhere(stack, caplog):
         rh.api_key = RH_KEY
     assert "Done" in out[STATUS]
     assert "rejected the API key" in bad[STATUS]
-    config = httpx.get(f"{stack['url']}/config").text
-    info = httpx.get(f"{stack['url']}/gradio_api/info").text
+    config = HTTP.get(f"{stack['url']}/config").text
+    info = HTTP.get(f"{stack['url']}/gradio_api/info").text
     settings = stack["settings"]
     db = b"".join(p.read_bytes() for p in settings.data_dir.glob("jobs.sqlite3*"))
     sidecars = "".join(p.read_text() for p in settings.videos_dir.glob("*.json"))
@@ -313,7 +314,7 @@ def test_the_app_starts_and_resumes_jobs_left_running(tmp_path, make_image):
             allow_private_downloads=True,  # the fakes' video links are on loopback
         )
         # A previous process submitted and recorded the job, then died.
-        seed = httpx.post(
+        seed = HTTP.post(
             f"{rc_url}/v1/models/kling/kling-video-o3/pro/image-to-video",
             headers={"Authorization": f"Bearer {RC_KEY}"},
             json={"image": "https://x.test/a.jpg", "prompt": "p", "duration": 3},

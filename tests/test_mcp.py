@@ -6,7 +6,6 @@ import asyncio
 import base64
 import re
 
-import httpx
 import jsonschema
 import pytest
 from mcp import ClientSession
@@ -18,13 +17,15 @@ from kling_ui.config import Settings
 from kling_ui.testing import serve_on_loopback
 
 from .conftest import ROOT
+from .pagedriver import HTTP
 
 ASSET = ROOT / "assets" / "sunset_lake.jpg"
 
 
 @pytest.fixture(scope="module")
 def mcp_app(tmp_path_factory):
-    settings = Settings(_env_file=None, data_dir=tmp_path_factory.mktemp("mcp") / "data", mcp=True)
+    data = tmp_path_factory.mktemp("mcp") / "data"
+    settings = Settings(_env_file=None, data_dir=data, mcp=True, preview_short_side=360)
     with serve_on_loopback(create_app(settings)) as url:
         yield url
 
@@ -65,7 +66,7 @@ def test_generate_on_the_preview_with_a_data_url_returns_a_playable_video(mcp_ap
     text = " ".join(getattr(c, "text", "") for c in result.content)
     [link] = re.findall(r"https?://\S+?\.mp4", text)
     video = tmp_path / "out.mp4"
-    video.write_bytes(httpx.get(link, timeout=30).content)
+    video.write_bytes(HTTP.get(link, timeout=30).content)
     assert media.probe(video).duration == pytest.approx(3, abs=0.1)
 
 
@@ -79,9 +80,9 @@ def test_a_bad_argument_is_refused_before_anything_runs(mcp_app):
 
 
 def _call_api(url: str, data: list) -> str:
-    joined = httpx.post(f"{url}/gradio_api/call/generate", json={"data": data})
+    joined = HTTP.post(f"{url}/gradio_api/call/generate", json={"data": data})
     event_id = joined.json()["event_id"]
-    return httpx.get(f"{url}/gradio_api/call/generate/{event_id}", timeout=30).text
+    return HTTP.get(f"{url}/gradio_api/call/generate/{event_id}", timeout=30).text
 
 
 @pytest.mark.parametrize(
@@ -102,7 +103,7 @@ def test_the_http_api_checks_types_strictly(mcp_app, field, value, message):
     order = ["image", "prompt", "end_image", "duration", "sound", "shot_type"]
     order += ["multi_prompt", "provider"]
     with ASSET.open("rb") as handle:
-        uploaded = httpx.post(f"{mcp_app}/gradio_api/upload", files={"files": handle}).json()[0]
+        uploaded = HTTP.post(f"{mcp_app}/gradio_api/upload", files={"files": handle}).json()[0]
     fields = {
         "image": {"path": uploaded, "meta": {"_type": "gradio.FileData"}},
         "prompt": "p",

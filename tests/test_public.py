@@ -8,7 +8,6 @@ import os
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 from gradio.utils import get_upload_folder
 from gradio_client import Client
@@ -21,7 +20,7 @@ from kling_ui.logs import RedactingFilter, setup_logging
 from kling_ui.testing import FakeRunComfy, serve_on_loopback
 
 from .conftest import RC_KEY, ROOT, form_payload
-from .pagedriver import Page
+from .pagedriver import HTTP, Page
 
 ASSET = str(ROOT / "assets" / "sunset_lake.jpg")
 ERRORS, STATUS, VIDEO = 0, 3, 5  # outputs of the page's generate event
@@ -43,6 +42,7 @@ def public(tmp_path_factory):
             allow_private_downloads=True,  # the fakes' video links are on loopback
             byok_only=True,
             rate_limit="3/hour",
+            preview_short_side=360,  # renders 4x faster than the default 720
             trusted_proxies="127.0.0.1",  # the tests stand in for a proxy that names visitors
             max_upload_mb=1,
         )
@@ -123,10 +123,10 @@ def test_visitors_see_only_their_own_jobs_and_videos(public):
 
     # The stored video is not servable by path; the page got a link of its own.
     [stored] = [p for p in settings.videos_dir.glob(f"*{job_id}.mp4")]
-    refused = httpx.get(f"{url}/gradio_api/file={stored.resolve()}")
+    refused = HTTP.get(f"{url}/gradio_api/file={stored.resolve()}")
     assert refused.status_code == 403
     for secret in (settings.db_path, settings.data_dir / ".key-salt"):
-        assert httpx.get(f"{url}/gradio_api/file={secret.resolve()}").status_code == 403
+        assert HTTP.get(f"{url}/gradio_api/file={secret.resolve()}").status_code == 403
     published = Path(out[VIDEO]["path"])
     assert published.name == stored.name and str(stored.parent) not in str(published)
 
@@ -134,7 +134,7 @@ def test_visitors_see_only_their_own_jobs_and_videos(public):
 def test_uploads_over_the_limit_are_refused(public, tmp_path):
     big = tmp_path / "big.png"
     big.write_bytes(os.urandom(2 * 1024 * 1024))
-    response = httpx.post(
+    response = HTTP.post(
         f"{public['url']}/gradio_api/upload",
         files={"files": ("big.png", big.read_bytes(), "image/png")},
     )
@@ -197,7 +197,7 @@ def test_page_events_cannot_be_called_by_name(public):
     url = public["url"]
     for route in ("call", "run", "api", "call/v2"):
         for name in ("generate_1", "cancel", "tick", "delete", "restore", "keep_or_issue"):
-            answer = httpx.post(f"{url}/gradio_api/{route}/{name}", json={"data": []})
+            answer = HTTP.post(f"{url}/gradio_api/{route}/{name}", json={"data": []})
             assert answer.status_code == 404, (route, name, answer.text)
     client = Client(url, verbose=False)
     with pytest.raises(ValueError, match="Cannot find a function"):
@@ -314,7 +314,7 @@ def test_history_clicks_reuse_one_link_and_delete_revokes_it(public, tmp_path):
     [row] = history(page)
     job_id = row[-1]
     link = out[VIDEO]
-    assert httpx.get(link["url"]).status_code == 200
+    assert HTTP.get(link["url"]).status_code == 200
     # Handing the video out again (history clicks) gives the same link, not a new copy.
     from kling_ui.ui.publish import publish
 
@@ -327,7 +327,7 @@ def test_history_clicks_reuse_one_link_and_delete_revokes_it(public, tmp_path):
     deleted = page.fire("history-confirm", "click", [page.token, job_id])
     deleted.result()
     assert deleted.error is None, deleted.error
-    assert httpx.get(link["url"]).status_code in (403, 404)
+    assert HTTP.get(link["url"]).status_code in (403, 404)
     assert not Path(link["path"]).exists() and not video.exists()
     assert history(page) == []
     # Another visitor can't bring it back; its owner can, video and all.
@@ -406,8 +406,8 @@ def test_the_api_refuses_server_files_too(public):
     data = [forged, "p", None, 3, False, "customize", [], "preview"]
     cache = Path(get_upload_folder())
     before = set(cache.rglob("passwd"))
-    joined = httpx.post(f"{url}/gradio_api/call/generate", json={"data": data})
+    joined = HTTP.post(f"{url}/gradio_api/call/generate", json={"data": data})
     event_id = joined.json()["event_id"]
-    answer = httpx.get(f"{url}/gradio_api/call/generate/{event_id}", timeout=20).text
+    answer = HTTP.get(f"{url}/gradio_api/call/generate/{event_id}", timeout=20).text
     assert "event: error" in answer and "root:" not in answer
     assert set(cache.rglob("passwd")) == before  # never copied into the cache

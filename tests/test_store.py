@@ -10,6 +10,7 @@ import threading
 from kling_ui.store import MIGRATIONS, JobRecord, JobStore, m001_initial
 
 from .conftest import PYTHON, ROOT
+from .pagedriver import HTTP
 
 
 def make_version_1_db(path) -> None:
@@ -108,7 +109,6 @@ def test_a_damaged_store_is_moved_aside_and_a_new_one_started(tmp_path, caplog):
 
 
 def test_the_app_starts_on_a_damaged_store_and_leftovers_are_cleaned(tmp_path):
-    import httpx
 
     from app import create_app
     from kling_ui.config import Settings
@@ -124,6 +124,6 @@ def test_the_app_starts_on_a_damaged_store_and_leftovers_are_cleaned(tmp_path):
     kept.write_bytes(b"a finished video")
     settings = Settings(_env_file=None, data_dir=data, mcp=False)
     with serve_on_loopback(create_app(settings)) as url:
-        assert httpx.get(url).status_code == 200
+        assert HTTP.get(url).status_code == 200
     assert not any(p.exists() for p in leftovers) and kept.exists()
     assert list(data.glob("jobs.sqlite3.corrupt-*"))

@@ -95,14 +95,12 @@ async def test_check_now_asks_at_once(settings, client, make_image, fake_rc):
 
 
 def test_a_runninghub_callback_rings_the_doorbell_and_the_job_is_found_at_once(tmp_path):
-    import httpx
-
     from app import create_app
     from kling_ui.config import Settings
     from kling_ui.testing import FakeRunningHub, serve_on_loopback
 
     from .conftest import RH_KEY, ROOT
-    from .pagedriver import Page
+    from .pagedriver import HTTP, Page
 
     rh = FakeRunningHub(api_key=RH_KEY, queue_seconds=0.0, run_seconds=0.5)
     with serve_on_loopback(rh.app) as rh_url:
@@ -127,7 +125,7 @@ def test_a_runninghub_callback_rings_the_doorbell_and_the_job_is_found_at_once(t
             [call] = rh.calls_to("submit")
             assert call["json"]["webhookUrl"].startswith(f"{url}/kling-ui/doorbell/")
             forged = call["json"]["webhookUrl"].rsplit("/", 1)[0] + "/" + "0" * 32
-            assert httpx.post(forged).status_code == 404
+            assert HTTP.post(forged).status_code == 404
 
 
 def _payload(page, image):
