@@ -282,12 +282,12 @@ async def cmd_story(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_stitch(args: argparse.Namespace, settings: Settings) -> int:
-    from . import media
+    from . import stitching
 
     missing = [str(c) for c in args.clips if not c.is_file()]
     if missing:
         raise InputError({"clips": f"not found: {', '.join(missing)}"})
-    film = await asyncio.to_thread(media.stitch, args.clips, args.out, crossfade=args.crossfade)
+    film = await asyncio.to_thread(stitching.stitch, args.clips, args.out, crossfade=args.crossfade)
     print(film)
     return 0
 

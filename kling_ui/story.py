@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import media, pricing
+from . import media, pricing, stitching
 from .errors import ConfigError, InputError
 from .images import normalise_image
 from .jobs import JobManager
@@ -337,7 +337,7 @@ async def run_story(
         return outcomes, None
     film = out_dir / "film.mp4"
     clips = [Path(o.path) for o in outcomes if o.path]
-    await asyncio.to_thread(media.stitch, clips, film, crossfade=crossfade)
+    await asyncio.to_thread(stitching.stitch, clips, film, crossfade=crossfade)
     return outcomes, film
 
 

@@ -8,6 +8,7 @@ from PIL import Image
 
 from kling_ui import media
 from kling_ui.errors import MediaError
+from kling_ui.stitching import stitch
 
 
 def write_clip(path, seconds, colour, size=(160, 96), audio=False):
@@ -57,7 +58,7 @@ def test_a_failed_write_leaves_no_file(tmp_path):
 def test_stitch_copies_matching_clips_without_reencoding(tmp_path):
     a = write_clip(tmp_path / "a.mp4", 2, (255, 0, 0), audio=True)
     b = write_clip(tmp_path / "b.mp4", 3, (0, 0, 255), audio=True)
-    out = media.stitch([a, b], tmp_path / "ab.mp4")
+    out = stitch([a, b], tmp_path / "ab.mp4")
     info = media.probe(out)
     assert info.duration == pytest.approx(5.0, abs=0.05) and info.has_audio
     assert info.frames == 120
@@ -70,6 +71,6 @@ def test_stitch_copies_matching_clips_without_reencoding(tmp_path):
 def test_stitch_reencodes_clips_that_differ(tmp_path):
     a = write_clip(tmp_path / "a.mp4", 1, (255, 0, 0), size=(160, 96), audio=True)
     b = write_clip(tmp_path / "b.mp4", 2, (0, 255, 0), size=(320, 192))
-    info = media.probe(media.stitch([a, b], tmp_path / "ab.mp4"))
+    info = media.probe(stitch([a, b], tmp_path / "ab.mp4"))
     assert (info.width, info.height) == (160, 96)
     assert info.duration == pytest.approx(3.0, abs=0.05) and info.has_audio

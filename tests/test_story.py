@@ -14,6 +14,7 @@ from PIL import Image, ImageChops
 from kling_ui import media
 from kling_ui.animatic import RenderSpec, _overlay, render_animatic
 from kling_ui.errors import InputError
+from kling_ui.stitching import stitch
 from kling_ui.story import load_lines, run_story
 from kling_ui.testing import FakeRunComfy, serve_on_loopback
 
@@ -80,11 +81,13 @@ def test_stitching_clips_with_and_without_sound_keeps_one_audio_track(tmp_path):
         return render_animatic(spec, tmp_path / name)
 
     clips = [clip("a.mp4", 3, True), clip("b.mp4", 3, False), clip("c.mp4", 4, True)]
-    film = media.stitch(clips, tmp_path / "film.mp4")
+    film = stitch(clips, tmp_path / "film.mp4")
     info = media.probe(film)
     assert info.duration == pytest.approx(10, abs=0.1) and info.has_audio
     assert media.audio_duration(film) == pytest.approx(info.duration, abs=0.15)
-    faded = media.stitch(clips, tmp_path / "faded.mp4", crossfade=0.5)
+    # The picture was copied, not re-encoded (a re-encode of these is ~0.6x their size).
+    assert info.size_bytes == pytest.approx(sum(c.stat().st_size for c in clips), rel=0.1)
+    faded = stitch(clips, tmp_path / "faded.mp4", crossfade=0.5)
     assert media.probe(faded).duration == pytest.approx(9.0, abs=0.15)  # two half-second fades
 
 
