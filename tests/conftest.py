@@ -187,6 +187,7 @@ def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
         PYTHONPATH=str(ROOT),
         KLING_UI_DATA_DIR=str(data_dir),
         KLING_UI_POLL_INTERVAL="0.1",
+        KLING_UI_POLL_INTERVAL_MAX="0.3",  # the fakes finish in under a second
         KLING_UI_PREVIEW_SHORT_SIDE="360",  # 4x faster than the default 720 (test_preview)
         KLING_UI_ALLOW_PRIVATE_DOWNLOADS="1",  # the fakes' video links are on loopback
         PYTHONUNBUFFERED="1",

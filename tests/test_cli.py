@@ -51,7 +51,7 @@ def provider_env(tmp_path, fakes):
 def test_generate_saves_a_playable_mp4_and_prints_its_path(tmp_path, make_image, fakes, provider):
     out = tmp_path / "exports" / "clip.mp4"
     out.parent.mkdir()
-    result = cli(
+    result = cli_here(
         "generate",
         "--provider",
         provider,
@@ -157,7 +157,7 @@ def test_a_bad_setting_is_one_line(tmp_path, make_image):
 
 def test_a_killed_process_resumes_without_a_second_submit(tmp_path, make_image, fakes):
     fake, _url = fakes["runcomfy"]
-    fake.queue_seconds, fake.run_seconds = 0.2, 3.0
+    fake.queue_seconds, fake.run_seconds = 0.2, 1.5  # still running when killed
     env = provider_env(tmp_path, fakes)
     process = subprocess.Popen(
         [
@@ -190,7 +190,7 @@ def test_a_killed_process_resumes_without_a_second_submit(tmp_path, make_image, 
     assert job.state in ("queued", "running") and job.request_id in fake.jobs
     store.close()
 
-    result = cli("jobs", "resume", env=env, cwd=tmp_path)
+    result = cli_here("jobs", "resume", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "resuming 1 job(s)" in result.stderr
     path = Path(result.stdout.strip().splitlines()[-1])
@@ -224,7 +224,7 @@ def test_out_is_checked_before_anything_is_paid_and_a_folder_gets_the_file(
     assert fakes["runcomfy"][0].calls == []
     folder = tmp_path / "exports"
     folder.mkdir()
-    done = cli(
+    done = cli_here(
         "generate",
         "--provider",
         "runcomfy",

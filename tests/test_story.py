@@ -132,10 +132,8 @@ def test_a_good_batch_runs_n_at_a_time_and_a_rerun_pays_nothing(tmp_path):
     )
     with serve_on_loopback(fake.app) as url:
         env = cli_env(tmp_path / "data", RUNCOMFY_API_KEY=RC_KEY, RUNCOMFY_BASE_URL=url)
-        command = [PYTHON, "-m", "kling_ui", "batch", path, "--parallel", "2", "--yes"]
-        first = subprocess.run(
-            command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
-        )
+        command = ["batch", path, "--parallel", "2", "--yes"]
+        first = cli_here(*command, env=env, cwd=ROOT)
         assert first.returncode == 0, first.stderr
         jobs = sorted(fake.jobs.values(), key=lambda j: j.created)
         assert len(jobs) == 3
@@ -145,9 +143,7 @@ def test_a_good_batch_runs_n_at_a_time_and_a_rerun_pays_nothing(tmp_path):
         assert [r["line"] for r in results] == [1, 2, 3]
         assert all(r["status"] == "succeeded" and r["cost"] for r in results)
         assert all(media.probe(r["path"]).duration == pytest.approx(3, abs=0.1) for r in results)
-        again = subprocess.run(
-            command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
-        )
+        again = cli_here(*command, env=env, cwd=ROOT)
         assert again.returncode == 0 and "reused" in again.stderr
         assert fake.submits == 3  # nothing paid twice
 
@@ -177,14 +173,7 @@ def test_the_stitch_command_prints_the_film(tmp_path):
         )
         clips.append(str(render_animatic(spec, tmp_path / name)))
     out = tmp_path / "film.mp4"
-    run = subprocess.run(
-        [PYTHON, "-m", "kling_ui", "stitch", *clips, "-o", str(out)],
-        env=cli_env(tmp_path / "data"),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    run = cli_here("stitch", *clips, "-o", str(out), env=cli_env(tmp_path / "data"), cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip().splitlines()[-1] == str(out)
     assert media.probe(out).duration == pytest.approx(6, abs=0.1)
