@@ -62,10 +62,10 @@ def render(tmp_path, name="clip.mp4", **fields):
 
 
 def test_a_720p_clip_has_the_exact_duration_size_and_codec(tmp_path):
-    path = render(tmp_path, duration=4, short_side=720)
+    path = render(tmp_path, duration=3, short_side=720)
     info = media.probe(path)
     assert (info.width, info.height) == (1280, 720)
-    assert abs(info.duration - 4) <= 1 / FPS and info.frames == 4 * FPS
+    assert abs(info.duration - 3) <= 1 / FPS and info.frames == 3 * FPS
     assert (info.video_codec, info.pix_fmt) == ("h264", "yuv420p")
     assert not info.has_audio
     with open(path, "rb") as f:  # faststart: the index (moov) comes before the media (mdat)
@@ -136,9 +136,9 @@ def test_each_segment_boundary_is_one_cut(tmp_path):
 
 
 def test_intelligent_shot_type_makes_its_own_cuts(tmp_path):
-    frames = frames_of(render(tmp_path, duration=8, shot_type="intelligent"))
-    assert cut_positions(frames) == [4 * FPS]
-    single = frames_of(render(tmp_path, "b.mp4", duration=8, shot_type="customize"))
+    frames = frames_of(render(tmp_path, duration=6, shot_type="intelligent"))
+    assert cut_positions(frames) == [3 * FPS]
+    single = frames_of(render(tmp_path, "b.mp4", duration=6, shot_type="customize"))
     assert cut_positions(single) == []
 
 
