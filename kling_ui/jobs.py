@@ -27,7 +27,7 @@ from .providers import create_provider
 from .providers.base import CancelOutcome, Inputs, Provider
 from .request import GenerationRequest
 from .results import sidecars
-from .run import JobRun, apply_move, cancel_words
+from .run import JobRun, apply_move
 from .state import JobState
 from .store import UNFINISHED_STATES, JobRecord, JobStore
 
@@ -271,3 +271,18 @@ class JobManager:
         event = self._changed.pop(job_id, None)
         if event is not None:
             event.set()
+
+
+def cancel_words(outcome: CancelOutcome, label: str) -> str:
+    """What a cancel that didn't stop the job at once means, for the person who asked."""
+    if outcome is CancelOutcome.REQUESTED:
+        return f"{label} accepted the cancel request; it stops the job shortly."
+    if outcome is CancelOutcome.NOT_CANCELLABLE:
+        return (
+            f"{label} can't stop a job that has already started: it will finish and may be "
+            "charged. The video will still be saved here."
+        )
+    return (
+        f"{label} has no way to cancel a job: it will finish and may be charged. The video "
+        "will still be saved here."
+    )

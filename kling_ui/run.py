@@ -38,7 +38,6 @@ from .eta import Expectation, PollPlan, expect, next_delay
 from .names import video_file_name
 from .providers.base import (
     Canceled,
-    CancelOutcome,
     Failed,
     Inputs,
     Provider,
@@ -361,21 +360,6 @@ def apply_move(
     elif "state" in changes:
         changes["state"] = check_transition(job.state, changes["state"])
     return store.update(job.id, **changes)
-
-
-def cancel_words(outcome: CancelOutcome, label: str) -> str:
-    """What a cancel that didn't stop the job at once means, for the person who asked."""
-    if outcome is CancelOutcome.REQUESTED:
-        return f"{label} accepted the cancel request; it stops the job shortly."
-    if outcome is CancelOutcome.NOT_CANCELLABLE:
-        return (
-            f"{label} can't stop a job that has already started: it will finish and may be "
-            "charged. The video will still be saved here."
-        )
-    return (
-        f"{label} has no way to cancel a job: it will finish and may be charged. The video "
-        "will still be saved here."
-    )
 
 
 def jitter(seconds: float) -> float:
