@@ -222,7 +222,7 @@ async def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
 
 def _confirm(lines, yes: bool) -> None:
     """Say what the file will cost; ask once unless --yes (refuse to guess without a TTY)."""
-    from .story import totals
+    from .lines import totals
 
     sums = totals(lines)
     cost = " + ".join(format_money(a, c) for c, a in sums.items()) or "free"
@@ -247,7 +247,8 @@ def _progress(total: int):
 
 
 async def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
-    from .story import RESULTS, load_lines, run_batch
+    from .lines import load_lines
+    from .story import RESULTS, run_batch
 
     lines = load_lines(args.file)
     out = args.out or args.file.parent / f"{args.file.stem}-videos"
@@ -264,7 +265,8 @@ async def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_story(args: argparse.Namespace, settings: Settings) -> int:
-    from .story import load_lines, run_story
+    from .lines import load_lines
+    from .story import run_story
 
     lines = load_lines(args.file, story=True)
     out = args.out or args.file.parent / f"{args.file.stem}-story"

@@ -14,8 +14,9 @@ from PIL import Image, ImageChops
 from kling_ui import media
 from kling_ui.animatic import RenderSpec, _overlay, render_animatic
 from kling_ui.errors import InputError
+from kling_ui.lines import load_lines
 from kling_ui.stitching import stitch
-from kling_ui.story import load_lines, run_story
+from kling_ui.story import run_story
 from kling_ui.testing import FakeRunComfy, serve_on_loopback
 
 from .conftest import PYTHON, RC_KEY, ROOT, cli_env, cli_here

@@ -12,8 +12,9 @@ from typing import Any, NamedTuple
 
 from .. import pricing
 from ..errors import InputError
+from ..lines import Line, line_from_options
 from ..request import DURATION_DEFAULT
-from ..story import Line, Outcome, line_from_options
+from ..story import Outcome
 from ..uploads import raw_source
 from .present import clamp_seconds, provider_label
 

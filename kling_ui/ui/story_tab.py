@@ -23,9 +23,10 @@ from typing import Any
 import gradio as gr
 
 from ..errors import InputError, KlingUIError
+from ..lines import Line
 from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN
 from ..services import Services
-from ..story import Line, record_film, run_story
+from ..story import record_film, run_story
 from ..uploads import allowed_source
 from .form import provider_choices, typed_key
 from .present import provider_label
