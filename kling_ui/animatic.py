@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,8 @@ from .media import AUDIO_RATE, VideoWriter
 FPS = 24
 SHORT_SIDE = 720
 PREVIEW_TAG = "ANIMATIC PREVIEW"
+FRAMING_THREADS = 2
+FRAMES_AHEAD = 4  # frames framed ahead of the encoder (each a few MB at 720p)
 
 # (phrase, move): the first phrase found in the prompt wins, so specific phrases come first.
 _MOVE_WORDS: list[tuple[str, str]] = [
@@ -294,16 +298,19 @@ def render_animatic(
     show_captions = spec.captions and len(shots) > 1
     motion: list[float] = []
     done = 0
-    with VideoWriter(
-        out, width=size[0], height=size[1], fps=FPS, audio=spec.sound, preset="superfast"
-    ) as writer:
+    # Framing (PIL, which lets go of the GIL) runs a few frames ahead in helper threads while
+    # this one composes and encodes: a lone preview uses both cores (5 s at 720p: 3.3 -> ~2 s).
+    with (
+        VideoWriter(
+            out, width=size[0], height=size[1], fps=FPS, audio=spec.sound, preset="superfast"
+        ) as writer,
+        ThreadPoolExecutor(FRAMING_THREADS, thread_name_prefix="animatic-framing") as helpers,
+    ):
         for shot in shots:
             pieces = _overlay_pieces(_overlay(size, shot.prompt if show_captions else None))
             source = start.graded(shot.grade)
-            previous = None
-            for i in range(shot.frames):
-                if cancel is not None and cancel.is_set():
-                    raise RenderCanceled
+
+            def picture(i: int, shot: Shot = shot, source: _Frame = source) -> _Picture:
                 t = i / max(1, shot.frames - 1)
                 zoom, cx, cy = camera(shot.move, t)
                 frame = source.framed(zoom, cx, cy)
@@ -315,10 +322,15 @@ def render_animatic(
                         settle = 1 - ease(mix)
                         target = end.framed(1.0 + 0.1 * settle, 0.5, 0.5)
                         frame = Image.blend(frame, target, ease(mix))
+                return frame, (zoom, cx, cy)
+
+            previous = None
+            for i, (frame, state) in enumerate(_ahead(helpers, picture, shot.frames)):
+                if cancel is not None and cancel.is_set():
+                    raise RenderCanceled
                 if shot is shots[-1] and i == shot.frames - 1:
                     clean_last = frame.copy()  # before the tag: what the next shot starts on
                 writer.write_frame(_compose(frame, pieces))
-                state = (zoom, cx, cy)
                 motion.append(
                     0.0
                     if previous is None
@@ -336,6 +348,22 @@ def render_animatic(
     if progress is not None:
         progress(1.0)
     return out
+
+
+_Picture = tuple[Image.Image, tuple[float, float, float]]
+
+
+def _ahead(
+    pool: ThreadPoolExecutor, make: Callable[[int], _Picture], count: int
+) -> Iterator[_Picture]:
+    """make(0), make(1), ... in order, each started FRAMES_AHEAD frames before it is needed."""
+    pending: deque[Future[_Picture]] = deque()
+    for i in range(count):
+        pending.append(pool.submit(make, i))
+        if len(pending) > FRAMES_AHEAD:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def clean_last_frame_path(video: Path) -> Path:
