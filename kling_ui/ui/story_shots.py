@@ -1,22 +1,27 @@
-"""The Story tab's shots as data: reading, editing, costing and checking them, and the words
-for a story being made. Pure functions, tested without a browser (story_tab.py shows them).
+"""The Story tab's shots as data: reading, editing, costing and checking them, the words for
+a story being made, and StoryRun, the server task that makes one (pages only look at it).
+Tested without a browser; story_tab.py shows them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from .. import pricing
-from ..errors import InputError
+from ..errors import InputError, KlingUIError
+from ..jobs import JobManager
 from ..lines import Line, line_from_options
 from ..request import DURATION_DEFAULT
-from ..story import Outcome
+from ..story import Outcome, record_film, run_story
 from ..uploads import raw_source
 from .present import clamp_seconds, provider_label
+
+log = logging.getLogger(__name__)
 
 MAX_SHOTS = 6
 CROSSFADE_SECONDS = 0.5
@@ -135,6 +140,50 @@ class StoryRun:
     @property
     def running(self) -> bool:
         return self.task is not None and not self.task.done()
+
+    def start(
+        self,
+        jobs: JobManager,
+        lines: list[Line],
+        folder: Path,
+        *,
+        crossfade: bool,
+        submit: dict[str, Any],
+    ) -> None:
+        """Make the story in a server task (story.run_story), then put its film in History."""
+        self.task = asyncio.create_task(
+            self._make(jobs, lines, folder, crossfade=crossfade, submit=submit)
+        )
+
+    async def _make(
+        self,
+        jobs: JobManager,
+        lines: list[Line],
+        folder: Path,
+        *,
+        crossfade: bool,
+        submit: dict[str, Any],
+    ) -> None:
+        try:
+            _, self.film = await run_story(
+                jobs,
+                lines,
+                folder,
+                crossfade=CROSSFADE_SECONDS if crossfade else 0.0,
+                on_done=self.outcomes.append,
+                submit=submit,
+            )
+            if self.film is not None:
+                await asyncio.to_thread(
+                    record_film, jobs, self.film, lines, self.outcomes, owner=submit["owner"]
+                )
+        except KlingUIError as exc:
+            self.error = exc.user_message
+        except Exception:
+            log.exception("story: unexpected error in %s", folder.name)
+            self.error = (
+                f"something went wrong making the story ({folder.name}); see the server log."
+            )
 
 
 def progress_markdown(run: StoryRun, provider: str) -> str:

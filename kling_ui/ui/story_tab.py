@@ -17,22 +17,17 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import gradio as gr
 
-from ..errors import InputError, KlingUIError
-from ..lines import Line
+from ..errors import InputError
 from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN
 from ..services import Services
-from ..story import record_film, run_story
 from ..uploads import allowed_source
 from .form import provider_choices, typed_key
 from .present import provider_label
 from .publish import publish
 from .story_shots import (
-    CROSSFADE_SECONDS,
     MAX_SHOTS,
     Shot,
     StoryRun,
@@ -316,9 +311,7 @@ def wire_story_tab(
                 # id must not start a new count through the Story tab.
                 "caller": services.owners.caller(request),
             }
-            run.task = asyncio.create_task(
-                _make_story(run, services, lines, folder, crossfade=crossfade, submit=submit)
-            )
+            run.start(services.jobs, lines, folder, crossfade=crossfade, submit=submit)
         yield {
             tab.story_id: story_id,
             tab.film: None,
@@ -358,32 +351,3 @@ def wire_story_tab(
             concurrency_limit=None,
             **private,
         )
-
-
-async def _make_story(
-    run: StoryRun,
-    services: Services,
-    lines: list[Line],
-    folder: Path,
-    *,
-    crossfade: bool,
-    submit: dict[str, Any],
-) -> None:
-    try:
-        _, run.film = await run_story(
-            services.jobs,
-            lines,
-            folder,
-            crossfade=CROSSFADE_SECONDS if crossfade else 0.0,
-            on_done=run.outcomes.append,
-            submit=submit,
-        )
-        if run.film is not None:
-            await asyncio.to_thread(
-                record_film, services.jobs, run.film, lines, run.outcomes, owner=submit["owner"]
-            )
-    except KlingUIError as exc:
-        run.error = exc.user_message
-    except Exception:
-        log.exception("story: unexpected error in %s", folder.name)
-        run.error = f"something went wrong making the story ({folder.name}); see the server log."
