@@ -12,16 +12,8 @@ import pytest
 from PIL import Image
 
 from kling_ui import media
-from kling_ui.animatic import (
-    FPS,
-    RenderCanceled,
-    RenderSpec,
-    camera,
-    choose_move,
-    output_size,
-    plan_shots,
-    render_animatic,
-)
+from kling_ui.animatic import RenderCanceled, RenderSpec, output_size, render_animatic
+from kling_ui.camera import FPS, camera, choose_move, plan_shots
 from kling_ui.images import prepare_image
 from kling_ui.providers.base import Canceled, Inputs, Queued, Succeeded
 from kling_ui.providers.preview import PreviewProvider
