@@ -141,7 +141,7 @@ class StoryRun:
     def running(self) -> bool:
         return self.task is not None and not self.task.done()
 
-    def start(
+    async def make(
         self,
         jobs: JobManager,
         lines: list[Line],
@@ -150,20 +150,8 @@ class StoryRun:
         crossfade: bool,
         submit: dict[str, Any],
     ) -> None:
-        """Make the story in a server task (story.run_story), then put its film in History."""
-        self.task = asyncio.create_task(
-            self._make(jobs, lines, folder, crossfade=crossfade, submit=submit)
-        )
-
-    async def _make(
-        self,
-        jobs: JobManager,
-        lines: list[Line],
-        folder: Path,
-        *,
-        crossfade: bool,
-        submit: dict[str, Any],
-    ) -> None:
+        """Make the story (story.run_story), then put its film in History. Run it as the
+        server task `self.task`: pages only look at it."""
         try:
             _, self.film = await run_story(
                 jobs,

@@ -311,7 +311,9 @@ def wire_story_tab(
                 # id must not start a new count through the Story tab.
                 "caller": services.owners.caller(request),
             }
-            run.start(services.jobs, lines, folder, crossfade=crossfade, submit=submit)
+            run.task = asyncio.create_task(
+                run.make(services.jobs, lines, folder, crossfade=crossfade, submit=submit)
+            )
         yield {
             tab.story_id: story_id,
             tab.film: None,
