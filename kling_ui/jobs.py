@@ -205,7 +205,7 @@ class JobManager:
         for job in self.store.list(owner=owner, states=UNFINISHED_STATES, limit=10_000):
             if self.is_live(job.id) or (provider and job.provider != provider):
                 continue
-            if await resuming.resume(self, job.id, api_key=api_key, quiet=True):
+            if await self.resume(job.id, api_key=api_key, quiet=True):
                 resumed.append(job.id)
         return resumed
 
