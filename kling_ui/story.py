@@ -1,10 +1,10 @@
 """Batches and stories: many clips from one file, shared by the CLI, the UI and the API.
 
-A file's lines are read and checked in lines.py before anything is sent. A batch runs its lines at
-most N at a time; a story runs them in order, each starting from the previous clip's last
-frame (clean: see media.continuation_frame) unless it names its own image, and is cut into
-one film. Re-running a file reuses every clip already made with the same settings and frame:
-nothing is paid for twice.
+A file's lines are read and checked in lines.py before anything is sent. A batch runs its
+lines at most N at a time; a story runs them in order, each starting from the previous
+clip's last frame (clean: see media.continuation_frame) unless it names its own image, and
+is cut into one film. Re-running a file reuses every clip already made with the same
+settings and frame: nothing is paid for twice.
 """
 
 from __future__ import annotations
