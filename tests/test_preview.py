@@ -224,15 +224,15 @@ async def test_renders_take_turns_in_their_own_pool_and_say_where_they_wait(tmp_
     assert any(n.startswith("preview-render") for n in names)
 
 
-def test_the_studio_previews_at_720p_like_kling_unless_told_otherwise(tmp_path):
+async def test_the_studio_previews_at_720p_like_kling_unless_told_otherwise(tmp_path):
     # Other tests run the app at 360 px for speed; the default is what users get.
     import httpx
 
     from kling_ui.config import Settings
     from kling_ui.providers import create_provider
 
-    client = httpx.AsyncClient()
-    for env, expected in (({}, 720), ({"preview_short_side": 480}, 480)):
-        settings = Settings(_env_file=None, data_dir=tmp_path, **env)
-        provider = create_provider("preview", settings=settings, client=client)
-        assert provider.short_side == expected
+    async with httpx.AsyncClient() as client:
+        for env, expected in (({}, 720), ({"preview_short_side": 480}, 480)):
+            settings = Settings(_env_file=None, data_dir=tmp_path, **env)
+            provider = create_provider("preview", settings=settings, client=client)
+            assert provider.short_side == expected
