@@ -32,25 +32,33 @@ def clean_upload_folder(
     removed = 0
     if not folder.is_dir():
         return 0
+    # os.walk does not follow links, so every folder it visits really is inside `folder`:
+    # resolving `folder` once places them all. A file is protected by the folder it sits in;
+    # a symbolic link is only a link (deleting it leaves its target), so it is never followed.
+    # Resolving each file instead cost most of a pass over a busy cache.
+    real_folder = folder.resolve()
     for root, dirs, files in os.walk(folder, topdown=False):
-        for name in files:
-            path = Path(root, name)
-            try:
-                resolved = path.resolve()
-                if any(resolved.is_relative_to(p) for p in protected):
-                    continue
-                # A published link's age is its folder's, touched each time it is handed
-                # out; the link itself shares the (often old) video's times.
-                judged = path.parent if path.parent.parent.name == "kling-ui" else path
-                if now - judged.lstat().st_mtime > max_age:
-                    path.unlink()
-                    removed += 1
-            except OSError:
-                continue  # in use or already gone: next round
+        real_root = real_folder / os.path.relpath(root, folder)
+        if not any(real_root.is_relative_to(p) for p in protected):
+            for name in files:
+                removed += _remove_if_old(Path(root, name), now=now, max_age=max_age)
         for name in dirs:
             with contextlib.suppress(OSError):
                 Path(root, name).rmdir()  # only succeeds when empty
     return removed
+
+
+def _remove_if_old(path: Path, *, now: float, max_age: float) -> int:
+    try:
+        # A published link's age is its folder's, touched each time it is handed out; the
+        # link itself shares the (often old) video's times.
+        judged = path.parent if path.parent.parent.name == "kling-ui" else path
+        if now - judged.lstat().st_mtime > max_age:
+            path.unlink()
+            return 1
+    except OSError:
+        pass  # in use or already gone: next round
+    return 0
 
 
 async def run_janitor(
