@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import kling_ui  # noqa: F401  first: it makes Gradio's import a third faster (gradio_import.py)
+
+# isort: split
+
 import asyncio
 import logging
 import re
