@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
+import gc
 import io
 import logging
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from unittest import mock
@@ -22,6 +26,18 @@ from kling_ui.config import Settings
 from kling_ui.jobs import JobManager
 from kling_ui.store import JobStore
 from kling_ui.testing import FakeRunComfy, FakeRunningHub, clean_environment
+
+# Each test process gets its own Gradio cache, set before any test module imports Gradio
+# (some of its modules read the variable once): the suite's uploads and published links never
+# pile up in the machine's shared /tmp/gradio, and the app's janitor and the tests that look
+# through the cache see only what this run made. Apps started by a test inherit it.
+_GRADIO_CACHE = tempfile.mkdtemp(prefix="kling-ui-tests-gradio-")
+os.environ["GRADIO_TEMP_DIR"] = _GRADIO_CACHE
+atexit.register(shutil.rmtree, _GRADIO_CACHE, ignore_errors=True)
+# Nothing phones home from a test: gradio_client reports each Client it makes to Hugging Face
+# (with our loopback URL in it), and a Blocks built without analytics_enabled=False reports too.
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 ROOT = Path(__file__).resolve().parent.parent
 RC_KEY = "rc-secret-key-0001"
@@ -89,6 +105,13 @@ def png_bytes(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Gradio, the app and every test module are imported by now: a few hundred thousand
+    # objects that live as long as the process. Frozen, the garbage collector stops walking
+    # them again on every full collection (test_public + test_jobs: 26 -> 23 s of CPU).
+    gc.freeze()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Live tests spend real money: they run only when asked with KLING_UI_LIVE=1."""
     if os.environ.get("KLING_UI_LIVE") == "1":
@@ -102,9 +125,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(autouse=True)
 def _no_ambient_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     # A developer's real keys must never reach a test (nor a fake server).
-    for name in list(os.environ):
-        if name not in clean_environment():
-            monkeypatch.delenv(name, raising=False)
+    for name in set(os.environ) - set(clean_environment()):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -28,13 +28,14 @@ ERRORS, STATUS, VIDEO = 0, 3, 5  # outputs of the page's generate event
 
 @pytest.fixture(scope="module")
 def public(tmp_path_factory):
-    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.1, run_seconds=0.3)
+    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.05, run_seconds=0.15)
     data = tmp_path_factory.mktemp("public") / "data"
     with serve_on_loopback(rc.app) as rc_url:
         settings = Settings(
             _env_file=None,
             data_dir=data,
-            poll_interval=0.1,
+            poll_interval=0.05,
+            poll_interval_max=0.15,
             runcomfy_api_key=RC_KEY,
             runcomfy_base_url=rc_url,
             multi_user=True,
@@ -342,7 +343,9 @@ def test_history_clicks_reuse_one_link_and_delete_revokes_it(public, tmp_path):
     assert media.probe(video).duration > 0
 
 
-def test_the_janitor_keeps_a_link_handed_out_in_the_last_hour_of_an_old_video(tmp_path):
+def test_the_janitor_keeps_a_link_handed_out_in_the_last_hour_of_an_old_video(
+    tmp_path, monkeypatch
+):
     from kling_ui.ui import publish as links
 
     cache = tmp_path / "gradio"
@@ -351,11 +354,8 @@ def test_the_janitor_keeps_a_link_handed_out_in_the_last_hour_of_an_old_video(tm
     old_video.write_bytes(b"paid long ago")
     day_ago = time.time() - 3 * 86400
     os.utime(old_video, (day_ago, day_ago))
-    os.environ["GRADIO_TEMP_DIR"] = str(cache)
-    try:
-        link = Path(links.publish(old_video))
-    finally:
-        del os.environ["GRADIO_TEMP_DIR"]
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(cache))
+    link = Path(links.publish(old_video))
     assert link.is_relative_to(cache)
     assert clean_upload_folder(cache, max_age=86400) == 0 and link.exists()
     hour_and_a_bit_ago = time.time() - 2 * 86400
