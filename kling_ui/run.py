@@ -348,7 +348,9 @@ class JobRun:
                         f"{exc.user_message} (request id {request_id}). "
                         f"`python -m kling_ui jobs resume {self.id}` tries again.",
                     ) from exc
-                await asyncio.sleep(jitter(2.0**attempt))
+                # 1, 2, 4, 8 s; sooner when status checks are set to be quicker (the fakes).
+                base = min(self.settings.poll_interval, 1.0)
+                await asyncio.sleep(jitter(base * 2.0**attempt))
 
 
 def apply_move(

@@ -134,8 +134,8 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(
         _env_file=None,
         data_dir=tmp_path / "data",
-        poll_interval=0.05,
-        poll_interval_max=0.2,
+        poll_interval=0.02,
+        poll_interval_max=0.1,
         request_timeout=5.0,
         runcomfy_api_key=RC_KEY,
         runninghub_api_key=RH_KEY,
@@ -152,14 +152,14 @@ RH_FILES = "https://rh-images-1252422369.cos.ap-beijing.myqcloud.test"
 
 @pytest.fixture
 def fake_rc() -> FakeRunComfy:
-    fake = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.1, run_seconds=0.2)
+    fake = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.05, run_seconds=0.1)
     fake.result_base = RC_FILES
     return fake
 
 
 @pytest.fixture
 def fake_rh() -> FakeRunningHub:
-    fake = FakeRunningHub(api_key=RH_KEY, queue_seconds=0.1, run_seconds=0.2)
+    fake = FakeRunningHub(api_key=RH_KEY, queue_seconds=0.05, run_seconds=0.1)
     fake.result_base = RH_FILES
     return fake
 
@@ -208,8 +208,8 @@ def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env.update(
         PYTHONPATH=str(ROOT),
         KLING_UI_DATA_DIR=str(data_dir),
-        KLING_UI_POLL_INTERVAL="0.1",
-        KLING_UI_POLL_INTERVAL_MAX="0.3",  # the fakes finish in under a second
+        KLING_UI_POLL_INTERVAL="0.05",
+        KLING_UI_POLL_INTERVAL_MAX="0.15",  # the fakes finish in under a second
         KLING_UI_PREVIEW_SHORT_SIDE="360",  # 4x faster than the default 720 (test_preview)
         KLING_UI_ALLOW_PRIVATE_DOWNLOADS="1",  # the fakes' video links are on loopback
         PYTHONUNBUFFERED="1",

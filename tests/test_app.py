@@ -30,15 +30,15 @@ CANARY = "canary-key-7f3a9c1e55d2"
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """The app plus both fakes on loopback, shared by this module's tests."""
-    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.2, run_seconds=0.6)
-    rh = FakeRunningHub(api_key=RH_KEY, queue_seconds=0.2, run_seconds=0.6)
+    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.1, run_seconds=0.3)
+    rh = FakeRunningHub(api_key=RH_KEY, queue_seconds=0.1, run_seconds=0.3)
     data = tmp_path_factory.mktemp("app") / "data"
     with serve_on_loopback(rc.app) as rc_url, serve_on_loopback(rh.app) as rh_url:
         settings = Settings(
             _env_file=None,
             data_dir=data,
-            poll_interval=0.1,
-            poll_interval_max=0.3,
+            poll_interval=0.05,
+            poll_interval_max=0.15,
             runcomfy_api_key=RC_KEY,
             runcomfy_base_url=rc_url,
             runninghub_base_url=rh_url,  # no server key: RunningHub needs the visitor's
@@ -183,7 +183,7 @@ def test_cancel_a_queued_job(stack):
         out = final(job)
         assert "Canceled" in out[STATUS]
     finally:
-        rc.queue_seconds = 0.2
+        rc.queue_seconds = 0.1
 
 
 def test_history_survives_a_reload_and_stays_private(stack):
@@ -297,7 +297,7 @@ def test_jobs_survive_the_tab_closing(stack):
             assert time.monotonic() < deadline, reopened.history()
             time.sleep(0.3)
     finally:
-        rc.run_seconds = 0.6
+        rc.run_seconds = 0.3
 
 
 def test_the_app_starts_and_resumes_jobs_left_running(tmp_path, make_image):

@@ -31,8 +31,8 @@ def cli(*args: str, env: dict, cwd: Path, timeout: float = 120) -> subprocess.Co
 
 @pytest.fixture
 def fakes():
-    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.2, run_seconds=0.5)
-    rh = FakeRunningHub(api_key=RH_KEY, queue_seconds=0.2, run_seconds=0.5)
+    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.1, run_seconds=0.25)
+    rh = FakeRunningHub(api_key=RH_KEY, queue_seconds=0.1, run_seconds=0.25)
     with serve_on_loopback(rc.app) as rc_url, serve_on_loopback(rh.app) as rh_url:
         yield {"runcomfy": (rc, rc_url), "runninghub": (rh, rh_url)}
 

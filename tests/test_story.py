@@ -123,7 +123,7 @@ def test_a_batch_with_a_bad_line_submits_nothing_and_names_the_line(tmp_path):
 
 
 def test_a_good_batch_runs_n_at_a_time_and_a_rerun_pays_nothing(tmp_path):
-    fake = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.0, run_seconds=0.6)
+    fake = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.0, run_seconds=0.3)
     path = _batch_file(
         tmp_path,
         [
