@@ -20,6 +20,18 @@ from gradio_client.utils import apply_diff
 # One client for every page: httpx's module functions build a client (and its TLS context,
 # tens of milliseconds here) per call, which was a tenth of the suite's time.
 HTTP = httpx.Client(timeout=30)
+_CONFIGS: dict[tuple[str, Any], dict[str, Any]] = {}
+
+
+def page_config(url: str) -> dict[str, Any]:
+    """The page's config (components and events), fetched once per running app.
+
+    Building it costs the server tens of milliseconds a tab; the app id (a cheap call)
+    tells a new app on a reused port from the one already read."""
+    app_id = HTTP.get(f"{url}/gradio_api/app_id").json()["app_id"]
+    if (url, app_id) not in _CONFIGS:
+        _CONFIGS[url, app_id] = HTTP.get(f"{url}/config").json()
+    return _CONFIGS[url, app_id]
 
 
 class PageEvent:
@@ -86,7 +98,7 @@ class Page:
     ) -> None:
         self.url = url.rstrip("/")
         self.headers = headers or {}  # e.g. X-Forwarded-For, as a proxy in front would add
-        config = HTTP.get(f"{self.url}/config").json()
+        config = page_config(self.url)
         self._ids = {c["id"]: (c.get("props") or {}).get("elem_id") for c in config["components"]}
         self._deps = config["dependencies"]
         # One session per tab, as the page has: events share its server-side state (the
