@@ -24,6 +24,11 @@ SHORT_SIDE = 720
 PREVIEW_TAG = "ANIMATIC PREVIEW"
 FRAMING_THREADS = 2
 FRAMES_AHEAD = 4  # frames framed ahead of the encoder (each a few MB at 720p)
+# x264's fastest preset, with back the three tools that pay for themselves on a slow camera
+# move over a still: CABAC, the deblocking filter and a short lookahead with macroblock-tree
+# rate control. 5 s at 720p, against "superfast": encoding 2.6 -> 1.6 s of CPU, the file
+# 1,345 -> 183 KB, PSNR against the unencoded frames 36.6 -> 35.5 dB (2 cores).
+ENCODER = {"preset": "ultrafast", "x264_params": "cabac=1:deblock=1:rc-lookahead=10:mbtree=1"}
 
 
 def output_size(width: int, height: int, short_side: int = SHORT_SIDE) -> tuple[int, int]:
@@ -218,7 +223,7 @@ def render_animatic(
     # this one composes and encodes: a lone preview uses both cores (5 s at 720p: 3.3 -> ~2 s).
     with (
         VideoWriter(
-            out, width=size[0], height=size[1], fps=FPS, audio=spec.sound, preset="superfast"
+            out, width=size[0], height=size[1], fps=FPS, audio=spec.sound, **ENCODER
         ) as writer,
         ThreadPoolExecutor(FRAMING_THREADS, thread_name_prefix="animatic-framing") as helpers,
     ):

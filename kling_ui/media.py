@@ -138,6 +138,7 @@ class VideoWriter:
         audio: bool = False,
         preset: str = "veryfast",
         crf: int = 23,
+        x264_params: str | None = None,
     ) -> None:
         if width % 2 or height % 2:
             raise ValueError("yuv420p needs even width and height")
@@ -151,6 +152,8 @@ class VideoWriter:
         self._video.width, self._video.height = width, height
         self._video.pix_fmt = "yuv420p"
         self._video.options = {"preset": preset, "crf": str(crf)}
+        if x264_params:  # libx264's own options on top of the preset ("key=value:...")
+            self._video.options["x264-params"] = x264_params
         self._video.thread_type = "AUTO"
         self._audio = None
         if audio:
