@@ -86,7 +86,7 @@ def test_stitching_clips_with_and_without_sound_keeps_one_audio_track(tmp_path):
     info = media.probe(film)
     assert info.duration == pytest.approx(10, abs=0.1) and info.has_audio
     assert media.audio_duration(film) == pytest.approx(info.duration, abs=0.15)
-    # The picture was copied, not re-encoded (a re-encode of these is ~0.6x their size).
+    # The picture was copied, not re-encoded (a re-encode of these is ~0.7x their size).
     assert info.size_bytes == pytest.approx(sum(c.stat().st_size for c in clips), rel=0.1)
     faded = stitch(clips, tmp_path / "faded.mp4", crossfade=0.5)
     assert media.probe(faded).duration == pytest.approx(9.0, abs=0.15)  # two half-second fades
