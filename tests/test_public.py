@@ -246,13 +246,21 @@ def _arity(button: str) -> int:
 
 
 def test_a_double_click_on_generate_pays_once(public):
-
-    page = visitor(public["url"], "203.0.113.8")
-    payload = form_payload(files=page.upload, start=ASSET, prompt="Twice", duration=3)
+    page, rc = visitor(public["url"], "203.0.113.8"), public["rc"]
+    before = rc.submits
+    payload = form_payload(
+        files=page.upload,
+        start=ASSET,
+        prompt="Twice",
+        duration=3,
+        provider="runcomfy",
+        keys={"runcomfy": RC_KEY},  # the visitor's own: this studio pays for nothing
+    )
     first = page.fire("generate", "click", [page.token, *payload])
     second = page.fire("generate", "click", [page.token, *payload])
     a, b = first.shown(), second.shown()
     assert "Done" in a[STATUS] and "Done" in b[STATUS]
+    assert rc.submits == before + 1  # one paid request to the provider, not two
     assert len(history(page)) == 1
 
 
