@@ -13,7 +13,6 @@ Rows are rendered once and shown or hidden, like the segment editor (segments.py
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -38,8 +37,6 @@ from .story_shots import (
     story_lines,
 )
 from .words import t
-
-log = logging.getLogger(__name__)
 
 # --- the tab -------------------------------------------------------------------------------
 
