@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -30,8 +29,6 @@ from .results import sidecars
 from .run import JobRun, apply_move
 from .state import JobState
 from .store import UNFINISHED_STATES, JobRecord, JobStore
-
-log = logging.getLogger(__name__)
 
 
 class JobManager:
