@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont
 
@@ -37,21 +38,32 @@ def output_size(width: int, height: int, short_side: int = SHORT_SIDE) -> tuple[
     return (max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2))
 
 
+Planes = tuple[Image.Image, ...]  # one RGB image, or the Y, Cb and Cr planes
+
+
 class RenderCanceled(Exception):
     """The render was stopped by its cancel event."""
 
 
 class _Frame:
-    """A source still prepared for fast per-frame framing at the output size."""
+    """A source still prepared for fast per-frame framing at the output size.
+
+    It frames as RGB (one plane) or, with `planar()`, as the Y, Cb and Cr planes of the
+    yuv420p video. Framing one-byte planes and handing them straight to the encoder skips
+    packing and converting every RGB frame: 720p went from 37 to 22 ms of CPU a frame, and a
+    5 s clip renders in 1.4 s instead of 1.9 s (2 cores). The colour conversion runs once per
+    shot instead, through the same FFmpeg code the encoder would have used.
+    """
 
     def __init__(self, image: Image.Image, size: tuple[int, int], *, scaled: bool = False):
         w, h = size
-        # Scale once so the tightest crop (zoom 1.22) still has a source pixel per output pixel.
+        # Scale once so the tightest crop (zoom 1.22) still has a source pixel per output
+        # pixel. Even sides, so the planar form can halve them for chroma.
         self.image = (
             image
             if scaled
             else image.convert("RGB").resize(
-                (round(w * 1.25), round(h * 1.25)), Image.Resampling.LANCZOS
+                (round(w * 1.25 / 2) * 2, round(h * 1.25 / 2) * 2), Image.Resampling.LANCZOS
             )
         )
         self.size = size
@@ -73,24 +85,78 @@ class _Frame:
             self._backdrop = ImageEnhance.Brightness(blurred).enhance(0.55)
         return self._backdrop
 
-    def framed(self, zoom: float, cx: float, cy: float) -> Image.Image:
-        sw, sh = self.image.size
-        if zoom >= 1.0:
-            bw, bh = sw / zoom, sh / zoom
-            x0 = min(max(cx * sw - bw / 2, 0.0), sw - bw)
-            y0 = min(max(cy * sh - bh / 2, 0.0), sh - bh)
-            # A float box gives subpixel camera positions: smooth motion, no jitter.
-            return self.image.resize(
-                self.size, Image.Resampling.BILINEAR, box=(x0, y0, x0 + bw, y0 + bh)
-            )
-        w, h = self.size
-        inner = (max(2, round(w * zoom)), max(2, round(h * zoom)))
-        canvas = self.backdrop().copy()
-        canvas.paste(
-            self.image.resize(inner, Image.Resampling.BILINEAR),
-            ((w - inner[0]) // 2, (h - inner[1]) // 2),
+    def framed(self, zoom: float, cx: float, cy: float) -> Planes:
+        return (_framed(self.image, self.size, self.backdrop, zoom, cx, cy),)
+
+    def planar(self) -> _PlanarFrame:
+        return _PlanarFrame(self)
+
+
+class _PlanarFrame:
+    """A _Frame as yuv420p planes: luma at the output size, chroma at half of it."""
+
+    def __init__(self, frame: _Frame):
+        w, h = frame.size
+        self.planes = yuv420_planes(frame.image)
+        self.sizes = ((w, h), (w // 2, h // 2), (w // 2, h // 2))
+        self._rgb = frame
+        self._backdrops: Planes | None = None
+
+    def backdrops(self) -> Planes:
+        if self._backdrops is None:
+            self._backdrops = yuv420_planes(self._rgb.backdrop())
+        return self._backdrops
+
+    def framed(self, zoom: float, cx: float, cy: float) -> Planes:
+        return tuple(
+            _framed(plane, size, lambda i=i: self.backdrops()[i], zoom, cx, cy)
+            for i, (plane, size) in enumerate(zip(self.planes, self.sizes, strict=True))
         )
-        return canvas
+
+
+def _framed(
+    image: Image.Image,
+    size: tuple[int, int],
+    backdrop: Callable[[], Image.Image],
+    zoom: float,
+    cx: float,
+    cy: float,
+) -> Image.Image:
+    """`image` seen by a camera at `zoom` centred on (cx, cy) (fractions of the picture)."""
+    sw, sh = image.size
+    if zoom >= 1.0:
+        bw, bh = sw / zoom, sh / zoom
+        x0 = min(max(cx * sw - bw / 2, 0.0), sw - bw)
+        y0 = min(max(cy * sh - bh / 2, 0.0), sh - bh)
+        # A float box gives subpixel camera positions: smooth motion, no jitter.
+        return image.resize(size, Image.Resampling.BILINEAR, box=(x0, y0, x0 + bw, y0 + bh))
+    w, h = size
+    inner = (max(2, round(w * zoom)), max(2, round(h * zoom)))
+    canvas = backdrop().copy()
+    canvas.paste(
+        image.resize(inner, Image.Resampling.BILINEAR),
+        ((w - inner[0]) // 2, (h - inner[1]) // 2),
+    )
+    return canvas
+
+
+def yuv420_planes(image: Image.Image) -> Planes:
+    """An RGB image (even sides) as its Y, Cb and Cr planes, converted by FFmpeg as the
+    encoder converts RGB frames (same matrix and range)."""
+    w, h = image.size
+    packed = av.VideoFrame.from_image(image).reformat(format="yuv420p").to_ndarray()
+    chroma = packed[h:].reshape(2, h // 2, w // 2)  # Cb's rows, then Cr's, after the luma
+    return Image.fromarray(packed[:h]), Image.fromarray(chroma[0]), Image.fromarray(chroma[1])
+
+
+def _video_frame(planes: Planes) -> av.VideoFrame:
+    luma, cb, cr = planes
+    w, h = luma.size
+    packed = np.empty((h * 3 // 2, w), np.uint8)
+    packed[:h] = np.asarray(luma)
+    chroma = packed[h:].reshape(2, h // 2, w // 2)
+    chroma[0], chroma[1] = np.asarray(cb), np.asarray(cr)
+    return av.VideoFrame.from_ndarray(packed, format="yuv420p")
 
 
 def _graded(image: Image.Image, grade: tuple[float, float]) -> Image.Image:
@@ -152,27 +218,41 @@ def _wrap(text: str, font, width: int, draw: ImageDraw.ImageDraw, max_lines: int
     return "\n".join(x for x in lines if x)
 
 
-def _overlay_pieces(overlay: Image.Image) -> list[tuple[Image.Image, tuple[int, int]]]:
-    """The overlay's drawn regions (tag, caption) as (RGBA piece, position) pairs.
+# A piece of the overlay to paste onto one plane of a frame: (plane, piece, position, mask).
+_Piece = tuple[int, Image.Image, tuple[int, int], Image.Image]
+
+
+def _overlay_pieces(overlay: Image.Image) -> list[_Piece]:
+    """The overlay's drawn regions (tag, caption), split into yuv420p planes to paste.
 
     Pasting each small piece with its own alpha as the mask costs a tenth of compositing the
-    region that spans both, which is most of the frame.
+    region that spans both, which is most of the frame. Blending Y, Cb and Cr each with the
+    alpha is the same blend as in RGB, since they are linear in R, G and B.
     """
-    pieces = []
+    pieces: list[_Piece] = []
     alpha = overlay.getchannel("A")
     w, h = overlay.size
     for band in ((0, 0, w, h // 2), (0, h // 2, w, h)):
         box = alpha.crop(band).getbbox()
-        if box is not None:
-            box = (box[0] + band[0], box[1] + band[1], box[2] + band[0], box[3] + band[1])
-            pieces.append((overlay.crop(box), box[:2]))
+        if box is None:
+            continue
+        # Widened to even edges so the half-size chroma planes line up with the luma.
+        x0, y0 = (box[0] + band[0]) // 2 * 2, (box[1] + band[1]) // 2 * 2
+        x1 = min(w, -(-(box[2] + band[0]) // 2) * 2)
+        y1 = min(h, -(-(box[3] + band[1]) // 2) * 2)
+        piece = overlay.crop((x0, y0, x1, y1))
+        mask = piece.getchannel("A")
+        planes = yuv420_planes(piece.convert("RGB"))
+        chroma_mask = mask.reduce(2)  # the mean alpha over each chroma sample's 2x2 pixels
+        pieces.append((0, planes[0], (x0, y0), mask))
+        pieces += [(i, planes[i], (x0 // 2, y0 // 2), chroma_mask) for i in (1, 2)]
     return pieces
 
 
-def _compose(frame: Image.Image, pieces: list[tuple[Image.Image, tuple[int, int]]]):
-    for piece, position in pieces:
-        frame.paste(piece, position, mask=piece)
-    return frame
+def _compose(planes: Planes, pieces: list[_Piece]) -> Planes:
+    for index, piece, position, mask in pieces:
+        planes[index].paste(piece, position, mask=mask)
+    return planes
 
 
 def ambience(duration: float, motion: np.ndarray, seed: int = 7) -> np.ndarray:
@@ -215,12 +295,13 @@ def render_animatic(
     shots = plan_shots(spec.prompt, spec.duration, list(spec.segments), spec.shot_type)
     start = _Frame(spec.start, size)
     end = _Frame(spec.end, size) if spec.end is not None else None
+    end_planes = end.planar() if end is not None else None
     total = sum(s.frames for s in shots)
     show_captions = spec.captions and len(shots) > 1
     motion: list[float] = []
     done = 0
     # Framing (PIL, which lets go of the GIL) runs a few frames ahead in helper threads while
-    # this one composes and encodes: a lone preview uses both cores (5 s at 720p: 3.3 -> ~2 s).
+    # this one encodes: a lone preview uses both cores (5 s at 720p: 3.3 -> ~2 s).
     with (
         VideoWriter(
             out, width=size[0], height=size[1], fps=FPS, audio=spec.sound, **ENCODER
@@ -229,29 +310,19 @@ def render_animatic(
     ):
         for shot in shots:
             pieces = _overlay_pieces(_overlay(size, shot.prompt if show_captions else None))
-            source = start.graded(shot.grade)
+            source = start.graded(shot.grade).planar()
 
-            def picture(i: int, shot: Shot = shot, source: _Frame = source) -> _Picture:
-                t = i / max(1, shot.frames - 1)
-                zoom, cx, cy = camera(shot.move, t)
-                frame = source.framed(zoom, cx, cy)
-                if end is not None:
-                    # Travel to the end frame: dissolve over the back half while its framing
-                    # settles onto the full end frame, so the last frame is the end frame.
-                    mix = min(1.0, max(0.0, (t - 0.35) / 0.55))
-                    if mix > 0:
-                        settle = 1 - ease(mix)
-                        target = end.framed(1.0 + 0.1 * settle, 0.5, 0.5)
-                        frame = Image.blend(frame, target, ease(mix))
-                return frame, (zoom, cx, cy)
+            def frame(
+                i: int, shot: Shot = shot, source: _PlanarFrame = source, pieces=pieces
+            ) -> _Picture:
+                planes, state = _picture(shot, i, source, end_planes)
+                return _video_frame(_compose(planes, pieces)), state
 
             previous = None
-            for i, (frame, state) in enumerate(_ahead(helpers, picture, shot.frames)):
+            for video_frame, state in _ahead(helpers, frame, shot.frames):
                 if cancel is not None and cancel.is_set():
                     raise RenderCanceled
-                if shot is shots[-1] and i == shot.frames - 1:
-                    clean_last = frame.copy()  # before the tag: what the next shot starts on
-                writer.write_frame(_compose(frame, pieces))
+                writer.write_frame(video_frame)
                 motion.append(
                     0.0
                     if previous is None
@@ -263,15 +334,37 @@ def render_animatic(
                     progress(done / total)
         if spec.sound:
             writer.write_audio(ambience(spec.duration, np.asarray(motion, np.float32)))
-    # The last frame without the preview tag or captions: "continue from the last frame"
-    # must never hand the watermark to the next (maybe paid) shot.
+    # The last frame in full RGB without the preview tag or captions: "continue from the last
+    # frame" must never hand the watermark to the next (maybe paid) shot.
+    last = shots[-1]
+    (clean_last,), _ = _picture(last, last.frames - 1, start.graded(last.grade), end)
     clean_last.save(clean_last_frame_path(out), compress_level=1)  # 5x faster to write
     if progress is not None:
         progress(1.0)
     return out
 
 
-_Picture = tuple[Image.Image, tuple[float, float, float]]
+def _picture(
+    shot: Shot, i: int, source: _Frame | _PlanarFrame, end: _Frame | _PlanarFrame | None
+) -> tuple[Planes, tuple[float, float, float]]:
+    """Frame `i` of `shot` (as RGB or as planes, after `source`) and the camera that saw it."""
+    t = i / max(1, shot.frames - 1)
+    zoom, cx, cy = camera(shot.move, t)
+    planes = source.framed(zoom, cx, cy)
+    if end is not None:
+        # Travel to the end frame: dissolve over the back half while its framing settles
+        # onto the full end frame, so the last frame is the end frame.
+        mix = min(1.0, max(0.0, (t - 0.35) / 0.55))
+        if mix > 0:
+            settle = 1 - ease(mix)
+            target = end.framed(1.0 + 0.1 * settle, 0.5, 0.5)
+            planes = tuple(
+                Image.blend(a, b, ease(mix)) for a, b in zip(planes, target, strict=True)
+            )
+    return planes, (zoom, cx, cy)
+
+
+_Picture = tuple[av.VideoFrame, tuple[float, float, float]]
 
 
 def _ahead(
