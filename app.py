@@ -8,6 +8,7 @@ import kling_ui  # noqa: F401  first: it makes Gradio's import a third faster (g
 
 import asyncio
 import logging
+import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,6 +42,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # event's concurrency_limit says. launch(max_threads=...) raises it; a mounted app has to
     # set it here. Generations are coroutines waiting on a provider, so hundreds are cheap.
     demo.max_threads = settings.max_events
+    # After every event (each click, each history timer tick) Gradio rebuilds the summary
+    # behind its monitoring dashboard: a pandas table of up to 10,000 past events, 10-30 ms
+    # of CPU each time. The dashboard is off here (below), so it is never read: asked to
+    # rebuild only every 2**62 events, the queue never does.
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
     demo.queue(default_concurrency_limit=None)
 
     @asynccontextmanager
@@ -86,6 +92,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # No allowed_paths: the data dir is never served; see ui/publish.py.
         max_file_size=int(settings.max_upload_mb * 1024 * 1024),
         mcp_server=settings.mcp_enabled,
+        # Mounted, Gradio serves /monitoring/summary (every event's name, count, failure rate
+        # and timings) to anyone unless this is False: a public studio's traffic is its own.
+        enable_monitoring=False,
         css=CSS,
         i18n=I18N,  # English or Simplified Chinese, from the browser's language
         theme=gr.themes.Soft(),

@@ -130,6 +130,9 @@ def test_visitors_see_only_their_own_jobs_and_videos(public):
         assert HTTP.get(f"{url}/gradio_api/file={secret.resolve()}").status_code == 403
     published = Path(out[VIDEO]["path"])
     assert published.name == stored.name and str(stored.parent) not in str(published)
+    # Nor the studio's traffic: a mounted Gradio app serves every event's name, count and
+    # timings at /monitoring/summary unless its monitoring is turned off.
+    assert HTTP.get(f"{url}/monitoring/summary").status_code == 403
 
 
 def test_uploads_over_the_limit_are_refused(public, tmp_path):
