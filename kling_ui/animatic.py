@@ -24,7 +24,7 @@ from .media import AUDIO_RATE, VideoWriter
 SHORT_SIDE = 720
 PREVIEW_TAG = "ANIMATIC PREVIEW"
 FRAMING_THREADS = 2
-FRAMES_AHEAD = 4  # frames framed ahead of the encoder (each a few MB at 720p)
+FRAMES_AHEAD = 4  # frames framed ahead of the encoder (each 1.4 MB at 720p)
 # x264's fastest preset, with back the three tools that pay for themselves on a slow camera
 # move over a still: CABAC, the deblocking filter and a short lookahead with macroblock-tree
 # rate control. 5 s at 720p, against "superfast": encoding 2.6 -> 1.6 s of CPU, the file
@@ -86,7 +86,7 @@ class _Frame:
         return self._backdrop
 
     def framed(self, zoom: float, cx: float, cy: float) -> Planes:
-        return (_framed(self.image, self.size, self.backdrop, zoom, cx, cy),)
+        return (_framed(self.image, self.size, 1, self.backdrop, zoom, cx, cy),)
 
     def planar(self) -> _PlanarFrame:
         return _PlanarFrame(self)
@@ -96,9 +96,8 @@ class _PlanarFrame:
     """A _Frame as yuv420p planes: luma at the output size, chroma at half of it."""
 
     def __init__(self, frame: _Frame):
-        w, h = frame.size
         self.planes = yuv420_planes(frame.image)
-        self.sizes = ((w, h), (w // 2, h // 2), (w // 2, h // 2))
+        self.size = frame.size
         self._rgb = frame
         self._backdrops: Planes | None = None
 
@@ -108,21 +107,29 @@ class _PlanarFrame:
         return self._backdrops
 
     def framed(self, zoom: float, cx: float, cy: float) -> Planes:
+        steps = (1, 2, 2)  # chroma planes are half the size each way
         return tuple(
-            _framed(plane, size, lambda i=i: self.backdrops()[i], zoom, cx, cy)
-            for i, (plane, size) in enumerate(zip(self.planes, self.sizes, strict=True))
+            _framed(plane, self.size, step, lambda i=i: self.backdrops()[i], zoom, cx, cy)
+            for i, (plane, step) in enumerate(zip(self.planes, steps, strict=True))
         )
 
 
 def _framed(
     image: Image.Image,
-    size: tuple[int, int],
+    frame_size: tuple[int, int],
+    step: int,
     backdrop: Callable[[], Image.Image],
     zoom: float,
     cx: float,
     cy: float,
 ) -> Image.Image:
-    """`image` seen by a camera at `zoom` centred on (cx, cy) (fractions of the picture)."""
+    """`image` seen by a camera at `zoom` centred on (cx, cy) (fractions of the picture).
+
+    `image` is one plane of the picture, `step` source pixels to a plane pixel (1 for RGB
+    and luma, 2 for chroma); `frame_size` is the video's size.
+    """
+    w, h = frame_size
+    size = (w // step, h // step)
     sw, sh = image.size
     if zoom >= 1.0:
         bw, bh = sw / zoom, sh / zoom
@@ -130,12 +137,14 @@ def _framed(
         y0 = min(max(cy * sh - bh / 2, 0.0), sh - bh)
         # A float box gives subpixel camera positions: smooth motion, no jitter.
         return image.resize(size, Image.Resampling.BILINEAR, box=(x0, y0, x0 + bw, y0 + bh))
-    w, h = size
-    inner = (max(2, round(w * zoom)), max(2, round(h * zoom)))
+    # A pull-out: the whole picture, smaller, on its backdrop. Its size and place are even in
+    # video pixels, so each chroma plane takes exactly half of both and stays on the luma
+    # (rounded per plane, the colour slid a pixel against the picture from frame to frame).
+    iw, ih = max(2, round(w * zoom / 2) * 2), max(2, round(h * zoom / 2) * 2)
+    x, y = (w - iw) // 4 * 2, (h - ih) // 4 * 2
     canvas = backdrop().copy()
     canvas.paste(
-        image.resize(inner, Image.Resampling.BILINEAR),
-        ((w - inner[0]) // 2, (h - inner[1]) // 2),
+        image.resize((iw // step, ih // step), Image.Resampling.BILINEAR), (x // step, y // step)
     )
     return canvas
 
@@ -226,8 +235,9 @@ def _overlay_pieces(overlay: Image.Image) -> list[_Piece]:
     """The overlay's drawn regions (tag, caption), split into yuv420p planes to paste.
 
     Pasting each small piece with its own alpha as the mask costs a tenth of compositing the
-    region that spans both, which is most of the frame. Blending Y, Cb and Cr each with the
-    alpha is the same blend as in RGB, since they are linear in R, G and B.
+    region that spans both, which is most of the frame. Y, Cb and Cr are linear in R, G and
+    B, so blending each with the alpha is the RGB blend: exactly for the luma, and with each
+    2x2 block's mean alpha for the half-size chroma.
     """
     pieces: list[_Piece] = []
     alpha = overlay.getchannel("A")
@@ -301,7 +311,7 @@ def render_animatic(
     motion: list[float] = []
     done = 0
     # Framing (PIL, which lets go of the GIL) runs a few frames ahead in helper threads while
-    # this one encodes: a lone preview uses both cores (5 s at 720p: 3.3 -> ~2 s).
+    # this one encodes: a lone preview uses both cores.
     with (
         VideoWriter(
             out, width=size[0], height=size[1], fps=FPS, audio=spec.sound, **ENCODER

@@ -12,8 +12,16 @@ import pytest
 from PIL import Image
 
 from kling_ui import media
-from kling_ui.animatic import RenderCanceled, RenderSpec, output_size, render_animatic
-from kling_ui.camera import FPS, camera, choose_move, plan_shots
+from kling_ui.animatic import (
+    RenderCanceled,
+    RenderSpec,
+    _Frame,
+    _picture,
+    output_size,
+    render_animatic,
+    yuv420_planes,
+)
+from kling_ui.camera import FPS, Shot, camera, choose_move, plan_shots
 from kling_ui.images import prepare_image
 from kling_ui.providers.base import Canceled, Inputs, Queued, Succeeded
 from kling_ui.providers.preview import PreviewProvider
@@ -108,6 +116,21 @@ def test_an_end_frame_is_reached(tmp_path):
     assert difference(frames[0], small(start)) < 12
     assert difference(frames[-1], small(end)) < 12
     assert difference(frames[-1], small(start)) > 2 * difference(frames[-1], small(end))
+
+
+@pytest.mark.parametrize("size", [(1000, 1000), (1283, 721)])  # chroma 120x120, 215x121
+def test_a_pull_out_keeps_the_colour_on_the_picture(size):
+    # The video's Y, Cb and Cr planes are framed one by one. In a pull-out the half-size colour
+    # planes must sit exactly under the shrunken picture, or colour slides a pixel against it
+    # from frame to frame: each plane must match the same frame framed in RGB and converted.
+    start = _Frame(picture(size, seed=2), output_size(*size, short_side=240))
+    planar = start.planar()
+    shot = Shot("pull back", 24, "pull_out")
+    for i in range(0, 24, 3):
+        (rgb,), _ = _picture(shot, i, start, None)
+        planes, _ = _picture(shot, i, planar, None)
+        for want, got in zip(yuv420_planes(rgb), planes, strict=True):
+            assert np.abs(np.asarray(want, int) - np.asarray(got, int)).max() <= 12, i
 
 
 def cut_positions(frames: np.ndarray) -> list[int]:
