@@ -105,17 +105,22 @@ def png_bytes(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Full garbage collections at a tenth of the default rate, from before the test modules
+    # are imported. Importing them (Gradio, the app) builds 250k objects, and at the default
+    # rate five full collections walked that growing heap: 1.3-1.6 s per process. Later each
+    # app a test serves stays alive, ~33k objects held by FastAPI's module-level lru caches
+    # of its endpoints (one app per process in production), so a full collection walks
+    # 100-300k objects: 1-3 s per worker over a run. Young garbage is collected as usual.
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, 100)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     # Gradio, the app and every test module are imported by now: a few hundred thousand
     # objects that live as long as the process. Frozen, the garbage collector stops walking
     # them again on every full collection (test_public + test_jobs: 26 -> 23 s of CPU).
     gc.freeze()
-    # Each app a test serves then stays alive, ~33k objects, held by FastAPI's module-level
-    # lru caches of its endpoints (one app per process in production). A full collection
-    # soon walks 100-300k objects (0.25 s or more): at a tenth of the default rate they cost
-    # a worker ~0.1 s instead of 1-3 s. Young garbage is still collected as usual.
-    young, middle, _ = gc.get_threshold()
-    gc.set_threshold(young, middle, 100)
 
 
 @pytest.hookimpl(trylast=True)
