@@ -138,8 +138,12 @@ class JobManager:
             yield job
             if not job.is_active and job_id not in self._live:
                 return
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns normally when it
+            # is cancelled just as the event fires, and a stopped story would go on and pay
+            # for its next shot.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), timeout=poll_store)
+                async with asyncio.timeout(poll_store):
+                    await changed.wait()
 
     async def wait(self, job_id: str) -> JobRecord:
         async for _ in self.watch(job_id):

@@ -428,3 +428,18 @@ async def test_a_store_that_breaks_mid_job_still_ends_the_job_for_its_watchers(
     ended = await asyncio.wait_for(manager.wait(job.id), timeout=10)
     assert ended.state == "failed" and ended.error_code == "internal"
     assert job.id in ended.error_message
+
+
+async def test_a_stopped_wait_stops_even_as_the_job_changes(manager, make_image, fake_rc):
+    # Python 3.11's asyncio.wait_for returns normally when it is cancelled just as what it
+    # waits for happens. A story stopped at that moment went on and paid for its next shot.
+    fake_rc.queue_seconds, fake_rc.run_seconds = 5, 5  # the job stays active throughout
+    request = parse_request({"image": str(make_image()), "prompt": "p"})
+    job = await manager.submit(request, provider="runcomfy")
+    waiter = asyncio.create_task(manager.wait(job.id))
+    await asyncio.sleep(0.05)  # parked until the job changes
+    manager.move(job.id, notice="news")  # the job changes...
+    waiter.cancel()  # ...in the same moment the page that waits goes away
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert manager.get(job.id).is_active  # only the wait stopped: the job goes on

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from kling_ui.eta import PollPlan, expect, next_delay, summarize
+from kling_ui.providers import create_provider
 from kling_ui.request import parse_request
 from kling_ui.store import JobRecord
 from kling_ui.testing import Fault
@@ -132,3 +135,17 @@ def _payload(page, image):
     from .conftest import form_payload
 
     return form_payload(files=page.upload, start=image, provider="runninghub", duration=3)
+
+
+async def test_a_stopped_pause_between_checks_stops_even_as_it_is_woken(settings, client):
+    # Cancelled (the app shutting down) just as a callback wakes it, the pause must still
+    # stop: Python 3.11's asyncio.wait_for would return normally and poll on.
+    for name in ("runcomfy", "preview"):
+        provider = create_provider(name, settings=settings, client=client)
+        wake = asyncio.Event()
+        pause = asyncio.create_task(provider.wait("some-request", 5.0, wake))
+        await asyncio.sleep(0.02)
+        wake.set()
+        pause.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await pause

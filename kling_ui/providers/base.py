@@ -159,7 +159,8 @@ class Provider(ABC):
             await asyncio.sleep(timeout)
             return
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout)
+            async with asyncio.timeout(timeout):  # never swallows a cancel (see JobManager.watch)
+                await wake.wait()
 
     @abstractmethod
     async def download(self, url: str, dest: Path) -> None:

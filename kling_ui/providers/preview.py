@@ -181,7 +181,9 @@ class PreviewProvider(Provider):
         woken = asyncio.ensure_future(wake.wait()) if wake is not None else None
         if woken is not None:
             waits.add(woken)
-        if waits:
-            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        if woken is not None:
-            woken.cancel()
+        try:
+            if waits:
+                await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when this wait is cancelled: no task left waiting on `wake`
+            if woken is not None:
+                woken.cancel()
