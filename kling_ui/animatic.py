@@ -98,12 +98,12 @@ class _PlanarFrame:
     def __init__(self, frame: _Frame):
         self.planes = yuv420_planes(frame.image)
         self.size = frame.size
-        self._rgb = frame
+        self.rgb = frame  # the same still in RGB (and its backdrop, once made)
         self._backdrops: Planes | None = None
 
     def backdrops(self) -> Planes:
         if self._backdrops is None:
-            self._backdrops = yuv420_planes(self._rgb.backdrop())
+            self._backdrops = yuv420_planes(self.rgb.backdrop())
         return self._backdrops
 
     def framed(self, zoom: float, cx: float, cy: float) -> Planes:
@@ -345,9 +345,10 @@ def render_animatic(
         if spec.sound:
             writer.write_audio(ambience(spec.duration, np.asarray(motion, np.float32)))
     # The last frame in full RGB without the preview tag or captions: "continue from the last
-    # frame" must never hand the watermark to the next (maybe paid) shot.
+    # frame" must never hand the watermark to the next (maybe paid) shot. `source` is the last
+    # shot's: its still is graded (and a pull-out's backdrop blurred) already.
     last = shots[-1]
-    (clean_last,), _ = _picture(last, last.frames - 1, start.graded(last.grade), end)
+    (clean_last,), _ = _picture(last, last.frames - 1, source.rgb, end)
     clean_last.save(clean_last_frame_path(out), compress_level=1)  # 5x faster to write
     if progress is not None:
         progress(1.0)
