@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont
 
 from .camera import FPS, Shot, camera, ease, plan_shots
+from .jobfiles import last_frame_of
 from .media import AUDIO_RATE, VideoWriter
 
 SHORT_SIDE = 720
@@ -392,4 +393,4 @@ def _ahead(
 
 
 def clean_last_frame_path(video: Path) -> Path:
-    return Path(video).with_suffix(".last.png")
+    return last_frame_of(video)

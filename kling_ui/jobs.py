@@ -20,12 +20,12 @@ from .admission import Admission
 from .config import Settings
 from .errors import KlingUIError
 from .frames import discard_inputs, prepare_inputs
+from .jobfiles import sidecars
 from .keyprints import KeyPrints
 from .netsafety import Resolver, system_resolver
 from .providers import create_provider
 from .providers.base import CancelOutcome, Inputs, Provider
 from .request import GenerationRequest
-from .results import sidecars
 from .run import JobRun, apply_move
 from .state import JobState
 from .store import UNFINISHED_STATES, JobRecord, JobStore

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from .errors import MediaError
+from .jobfiles import last_frame_of
 
 AUDIO_RATE = 48_000
 
@@ -96,6 +97,16 @@ def extract_frame(path: str | os.PathLike[str], *, last: bool = False) -> Image.
         raise MediaError(f"Can't read frames from {Path(path).name}.") from exc
 
 
+THUMB_WIDTH = 320
+
+
+def save_thumbnail(video: str | os.PathLike[str], target: Path) -> None:
+    """The video's first frame, at most THUMB_WIDTH square, as a JPEG (MediaError if none)."""
+    frame = extract_frame(video)
+    frame.thumbnail((THUMB_WIDTH, THUMB_WIDTH))
+    frame.save(target, quality=82)
+
+
 def audio_duration(path: str | os.PathLike[str]) -> float:
     """Seconds of decoded audio (0 when the file has none)."""
     with av.open(str(path)) as src:
@@ -114,7 +125,7 @@ def continuation_frame(video: str | os.PathLike[str]) -> Image.Image:
     A preview keeps its last frame unmarked beside the video (<video>.last.png); any other
     clip's last frame is decoded from the video at full resolution.
     """
-    clean = Path(video).with_suffix(".last.png")
+    clean = last_frame_of(video)
     if clean.exists():
         with Image.open(clean) as image:
             return image.convert("RGB")

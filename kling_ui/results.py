@@ -7,16 +7,9 @@ import os
 from pathlib import Path
 
 from . import media
+from .jobfiles import sidecar_of
 from .request import GenerationRequest
 from .store import JobRecord
-
-# Files kept beside a video, named after it: the parameters, the clean last frame (stories
-# and "continue"), the History thumbnail. Delete and trash take them along with the video.
-SIDECARS = (".json", ".last.png", ".thumb.jpg")
-
-
-def sidecars(video: Path) -> list[Path]:
-    return [video.with_suffix(suffix) for suffix in SIDECARS]
 
 
 def probe_warnings(info: media.VideoInfo, request: GenerationRequest) -> list[str]:
@@ -53,6 +46,7 @@ def write_sidecar(
         "finished_at": finished,
         "video": info.as_dict(),
     }
-    tmp = video.with_suffix(".json.part")
+    target = sidecar_of(video)
+    tmp = target.with_suffix(".json.part")
     tmp.write_text(json.dumps(sidecar, indent=2))
-    os.replace(tmp, video.with_suffix(".json"))
+    os.replace(tmp, target)

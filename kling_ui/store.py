@@ -8,72 +8,19 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
+from .records import JobKind, JobRecord
 from .state import ACTIVE, HELD, JobState
+
+__all__ = ["UNFINISHED_STATES", "JobKind", "JobRecord", "JobStore"]
 
 log = logging.getLogger(__name__)
 
 # The states a restart looks at: someone should carry these jobs on.
 UNFINISHED_STATES = tuple(sorted(ACTIVE | HELD))
-
-
-@dataclass
-class JobRecord:
-    """One generation, as stored. Holds the validated request and never a key."""
-
-    id: str
-    owner: str
-    provider: str
-    request: dict[str, Any]
-    state: JobState = JobState.SUBMITTING
-    request_id: str | None = None
-    queue_position: int | None = None
-    progress: float | None = None
-    cost_estimate: float | None = None
-    cost: float | None = None
-    currency: str | None = None
-    error_code: str | None = None
-    error_message: str | None = None
-    notice: str | None = None  # non-fatal news for the user (cancel refused, probe warnings)
-    video_path: str | None = None
-    probe: dict[str, Any] | None = None
-    key_fingerprint: str | None = None
-    # A keyed digest of the visitor's network address (never the address): rate limits
-    # count by it, since a visitor can always start over with a fresh browser id.
-    caller: str | None = None
-    # When the provider is expected to finish (learned from this installation's own jobs):
-    # the page's progress and "about 2 min left", and when polling concentrates.
-    expected_at: float | None = None
-    # Since when status checks keep failing (None: the provider answers): "having trouble".
-    trouble_since: float | None = None
-    created_at: float = field(default_factory=time.time)
-    updated_at: float = field(default_factory=time.time)
-    submitted_at: float | None = None
-    finished_at: float | None = None
-
-    def __post_init__(self) -> None:
-        self.state = JobState(self.state)  # rows and callers may hand in the plain string
-
-    @property
-    def is_active(self) -> bool:
-        return self.state.is_active
-
-    @property
-    def is_held(self) -> bool:
-        return self.state.is_held
-
-    @property
-    def is_final(self) -> bool:
-        return self.state.is_final
-
-    def public_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["state"] = str(self.state)
-        data.pop("key_fingerprint")  # not a key, but nobody outside needs it
-        return data
 
 
 _JSON_FIELDS = {"request", "probe"}
@@ -141,6 +88,13 @@ def m003_caller(db: sqlite3.Connection) -> None:
 def m004_eta_and_trouble(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE jobs ADD COLUMN expected_at REAL")
     db.execute("ALTER TABLE jobs ADD COLUMN trouble_since REAL")
+
+
+@migration
+def m005_kind(db: sqlite3.Connection) -> None:
+    # Films were stored as jobs of a pretend provider "story"; they are a kind of their own.
+    db.execute("ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'clip'")
+    db.execute("UPDATE jobs SET kind = 'film' WHERE provider = 'story'")
 
 
 class JobStore:
@@ -283,6 +237,8 @@ def _to_row_partial(values: dict[str, Any]) -> dict[str, Any]:
     }
     if "state" in row:
         row["state"] = str(JobState(row["state"]))  # the plain text, not the enum object
+    if "kind" in row:
+        row["kind"] = str(JobKind(row["kind"]))
     return row
 
 

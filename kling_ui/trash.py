@@ -17,8 +17,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .errors import KlingUIError
+from .jobfiles import JobFiles
 from .jobs import JobManager
-from .results import sidecars
 from .store import JobRecord
 
 log = logging.getLogger(__name__)
@@ -86,12 +86,7 @@ class Trash:
         return removed
 
     def _files(self, job: JobRecord) -> list[Path]:
-        files = []
-        if job.video_path:
-            video = Path(job.video_path)
-            files += [video, *sidecars(video)]
-        files += sorted(self.jobs.settings.inputs_dir.glob(f"{job.id}-*"))
-        return [f for f in files if f.is_file()]
+        return JobFiles.of(job, self.jobs.settings.inputs_dir).existing()
 
     @staticmethod
     def _manifest(bin_: Path) -> dict | None:

@@ -16,7 +16,7 @@ from gradio_client import Client, handle_file
 from app import create_app
 from kling_ui import media
 from kling_ui.config import Settings
-from kling_ui.store import JobStore
+from kling_ui.store import MIGRATIONS, JobStore
 from kling_ui.testing import FakeRunComfy, FakeRunningHub, serve_on_loopback
 
 from .conftest import RC_KEY, RH_KEY, ROOT, form_payload
@@ -274,7 +274,7 @@ def test_a_canary_key_appears_nowhere(stack, caplog):
 
 def test_the_store_file_is_a_valid_sqlite_db_after_all_this(stack):
     store = JobStore(stack["settings"].db_path)
-    assert store.version == 4 and store.list(limit=1000)
+    assert store.version == len(MIGRATIONS) and store.list(limit=1000)
     with sqlite3.connect(stack["settings"].db_path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     store.close()

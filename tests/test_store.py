@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 import threading
 
-from kling_ui.store import MIGRATIONS, JobRecord, JobStore, m001_initial
+from kling_ui.store import MIGRATIONS, JobKind, JobRecord, JobStore, m001_initial
 
 from .conftest import PYTHON, ROOT
 from .pagedriver import HTTP
@@ -40,7 +40,7 @@ def test_an_old_store_is_migrated_without_losing_jobs(tmp_path):
     path = tmp_path / "jobs.sqlite3"
     make_version_1_db(path)
     store = JobStore(path)
-    assert store.version == len(MIGRATIONS) == 4
+    assert store.version == len(MIGRATIONS) == 5
     job = store.get("old000000001")
     assert (job.state, job.request_id, job.cost, job.video_path) == (
         "succeeded",
@@ -50,14 +50,30 @@ def test_an_old_store_is_migrated_without_losing_jobs(tmp_path):
     )
     assert job.request == {"prompt": "old", "duration": 5}
     assert job.notice is None and job.key_fingerprint is None and job.probe is None
-    assert job.caller is None
+    assert job.caller is None and job.kind is JobKind.CLIP
     updated = store.update("old000000001", notice="migrated", probe={"duration": 5.0}, caller="c1")
     assert updated.notice == "migrated" and updated.probe == {"duration": 5.0}
     assert [j.id for j in store.list(caller="c1")] == ["old000000001"]
     store.close()
     again = JobStore(path)  # migrating twice is a no-op
-    assert again.version == 4 and again.get("old000000001").notice == "migrated"
+    assert again.version == 5 and again.get("old000000001").notice == "migrated"
     again.close()
+
+
+def test_a_film_stored_as_a_pretend_provider_becomes_a_film(tmp_path):
+    """Films used to be jobs of a provider called "story"; the kind column says it now."""
+    path = tmp_path / "jobs.sqlite3"
+    make_version_1_db(path)
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO jobs (id, owner, provider, request, state, created_at, updated_at) "
+            "VALUES ('story-000000000001', 'local', 'story', '{}', 'succeeded', 102.0, 102.0)"
+        )
+    store = JobStore(path)
+    kinds = {job.id: job.kind for job in store.list()}
+    assert kinds == {"story-000000000001": JobKind.FILM, "old000000001": JobKind.CLIP}
+    assert store.get("story-000000000001").is_film
+    store.close()
 
 
 def test_threads_writing_at_once_lose_nothing(tmp_path):

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from ..errors import NotFoundError
+from ..jobfiles import last_frame_of
 from .base import (
     Canceled,
     CancelOutcome,
@@ -164,9 +165,9 @@ class PreviewProvider(Provider):
     async def download(self, url: str, dest: Path) -> None:
         source = Path(unquote(urlparse(url).path))
         dest.parent.mkdir(parents=True, exist_ok=True)
-        clean = source.with_suffix(".last.png")  # the unmarked last frame (animatic.py)
+        clean = last_frame_of(source)  # the unmarked last frame (animatic.py)
         if clean.exists():
-            await asyncio.to_thread(os.replace, clean, dest.with_suffix(".last.png"))
+            await asyncio.to_thread(os.replace, clean, last_frame_of(dest))
         await asyncio.to_thread(os.replace, source, dest)
         self._renders.pop(source.stem, None)  # the file is named after its request id
 
