@@ -25,6 +25,7 @@ from kling_ui.config import Settings, load_settings
 from kling_ui.janitor import run_janitor
 from kling_ui.logs import setup_logging
 from kling_ui.providers import configured_providers
+from kling_ui.service import Studio
 from kling_ui.services import build_services
 from kling_ui.ui.page import CSS
 from kling_ui.ui.studio import build_studio
@@ -37,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The studio as an ASGI app; unfinished jobs resume when it starts."""
     settings = settings or load_settings()
     services = build_services(settings)
-    demo = build_studio(services)
+    demo = build_studio(Studio(services))
     # Gradio's queue runs at most `max_threads` events at once (40 by default), whatever each
     # event's concurrency_limit says. launch(max_threads=...) raises it; a mounted app has to
     # set it here. Generations are coroutines waiting on a provider, so hundreds are cheap.

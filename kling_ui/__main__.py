@@ -19,10 +19,10 @@ from .config import Settings, load_settings
 from .errors import ConfigError, InputError, KlingUIError
 from .pricing import estimate, format_money
 from .providers import PROVIDERS
+from .records import JobRecord
 from .request import parse_request
-from .services import open_services
+from .service import OPERATOR, Studio, open_studio
 from .state import JobState
-from .store import JobRecord
 
 EXIT_FAILED, EXIT_INPUT, EXIT_UNKNOWN, EXIT_INTERRUPTED = 1, 2, 3, 130
 log = logging.getLogger("kling_ui")
@@ -111,11 +111,11 @@ def _describe(job: JobRecord) -> str:
     return job.state
 
 
-async def _follow(services, job_id: str) -> JobRecord:
+async def _follow(studio: Studio, job_id: str) -> JobRecord:
     """Print each change on stderr until the job ends."""
     started = time.monotonic()
     last_line, last_notice, shown_request = None, None, None
-    async for job in services.jobs.watch(job_id):
+    async for job in studio.watch(OPERATOR, job_id):
         if job.request_id and job.request_id != shown_request:
             _say(f"request id: {job.request_id}")
             shown_request = job.request_id
@@ -126,7 +126,7 @@ async def _follow(services, job_id: str) -> JobRecord:
         if job.notice and job.notice != last_notice:
             _say(f"note: {job.notice}")
             last_notice = job.notice
-    return services.store.get(job_id)
+    return studio.require(OPERATOR, job_id)
 
 
 def _finish(job: JobRecord, out: Path | None) -> int:
@@ -156,23 +156,22 @@ def _check_out(out: Path | None) -> None:
 
 async def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
     _check_out(args.out)
-    request = parse_request(
-        {
-            "image": args.image,
-            "prompt": args.prompt,
-            "end_image": args.end_image,
-            "duration": args.duration,
-            "sound": args.sound,
-            "shot_type": args.shot_type,
-            "multi_prompt": args.segment,
-        }
-    )
-    async with open_services(settings) as services:
-        job = await services.jobs.submit(request, provider=args.provider)
+    fields = {
+        "image": args.image,
+        "prompt": args.prompt,
+        "end_image": args.end_image,
+        "duration": args.duration,
+        "sound": args.sound,
+        "shot_type": args.shot_type,
+        "multi_prompt": args.segment,
+    }
+    request = parse_request(fields)  # bad input is said before the store is even opened
+    async with open_studio(settings) as studio:
+        job = await studio.generate(OPERATOR, fields, provider=args.provider)
         cost = estimate(args.provider, request.duration, request.sound)
         _say(f"job {job.id} on {args.provider} · {request.duration} s · {cost.text()}")
         try:
-            job = await _follow(services, job.id)
+            job = await _follow(studio, job.id)
         except asyncio.CancelledError:
             _say(
                 f"interrupted: job {job.id} is kept; `python -m kling_ui jobs resume "
@@ -183,41 +182,54 @@ async def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
-    async with open_services(settings) as services:
-        action = args.action or "list"
-        if action == "list":
-            for job in services.store.list(limit=50):
-                prompt = job.request.get("prompt", "")[:40]
-                print(
-                    f"{job.id}  {job.state:<10} {job.provider:<10} "
-                    f"{job.request.get('duration')}s  {prompt}"
-                )
-            return 0
-        if action == "show":
-            job = services.store.get(args.job_id)
-            if job is None:
-                raise KlingUIError(f"There is no job {args.job_id}.")
-            for key, value in job.public_dict().items():
-                print(f"{key}: {value}")
-            return 0
-        if action == "cancel":
-            _say(await services.jobs.cancel(args.job_id))
-            return 0
-        # resume
-        if args.job_id:
-            if not await services.jobs.resume(args.job_id):
-                job = services.store.get(args.job_id)
-                state = job.state if job else "missing"
-                why = f": {job.error_message}" if job and job.error_message else ""
-                raise KlingUIError(f"Job {args.job_id} can't be resumed ({state}{why}).")
-            ids = [args.job_id]
-        else:
-            ids = await services.jobs.resume_pending()
-            _say(f"resuming {len(ids)} job(s)")
-        code = 0
-        for job_id in ids:
-            code = max(code, _finish(await _follow(services, job_id), None))
-        return code
+    actions = {"list": _jobs_list, "show": _jobs_show, "cancel": _jobs_cancel}
+    action = actions.get(args.action or "list", _jobs_resume)
+    async with open_studio(settings) as studio:
+        return await action(studio, args)
+
+
+def _operator_job(studio: Studio, job_id: str) -> JobRecord:
+    job = studio.job(OPERATOR, job_id)
+    if job is None:
+        raise KlingUIError(f"There is no job {job_id}.")
+    return job
+
+
+async def _jobs_list(studio: Studio, args: argparse.Namespace) -> int:
+    for job in studio.jobs(OPERATOR, limit=50):
+        prompt = job.request.get("prompt", "")[:40]
+        print(
+            f"{job.id}  {job.state:<10} {job.provider:<10} {job.request.get('duration')}s  {prompt}"
+        )
+    return 0
+
+
+async def _jobs_show(studio: Studio, args: argparse.Namespace) -> int:
+    for key, value in _operator_job(studio, args.job_id).public_dict().items():
+        print(f"{key}: {value}")
+    return 0
+
+
+async def _jobs_cancel(studio: Studio, args: argparse.Namespace) -> int:
+    _say(await studio.cancel(OPERATOR, _operator_job(studio, args.job_id).id))
+    return 0
+
+
+async def _jobs_resume(studio: Studio, args: argparse.Namespace) -> int:
+    if args.job_id:
+        job = _operator_job(studio, args.job_id)
+        if not await studio.resume(OPERATOR, job.id):
+            job = _operator_job(studio, job.id)
+            why = f": {job.error_message}" if job.error_message else ""
+            raise KlingUIError(f"Job {job.id} can't be resumed ({job.state}{why}).")
+        ids = [job.id]
+    else:
+        ids = await studio.resume_all(OPERATOR)
+        _say(f"resuming {len(ids)} job(s)")
+    code = 0
+    for job_id in ids:
+        code = max(code, _finish(await _follow(studio, job_id), None))
+    return code
 
 
 def _confirm(lines, yes: bool) -> None:
@@ -248,14 +260,14 @@ def _progress(total: int):
 
 async def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
     from .lines import load_lines
-    from .story import RESULTS, run_batch
+    from .story import RESULTS
 
     lines = load_lines(args.file)
     out = args.out or args.file.parent / f"{args.file.stem}-videos"
     _confirm(lines, args.yes)
-    async with open_services(settings) as services:
-        outcomes = await run_batch(
-            services.jobs, lines, out, parallel=args.parallel, on_done=_progress(len(lines))
+    async with open_studio(settings) as studio:
+        outcomes = await studio.run_batch(
+            OPERATOR, lines, out, parallel=args.parallel, on_done=_progress(len(lines))
         )
     for o in outcomes:
         cost = format_money(o.cost, o.currency) if o.cost else "-"
@@ -266,14 +278,13 @@ async def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_story(args: argparse.Namespace, settings: Settings) -> int:
     from .lines import load_lines
-    from .story import run_story
 
     lines = load_lines(args.file, story=True)
     out = args.out or args.file.parent / f"{args.file.stem}-story"
     _confirm(lines, args.yes)
-    async with open_services(settings) as services:
-        outcomes, film = await run_story(
-            services.jobs, lines, out, crossfade=args.crossfade, on_done=_progress(len(lines))
+    async with open_studio(settings) as studio:
+        outcomes, film = await studio.run_story_file(
+            OPERATOR, lines, out, crossfade=args.crossfade, on_done=_progress(len(lines))
         )
     if film is None:
         failed = [o for o in outcomes if o.status != "succeeded"]
@@ -296,10 +307,8 @@ async def cmd_stitch(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     """One line per configured provider; exit 0 only when every one is ready."""
-    from .doctor import check_configured
-
-    async with open_services(settings) as services:
-        reports = await check_configured(settings, services.client)
+    async with open_studio(settings) as studio:
+        reports = await studio.check_server_keys(OPERATOR)
     print("offline preview: ready (free, no key needed).")
     if not reports:
         print("No provider keys are set: only the offline preview is available.")

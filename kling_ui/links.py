@@ -20,7 +20,7 @@ from pathlib import Path
 
 from gradio.utils import get_upload_folder
 
-from ..owners import load_secret
+from .owners import load_secret
 
 PUBLISH_DIR = "kling-ui"
 _secret = {"value": secrets.token_bytes(32)}  # replaced by the data dir's at start-up

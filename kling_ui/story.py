@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import shutil
 import time
 import uuid
@@ -21,15 +22,19 @@ from pathlib import Path
 from typing import Any
 
 from . import media, pricing, stitching
-from .errors import ConfigError, InputError
+from .errors import ConfigError, InputError, KlingUIError
+from .jobfiles import last_frame_of
 from .jobs import JobManager
 from .lines import Line
 from .names import slug
 from .spending import SpendingRefused
 from .state import JobState
-from .store import JobRecord
+from .store import JobKind, JobRecord
+
+log = logging.getLogger(__name__)
 
 RESULTS = "results.jsonl"
+CROSSFADE_SECONDS = 0.5  # the Story tab's cross-fade, when ticked
 
 
 @dataclass
@@ -126,9 +131,9 @@ async def make_clip(
     words = slug(line.fields.get("prompt"), words=4, budget=40) or "clip"
     target = Path(out_dir) / f"{line.number:03d}-{words}-{job.id}.mp4"
     await asyncio.to_thread(shutil.copy2, job.video_path, target)
-    clean = Path(job.video_path).with_suffix(".last.png")
+    clean = last_frame_of(job.video_path)
     if clean.exists():  # keep the unmarked last frame with the copy too
-        await asyncio.to_thread(shutil.copy2, clean, target.with_suffix(".last.png"))
+        await asyncio.to_thread(shutil.copy2, clean, last_frame_of(target))
     return Outcome(line.number, "succeeded", str(target), job.cost, job.currency, job.id, key=key)
 
 
@@ -166,8 +171,10 @@ async def run_batch(
     *,
     parallel: int,
     on_done: Callable[[Outcome], None] | None = None,
+    submit: dict[str, Any] | None = None,
 ) -> list[Outcome]:
-    """Every line, at most `parallel` at a time; results.jsonl written as they finish."""
+    """Every line, at most `parallel` at a time; results.jsonl written as they finish.
+    `submit` goes to JobManager.submit for every line (owner, visitor, caller)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     done = previous_results(out_dir)
@@ -175,7 +182,7 @@ async def run_batch(
 
     async def one(line: Line) -> Outcome:
         async with gate:
-            outcome = await make_clip(jobs, line, out_dir, image=None, done=done)
+            outcome = await make_clip(jobs, line, out_dir, image=None, done=done, submit=submit)
         if on_done is not None:
             on_done(outcome)
         return outcome
@@ -225,9 +232,6 @@ async def run_story(
     return outcomes, film
 
 
-STORY = "story"  # History's provider name for a film cut from a story (not a provider)
-
-
 def record_film(
     jobs: JobManager, film: Path, lines: list[Line], outcomes: list[Outcome], *, owner: str
 ) -> JobRecord:
@@ -249,7 +253,8 @@ def record_film(
     record = JobRecord(
         id=job_id,
         owner=owner,
-        provider=STORY,
+        provider=lines[0].provider,
+        kind=JobKind.FILM,
         request={
             "prompt": f"Story of {len(lines)} shots ({spent} in all): {prompts}",
             "duration": round(info.duration),
@@ -272,3 +277,50 @@ def _write_results(out_dir: Path, outcomes: list[Outcome]) -> None:
     tmp = out_dir / f".{RESULTS}.part"
     tmp.write_text(rows)
     tmp.replace(out_dir / RESULTS)
+
+
+@dataclass
+class StoryRun:
+    """One story being made on the server; pages only look at it."""
+
+    shots: int
+    outcomes: list[Outcome] = field(default_factory=list)
+    film: Path | None = None
+    error: str | None = None
+    task: asyncio.Task | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    async def make(
+        self,
+        jobs: JobManager,
+        lines: list[Line],
+        folder: Path,
+        *,
+        crossfade: bool,
+        submit: dict[str, Any],
+    ) -> None:
+        """Make the story (story.run_story), then put its film in History. Run it as the
+        server task `self.task`: pages only look at it."""
+        try:
+            _, self.film = await run_story(
+                jobs,
+                lines,
+                folder,
+                crossfade=CROSSFADE_SECONDS if crossfade else 0.0,
+                on_done=self.outcomes.append,
+                submit=submit,
+            )
+            if self.film is not None:
+                await asyncio.to_thread(
+                    record_film, jobs, self.film, lines, self.outcomes, owner=submit["owner"]
+                )
+        except KlingUIError as exc:
+            self.error = exc.user_message
+        except Exception:
+            log.exception("story: unexpected error in %s", folder.name)
+            self.error = (
+                f"something went wrong making the story ({folder.name}); see the server log."
+            )

@@ -225,6 +225,19 @@ async def manager(settings: Settings, client: httpx.AsyncClient) -> AsyncIterato
     store.close()
 
 
+@pytest.fixture
+def studio(settings: Settings, manager: JobManager, client: httpx.AsyncClient):
+    """The service layer over `manager` (a private run: one owner, "local")."""
+    from kling_ui.owners import Owners
+    from kling_ui.service import Studio
+    from kling_ui.services import Services
+    from kling_ui.trash import Trash
+
+    owners = Owners(settings.data_dir, multi_user=False)
+    services = Services(settings, manager.store, client, manager, owners, client, Trash(manager))
+    return Studio(services)
+
+
 def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
     """Environment for running the CLI in a subprocess: no ambient keys, our package on path."""
     env = clean_environment()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PIL import Image
 
-from kling_ui.ui.frame_check import crop_to, frame_report, shape_name
+from kling_ui.framing import crop_to, frame_report, shape_name
 
 
 def test_a_good_pair_of_frames_says_nothing(make_image):

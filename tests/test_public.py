@@ -102,7 +102,7 @@ def test_the_rate_limit_is_explained_on_the_page(public):
 
 def story_payload(page: Page) -> list:
     """The Story tab's inputs: one 3 s shot on the preview (see ui/story_tab.py)."""
-    from kling_ui.ui.story_shots import MAX_SHOTS
+    from kling_ui.shots import MAX_SHOTS
 
     start = page.upload(ASSET)
     shots = [1, "wide", *[""] * (MAX_SHOTS - 1), *[3] * MAX_SHOTS, *[False] * MAX_SHOTS]
@@ -330,7 +330,7 @@ def test_history_clicks_reuse_one_link_and_delete_revokes_it(public, tmp_path):
     link = out[VIDEO]
     assert HTTP.get(link["url"]).status_code == 200
     # Handing the video out again (history clicks) gives the same link, not a new copy.
-    from kling_ui.ui.publish import publish
+    from kling_ui.links import publish
 
     stored = public["settings"].videos_dir.glob(f"*{job_id}.mp4")
     [video] = list(stored)
@@ -359,7 +359,7 @@ def test_history_clicks_reuse_one_link_and_delete_revokes_it(public, tmp_path):
 def test_the_janitor_keeps_a_link_handed_out_in_the_last_hour_of_an_old_video(
     tmp_path, monkeypatch
 ):
-    from kling_ui.ui import publish as links
+    from kling_ui import links
 
     cache = tmp_path / "gradio"
     old_video = tmp_path / "data" / "videos" / "kling-old.mp4"

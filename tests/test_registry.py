@@ -13,6 +13,7 @@ from kling_ui.config import Settings
 from kling_ui.logs import setup_logging
 from kling_ui.providers import PROVIDERS, configured_providers, create_provider
 from kling_ui.providers.base import HTTPProvider, Inputs, JobStatus, Running
+from kling_ui.service import Studio
 from kling_ui.services import build_services
 from kling_ui.ui.form import form_input_names, provider_choices
 from kling_ui.ui.present import cost_markdown
@@ -83,7 +84,7 @@ def test_the_form_the_cli_and_the_estimate_offer_it(registered: Settings) -> Non
 
 def test_the_studio_builds_a_key_field_for_it(registered: Settings) -> None:
     services = build_services(registered)
-    demo = build_studio(services)
+    demo = build_studio(Studio(services))
     ids = {getattr(block, "elem_id", None) for block in demo.blocks.values()}
     assert "throwaway-key" in ids
     services.store.close()

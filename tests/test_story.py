@@ -211,7 +211,7 @@ async def test_a_story_stopped_mid_shot_waits_for_that_shot_instead_of_paying_ag
 async def test_a_film_goes_into_history_with_its_own_copy_and_no_cost_counted_twice(
     manager, tmp_path
 ):
-    from kling_ui.story import STORY, record_film
+    from kling_ui.story import record_film
 
     story = tmp_path / "story.jsonl"
     story.write_text(
@@ -223,7 +223,8 @@ async def test_a_film_goes_into_history_with_its_own_copy_and_no_cost_counted_tw
     outcomes, film = await run_story(manager, lines, tmp_path / "out")
     record = record_film(manager, film, lines, outcomes, owner="alice")
     stored = manager.store.get(record.id)
-    assert stored.provider == STORY and stored.owner == "alice" and stored.cost is None
+    assert stored.is_film and stored.provider == "preview"  # the kind says film, not a name
+    assert stored.owner == "alice" and stored.cost is None
     assert stored.request["duration"] == 7 and "Story of 2 shots" in stored.request["prompt"]
     assert media.probe(stored.video_path).duration == pytest.approx(7, abs=0.1)
     manager.delete(record.id)  # deleting it in History keeps the story's own film

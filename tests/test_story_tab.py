@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kling_ui.errors import InputError
-from kling_ui.ui.story_shots import MAX_SHOTS, Shot, change, parse_timed, story_cost, story_lines
+from kling_ui.shots import MAX_SHOTS, Shot, parse_timed, story_lines
+from kling_ui.ui.story_shots import change, story_cost
 
 from .conftest import ROOT
 

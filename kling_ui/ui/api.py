@@ -8,20 +8,16 @@ from typing import Any
 import gradio as gr
 
 from ..errors import KlingUIError
+from ..links import publish
 from ..providers import PROVIDERS
-from ..request import parse_request
-from ..services import Services
-from ..state import JobState
-from ..uploads import allowed_source
+from ..service import Studio
 from .api_schema import DESCRIPTIONS, SHOT_TYPES, SegmentsInput, strict_fields
-from .publish import publish
 
 log = logging.getLogger(__name__)
 
 
-def wire_public_api(services: Services) -> None:
+def wire_public_api(studio: Studio) -> None:
     """Hidden components carry the typed parameters; the studio's own events stay private."""
-    data_dir = services.settings.data_dir
 
     async def generate(
         image: Any,
@@ -43,24 +39,13 @@ def wire_public_api(services: Services) -> None:
                 multi_prompt=multi_prompt,
                 provider=provider,
             )
-            fields["image"] = allowed_source(image, field="image", data_dir=data_dir)
-            fields["end_image"] = allowed_source(end_image, field="end_image", data_dir=data_dir)
-            request = parse_request(fields)
-            job = await services.jobs.submit(
-                request,
-                provider=provider,
-                owner=services.owners.of_api(http),
-                visitor=True,
-                caller=services.owners.caller(http),
-            )
-            job = await services.jobs.wait(job.id)
+            fields.update(image=image, end_image=end_image)
+            job = await studio.generate_and_wait(studio.api_caller(http), fields, provider=provider)
         except KlingUIError as exc:
             raise gr.Error(exc.user_message) from exc
         except Exception as exc:
             log.exception("api generate: unexpected error")
             raise gr.Error(f"Something went wrong ({type(exc).__name__}).") from exc
-        if job.state != JobState.SUCCEEDED or not job.video_path:
-            raise gr.Error(f"Job {job.id} {job.state}: {job.error_message or 'no video'}")
         return publish(job.video_path)
 
     # Gradio reads the tool's description and each parameter's (one line each) from here.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
@@ -15,6 +15,9 @@ from .frame_check import CROPS, wire_frame_check
 from .present import cost_markdown, prompt_counter, which_provider_markdown
 from .segments import SegmentEditor, build_segment_editor, segment_input_names, to_segments
 from .words import t
+
+if TYPE_CHECKING:
+    from ..service import Studio
 
 
 # Keys typed into the page stay in the browser: remembered ones live in this browser's
@@ -110,7 +113,7 @@ class FormValues:
         return typed_key(self.provider, self.keys)
 
 
-def default_provider(settings: Settings) -> str:
+def default_provider() -> str:
     # The free preview until the person picks a paid provider, even when the server has a
     # key: nobody should pay by accident on a first click.
     return "preview"
@@ -179,7 +182,24 @@ class Form:
         return [*self.request_fields, self.cost, self.segments_box, *self.segments.outputs]
 
 
-def build_form(settings: Settings) -> Form:
+def build_form(settings: Settings, studio: Studio) -> Form:
+    """The form, top to bottom: frames, prompt, timing, segments, provider and keys, then
+    the action bar; wired to itself and to the service's frame checks."""
+    parts: dict[str, Any] = {}
+    parts.update(_frames(settings.max_upload_mb))
+    parts.update(_prompt())
+    parts.update(_timing())
+    with gr.Accordion(t("segments"), open=False, elem_id="segments") as segments_box:
+        parts.update(segments=build_segment_editor(parts["duration"]), segments_box=segments_box)
+    parts.update(_provider_and_keys(settings))
+    parts.update(_action_bar())
+    form = Form(**parts)
+    _wire(form)
+    wire_frame_check(form, studio)
+    return form
+
+
+def _frames(max_upload_mb: float) -> dict[str, Any]:
     with gr.Row(elem_id="frames"):
         start = gr.Image(
             label=t("start"),
@@ -198,13 +218,17 @@ def build_form(settings: Settings) -> Form:
     gr.Markdown(t("frames.hint"), elem_classes=["hint"])
     # Said here for good: Gradio's own refusal of a bigger file is a toast that vanishes.
     gr.Markdown(
-        f"Each file up to {settings.max_upload_mb:g} MB.",
+        f"Each file up to {max_upload_mb:g} MB.",
         elem_classes=["hint"],
         elem_id="upload-limit",
     )
     frame_note = gr.Markdown("", elem_id="frame-note")
     # Shown once there is a frame to crop (frame_check.py): the first screen stays short.
     crop = gr.Radio(list(CROPS), value="Keep as is", label=t("crop"), elem_id="crop", visible=False)
+    return {"start": start, "end": end, "frame_note": frame_note, "crop": crop}
+
+
+def _prompt() -> dict[str, Any]:
     prompt = gr.Textbox(
         label=t("prompt"),
         lines=4,
@@ -217,6 +241,10 @@ def build_form(settings: Settings) -> Form:
     prompt_count = gr.Markdown(
         prompt_counter("", PROMPT_MAX), elem_id="prompt-count", elem_classes=["hint"]
     )
+    return {"prompt": prompt, "prompt_count": prompt_count}
+
+
+def _timing() -> dict[str, Any]:
     with gr.Row():
         duration = gr.Slider(
             DURATION_MIN,
@@ -235,16 +263,14 @@ def build_form(settings: Settings) -> Form:
             label=t("shot_type"),
             elem_id="shot-type",
         )
-    sound = gr.Checkbox(
-        label=t("sound"),
-        value=False,
-        elem_id="sound",
-    )
-    with gr.Accordion(t("segments"), open=False, elem_id="segments") as segments_box:
-        segments = build_segment_editor(duration)
+    sound = gr.Checkbox(label=t("sound"), value=False, elem_id="sound")
+    return {"duration": duration, "shot_type": shot_type, "sound": sound}
+
+
+def _provider_and_keys(settings: Settings) -> dict[str, Any]:
     provider = gr.Radio(
         provider_choices(settings),
-        value=default_provider(settings),
+        value=default_provider(),
         label=t("provider"),
         elem_id="provider",
     )
@@ -263,39 +289,25 @@ def build_form(settings: Settings) -> Form:
         remember = gr.Checkbox(label=t("remember"), value=False, elem_id="remember-keys")
         check_key = gr.Button(t("check_key"), size="sm", elem_id="check-key")
         key_report = gr.Markdown("", elem_id="key-report")
+    return {
+        "provider": provider,
+        "keys": keys,
+        "remember": remember,
+        "check_key": check_key,
+        "key_report": key_report,
+    }
+
+
+def _action_bar() -> dict[str, Any]:
     # The action bar stays at the bottom of the screen (CSS: #actions), so Generate, the
     # cost and any problem are always in view, however long the form grows.
     with gr.Group(elem_id="actions"):
         errors = gr.Markdown("", elem_id="form-errors")
         cost = gr.Markdown(
-            cost_markdown(default_provider(settings), DURATION_DEFAULT, False), elem_id="cost"
+            cost_markdown(default_provider(), DURATION_DEFAULT, False), elem_id="cost"
         )
         generate = gr.Button(t("generate"), variant="primary", elem_id="generate")
-
-    form = Form(
-        start=start,
-        end=end,
-        prompt=prompt,
-        prompt_count=prompt_count,
-        duration=duration,
-        sound=sound,
-        shot_type=shot_type,
-        segments=segments,
-        segments_box=segments_box,
-        provider=provider,
-        keys=keys,
-        remember=remember,
-        check_key=check_key,
-        key_report=key_report,
-        cost=cost,
-        errors=errors,
-        generate=generate,
-        frame_note=frame_note,
-        crop=crop,
-    )
-    _wire(form)
-    wire_frame_check(form, settings.data_dir)
-    return form
+    return {"errors": errors, "cost": cost, "generate": generate}
 
 
 def _wire(form: Form) -> None:

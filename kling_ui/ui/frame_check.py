@@ -1,125 +1,33 @@
 """Frame problems said when a frame is chosen, not at Generate, and a crop to fix the shape.
 
-The same rules as the request (images.normalise_image) run on each upload: size, shape,
-format; a note says what will be changed (transparency filled with white, a large frame
-sent smaller). With both frames, a different shape is flagged (the provider would squash
-the end frame), as is an end frame with segments. "Crop the frames to" centre-crops both
-frames from the uploaded originals (never a crop of a crop) and shows the result in place.
+The checks and the crop are the service's (framing.py); this wires them to the form. "Crop
+the frames to" centre-crops both frames from the uploaded originals (never a crop of a crop)
+and shows the result in place.
 """
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
-from PIL import Image, ImageOps
 
-from ..errors import InputError
-from ..images import normalise_image
-from ..uploads import LABELS, allowed_source
-from .publish import publish
+from ..links import publish
+
+if TYPE_CHECKING:
+    from ..service import Studio
 
 CROPS = {"Keep as is": None, "16:9 (landscape)": 16 / 9, "9:16 (portrait)": 9 / 16, "1:1": 1.0}
-SHAPES = {
-    "16:9": 16 / 9,
-    "9:16": 9 / 16,
-    "1:1": 1.0,
-    "4:3": 4 / 3,
-    "3:4": 3 / 4,
-    "3:2": 1.5,
-    "2:3": 2 / 3,
-}
-SAME_SHAPE = 0.03  # relative difference in aspect that still counts as the same shape
 
 
-def shape_name(width: int, height: int) -> str:
-    aspect = width / height
-    for name, value in SHAPES.items():
-        if abs(aspect / value - 1) <= SAME_SHAPE:
-            return name
-    return f"{width}×{height}"
-
-
-def frame_report(start: str | None, end: str | None, segments: int) -> str:
-    """Markdown: problems (⚠) and notes (ℹ) about the chosen frames; empty when all is well."""
-    problems: list[str] = []
-    notes: list[str] = []
-    sizes: dict[str, tuple[int, int]] = {}
-    for field, source in (("image", start), ("end_image", end)):
-        if not source:
-            continue
-        label = LABELS[field]
-        try:
-            prepared = normalise_image(Path(source).read_bytes(), field=field)
-        except InputError as exc:
-            problems.extend(exc.problems.values())
-            continue
-        except OSError:
-            problems.append(f"{label} can't be read any more: upload it again.")
-            continue
-        sizes[field] = (prepared.width, prepared.height)
-        for change in prepared.changes:
-            if "transparency" in change:
-                notes.append(f"{label} has transparent areas: they will be filled with white.")
-            elif change.startswith("downscaled"):
-                notes.append(
-                    f"{label} is large: it will be sent {change.removeprefix('downscaled ')}."
-                )
-    if len(sizes) == 2:
-        (sw, sh), (ew, eh) = sizes["image"], sizes["end_image"]
-        if abs((sw / sh) / (ew / eh) - 1) > SAME_SHAPE:
-            problems.append(
-                f"The end frame is {shape_name(ew, eh)} but the start frame is "
-                f"{shape_name(sw, sh)}: the video would squash it. Crop both to one shape "
-                "(below) or choose frames of the same shape."
-            )
-    if end and segments:
-        problems.append(
-            "An end frame can't be combined with segments: remove the end frame or the segments."
-        )
-    lines = [f"⚠ {p}" for p in problems] + [f"ℹ {n}" for n in notes]
-    return "\n\n".join(lines)
-
-
-def crop_to(source: str, aspect: float, folder: Path) -> str:
-    """A centre crop of `source` to `aspect`, saved once per source and shape."""
-    folder.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()[:16]
-    target = folder / f"crop-{digest}-{aspect:.4f}.png"
-    if target.exists():
-        return str(target)
-    with Image.open(source) as opened:
-        image = ImageOps.exif_transpose(opened)
-        width, height = image.size
-        if width / height > aspect:  # too wide: trim the sides
-            new_w = round(height * aspect)
-            box = ((width - new_w) // 2, 0, (width - new_w) // 2 + new_w, height)
-        else:  # too tall: trim top and bottom
-            new_h = round(width / aspect)
-            box = (0, (height - new_h) // 2, width, (height - new_h) // 2 + new_h)
-        # Lossless, so the crop loses nothing before the upload's own encode; level 1 makes
-        # the wait after the click a fifth (it is a working file, not an archive).
-        image.crop(box).save(target, compress_level=1)
-    return str(target)
-
-
-def wire_frame_check(form: Any, data_dir: Path) -> None:
+def wire_frame_check(form: Any, studio: Studio) -> None:
     """Report on every frame change; crop from the originals kept since the last upload."""
     private = {"api_visibility": "private", "queue": False}
     originals = gr.State({})  # {"image": path, "end_image": path} as uploaded
-    folder = data_dir / "inputs" / "crops"
-
-    def source(value: Any, field: str) -> str | None:
-        try:
-            return allowed_source(value, field=field, data_dir=data_dir)
-        except InputError:
-            return None
+    source = studio.visitor_frame
 
     def report(start: Any, end: Any, count: Any):
         start, end = source(start, "image"), source(end, "end_image")
-        note = frame_report(start, end, int(count or 0))
+        note = studio.frame_report(start, end, int(count or 0))
         return note, gr.Radio(visible=bool(start or end))
 
     inputs = [form.start, form.end, form.segments.count]
@@ -154,7 +62,7 @@ def wire_frame_check(form: Any, data_dir: Path) -> None:
             elif aspect is None:
                 values.append(publish(original))
             else:
-                values.append(publish(crop_to(original, aspect, folder)))
+                values.append(publish(studio.crop(original, aspect)))
         return values
 
     form.crop.input(

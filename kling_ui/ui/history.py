@@ -2,42 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import gradio as gr
 
-from .. import media
-from ..errors import KlingUIError
+from ..links import publish
+from ..records import JobRecord
 from ..state import JobState
-from ..store import JobRecord, JobStore
 from ..trash import RESTORE_SECONDS
 from .present import STATE_ICONS, STATE_LABELS, details_markdown, history_rows, status_markdown
-from .publish import publish
 from .words import t
 
+if TYPE_CHECKING:
+    from ..service import Caller, Studio
+
 HEADERS = ["When", "Status", "Provider", "Length", "Prompt", "Job"]
-
-
-THUMB_WIDTH = 320
-
-
-def thumbnail(job: JobRecord) -> str | None:
-    """The job's picture for the grid: its video's first frame, made once and kept beside
-    the video (trash and delete take it along); before a video, the start frame."""
-    if job.video_path and Path(job.video_path).is_file():
-        thumb = Path(job.video_path).with_suffix(".thumb.jpg")  # one of results.SIDECARS
-        if not thumb.exists():
-            try:
-                frame = media.extract_frame(job.video_path)
-            except KlingUIError:
-                return None
-            frame.thumbnail((THUMB_WIDTH, THUMB_WIDTH))
-            frame.save(thumb, quality=82)
-        return str(thumb)
-    start = job.request.get("image")
-    return start if isinstance(start, str) and Path(start).is_file() else None
 
 
 def caption(job: JobRecord) -> str:
@@ -70,14 +50,6 @@ class History:
     @property
     def panel(self) -> list:
         return [self.video, self.status, self.details, self.open, self.reuse, self.delete]
-
-
-def owned_job(store: JobStore, owner: str | None, job_id: str | None) -> JobRecord | None:
-    """The job, only if it belongs to `owner`: a visitor never sees another's jobs."""
-    if not owner or not job_id:
-        return None
-    job = store.get(job_id)
-    return job if job is not None and job.owner == owner else None
 
 
 def build_history() -> History:
@@ -165,28 +137,38 @@ def shown_state(job: JobRecord | None) -> str | None:
     return str(job.state) if job is not None else None
 
 
-def table_rows(store: JobStore, owner: str | None) -> list[list[str]]:
-    return history_rows(store.list(owner=owner, limit=200)) if owner else []
+def table_rows(studio: Studio, caller: Caller | None) -> list[list[str]]:
+    return history_rows(studio.jobs(caller, limit=200)) if caller else []
 
 
 GRID_SIZE = 24
 
 
-def grid_values(store: JobStore, owner: str | None, drawn: list[str] | None = None):
+def grid_values(studio: Studio, caller: Caller | None, drawn: list[str] | None = None):
     """(pictures, signature): the newest GRID_SIZE jobs with a picture, and "id:state" of
     each, in grid order. Pictures are gr.skip() when the signature is `drawn` (nothing to
     redraw: the grid is not reloaded under the viewer every tick)."""
-    jobs = store.list(owner=owner, limit=GRID_SIZE) if owner else []
-    shown = [(job, picture) for job in jobs if (picture := thumbnail(job)) is not None]
+    jobs = studio.jobs(caller, limit=GRID_SIZE) if caller else []
+    shown = [(job, picture) for job in jobs if (picture := studio.thumbnail(job)) is not None]
     signature = [f"{job.id}:{job.state}" for job, _ in shown]
     if drawn is not None and signature == drawn:
         return gr.skip(), drawn
     return [(publish(picture), caption(job)) for job, picture in shown], signature
 
 
-def panel_values(store: JobStore, owner: str | None, job_id: str | None) -> list:
+def history_values(history: History, studio: Studio, caller: Caller | None) -> dict:
+    """The table and the grid, drawn afresh."""
+    grid, drawn = grid_values(studio, caller)
+    return {
+        history.table: table_rows(studio, caller),
+        history.grid: grid,
+        history.grid_ids: drawn,
+    }
+
+
+def panel_values(studio: Studio, caller: Caller | None, job_id: str | None) -> list:
     """Values for History.panel: the selected job's video, status, details and buttons."""
-    job = owned_job(store, owner, job_id)
+    job = studio.job(caller, job_id) if caller else None
     if job is None:
         return [None, "Select a job above.", "", *(gr.Button(interactive=False),) * 3]
     video = publish(job.video_path) if job.state == JobState.SUCCEEDED else None
@@ -200,24 +182,19 @@ def panel_values(store: JobStore, owner: str | None, job_id: str | None) -> list
     ]
 
 
-def wire_history(
-    history: History,
-    store: JobStore,
-    owner: gr.BrowserState,
-    owner_of: Callable[[str | None], str | None],
-) -> None:
-    """`owner_of` names the owner a page token stands for (None: not signed here)."""
+def wire_history(history: History, studio: Studio, owner: gr.BrowserState) -> None:
+    """The table, the grid and the panel, kept up to date for the page's owner."""
     private = {"api_visibility": "private"}
 
     opened = [history.selected, *history.panel, history.shown, history.confirm_row]
 
     def open_job(token: str | None, job_id: str | None) -> list:
         """Values for `opened`: the job (if the page's owner has it) in the panel."""
-        owner_id = owner_of(token)
-        job = owned_job(store, owner_id, job_id)
+        caller = studio.page_caller(token)
+        job = studio.job(caller, job_id) if caller else None
         return [
             job_id,
-            *panel_values(store, owner_id, job_id),
+            *panel_values(studio, caller, job_id),
             shown_state(job),
             gr.Row(visible=False),
         ]
@@ -236,18 +213,18 @@ def wire_history(
     history.grid.select(pick, [owner, history.grid_ids], opened, queue=False, **private)
 
     def tick(token: str | None, job_id: str | None, shown: str | None, drawn: list | None):
-        owner_id = owner_of(token)
-        job = owned_job(store, owner_id, job_id)
+        caller = studio.page_caller(token)
+        job = studio.job(caller, job_id) if caller else None
         # Redraw the open job's panel while it runs and once more when its state changes
         # (so it never says "Generating" beside a table that says Done); a finished one is
         # then left alone, so a playing video is not reloaded under the viewer.
         now = shown_state(job)
         if job is not None and (job.is_active or now != shown):
-            panel = panel_values(store, owner_id, job_id)
+            panel = panel_values(studio, caller, job_id)
         else:
             panel = [gr.skip()] * len(history.panel)
-        grid, signature = grid_values(store, owner_id, drawn or [])
-        return [table_rows(store, owner_id), *panel, now, grid, signature]
+        grid, signature = grid_values(studio, caller, drawn or [])
+        return [table_rows(studio, caller), *panel, now, grid, signature]
 
     history.timer.tick(
         tick,

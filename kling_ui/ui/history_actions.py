@@ -3,80 +3,92 @@ restorable for a while), restore it. Each checks the page's owner, like every pa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from ..providers import PROVIDERS
+from ..errors import KlingUIError
 from ..trash import RESTORE_SECONDS
-from .form import Form
-from .history import History, grid_values, owned_job, panel_values, table_rows
-from .publish import revoke
-from .result import Result
+from .history import History, history_values, panel_values
+
+if TYPE_CHECKING:
+    from .studio import Layout, Page
+
+PRIVATE = {"api_visibility": "private"}
+TO_TOP_JS = "() => { window.scrollTo(0, 0); }"
 
 
-def wire_history_actions(
-    studio: Any, history: History, result: Result, form: Form, tabs: gr.Tabs, owner: gr.BrowserState
-) -> None:
-    """`studio` is studio.Studio (typed loosely: studio.py imports this module)."""
-    services = studio.services
-    private = {"api_visibility": "private"}
+def wire_history_actions(page: Page, layout: Layout) -> None:
+    _wire_open(page, layout)
+    _wire_reuse(page, layout)
+    _wire_delete(page, layout)
+    _wire_restore(page, layout)
+
+
+def _wire_open(page: Page, layout: Layout) -> None:
+    history, result, form, tabs = layout.history, layout.result, layout.form, layout.tabs
 
     async def open_in_studio(token: str | None, job_id: str | None):
         """The Studio tab, with the job's card and video, and its settings in the form."""
-        job = owned_job(services.store, studio.page_owner(token), job_id)
+        caller = page.caller(token)
+        job = page.studio.job(caller, job_id)
         if job is None:
             return
         first = {tabs: gr.Tabs(selected="studio"), result.job: job.id, result.video: None}
-        if job.provider in PROVIDERS:  # (a story film's settings are its shots)
-            first.update(studio.fill_form(form, job.request, job.provider))
+        if not job.is_film:  # (a story film's settings are its shots)
+            first.update(page.fill_form(form, job.request, job.provider))
         yield first
-        async for update in result.follow(job.id):
+        async for update in result.follow(caller, job.id):
             yield update
 
     history.open.click(
         open_in_studio,
-        [owner, history.selected],
+        [layout.owner, history.selected],
         [tabs, result.job, *result.outputs, *form.fill_outputs],
         concurrency_limit=None,
-        **private,
-    ).then(None, js="() => { window.scrollTo(0, 0); }")
+        **PRIVATE,
+    ).then(None, js=TO_TOP_JS)
+
+
+def _wire_reuse(page: Page, layout: Layout) -> None:
+    history, form, tabs = layout.history, layout.form, layout.tabs
 
     def reuse(token: str | None, job_id: str | None):
-        job = owned_job(services.store, studio.page_owner(token), job_id)
+        job = page.studio.job(page.caller(token), job_id)
         if job is None:
             raise gr.Error("That job is not available.")
-        if job.provider not in PROVIDERS:  # a story film: its settings are its shots
+        if job.is_film:  # its settings are its shots
             raise gr.Error("This is a story film: re-use the settings of one of its shots.")
         gr.Info("The form has this job's settings: change what you like and press Generate.")
-        return {
-            tabs: gr.Tabs(selected="studio"),
-            **studio.fill_form(form, job.request, job.provider),
-        }
+        return {tabs: gr.Tabs(selected="studio"), **page.fill_form(form, job.request, job.provider)}
 
     history.reuse.click(
-        reuse, [owner, history.selected], [tabs, *form.fill_outputs], **private
-    ).then(None, js="() => { window.scrollTo(0, 0); }")
+        reuse, [layout.owner, history.selected], [tabs, *form.fill_outputs], **PRIVATE
+    ).then(None, js=TO_TOP_JS)
+
+
+def _panel(history: History, page: Page, caller: Any, job_id: str | None) -> dict:
+    """The table, the grid and the panel showing `job_id` (None: nothing selected)."""
+    panel = panel_values(page.studio, caller, job_id)
+    return {
+        **history_values(history, page.studio, caller),
+        **dict(zip(history.panel, panel, strict=True)),
+    }
+
+
+def _wire_delete(page: Page, layout: Layout) -> None:
+    history = layout.history
 
     def delete(token: str | None, job_id: str | None):
-        owner_id = studio.page_owner(token)
-        job = owned_job(services.store, owner_id, job_id)
-        if job is None:
-            raise gr.Error("That job is not available.")
-        if job.is_active:
-            raise gr.Error("This job can't be deleted now: it is still running.")
-        # Links first: a hard link would keep serving the video after the file moved.
-        for kept in (job.video_path, job.request.get("image"), job.request.get("end_image")):
-            revoke(kept)
-        services.trash.delete(job.id)
+        caller = page.caller(token)
+        try:
+            job = page.studio.delete(caller, job_id)
+        except KlingUIError as exc:
+            raise gr.Error(exc.user_message) from exc
         minutes = int(RESTORE_SECONDS // 60)
-        grid, drawn = grid_values(services.store, owner_id)
         return {
             history.selected: None,
-            history.grid: grid,
-            history.grid_ids: drawn,
-            history.table: table_rows(services.store, owner_id),
-            **dict(zip(history.panel, panel_values(services.store, owner_id, None), strict=True)),
+            **_panel(history, page, caller, None),
             history.confirm_row: gr.Row(visible=False),
             history.undo_row: gr.Row(visible=True),
             history.undo_note: f"Deleted “{(job.request.get('prompt') or '')[:40]}”. "
@@ -86,7 +98,7 @@ def wire_history_actions(
 
     history.confirm.click(
         delete,
-        [owner, history.selected],
+        [layout.owner, history.selected],
         [
             history.selected,
             history.grid,
@@ -98,21 +110,22 @@ def wire_history_actions(
             history.undo_note,
             history.deleted,
         ],
-        **private,
+        **PRIVATE,
     )
 
+
+def _wire_restore(page: Page, layout: Layout) -> None:
+    history = layout.history
+
     def restore(token: str | None, job_id: str | None):
-        owner_id = studio.page_owner(token)
-        job = services.trash.restore(job_id, owner=owner_id) if job_id else None
-        if job is None:
-            raise gr.Error("That job can no longer be restored.")
-        grid, drawn = grid_values(services.store, owner_id)
+        caller = page.caller(token)
+        try:
+            job = page.studio.restore(caller, job_id)
+        except KlingUIError as exc:
+            raise gr.Error(exc.user_message) from exc
         return {
             history.selected: job.id,
-            history.grid: grid,
-            history.grid_ids: drawn,
-            history.table: table_rows(services.store, owner_id),
-            **dict(zip(history.panel, panel_values(services.store, owner_id, job.id), strict=True)),
+            **_panel(history, page, caller, job.id),
             history.shown: str(job.state),
             history.undo_row: gr.Row(visible=False),
             history.deleted: None,
@@ -120,7 +133,7 @@ def wire_history_actions(
 
     history.restore.click(
         restore,
-        [owner, history.deleted],
+        [layout.owner, history.deleted],
         [
             history.selected,
             history.grid,
@@ -131,5 +144,5 @@ def wire_history_actions(
             history.undo_row,
             history.deleted,
         ],
-        **private,
+        **PRIVATE,
     )

@@ -7,10 +7,9 @@ from datetime import datetime
 
 from .. import pricing
 from ..providers import PROVIDERS
+from ..records import JobRecord
 from ..request import DURATION_MAX, DURATION_MIN
 from ..state import JobState
-from ..store import JobRecord
-from ..story import STORY
 
 STATE_LABELS = {
     JobState.SUBMITTING: "Sending",
@@ -41,10 +40,13 @@ STATE_ICONS = {
 
 
 def provider_label(name: str) -> str:
-    if name == STORY:  # a film cut from a story's shots, in History
-        return "Story film"
     cls = PROVIDERS.get(name)
     return cls.label if cls else name
+
+
+def job_label(job: JobRecord) -> str:
+    """Who made it, for the card and History: a provider, or a film cut here from a story."""
+    return "Story film" if job.is_film else provider_label(job.provider)
 
 
 def elapsed_text(seconds: float) -> str:
@@ -57,7 +59,7 @@ def status_markdown(job: JobRecord, now: float | None = None) -> str:
     """The job card's words: where it is, how long it should take, and what it cost or will
     cost, in plain words (ids live in the Details fold)."""
     now = time.time() if now is None else now
-    label = provider_label(job.provider)
+    label = job_label(job)
     elapsed = elapsed_text((job.finished_at or now) - job.created_at)
     head = f"{STATE_ICONS[job.state]} **{STATE_LABELS[job.state]}**"
     if job.state == JobState.QUEUED and job.queue_position is not None:
@@ -150,7 +152,7 @@ def money_words(job: JobRecord) -> str:
 def details_markdown(job: JobRecord) -> str:
     req = job.request
     rows = [
-        ("Provider", provider_label(job.provider)),
+        ("Provider", job_label(job)),
         ("Duration", f"{req.get('duration')} s"),
         ("Sound", "on" if req.get("sound") else "off"),
         ("Shot type", req.get("shot_type", "customize")),
@@ -183,6 +185,8 @@ def details_markdown(job: JobRecord) -> str:
 
 
 def cost_line(job: JobRecord) -> str:
+    if job.is_film:  # its shots carry their costs (and the spending rules count those)
+        return "counted on its shots"
     if job.provider == "preview":
         return "free (offline preview)"
     if job.cost is not None and job.state == JobState.SUCCEEDED:
@@ -240,7 +244,7 @@ def history_rows(jobs: list[JobRecord]) -> list[list[str]]:
         [
             _when(job.created_at)[5:16],
             f"{STATE_ICONS[job.state]} {STATE_LABELS[job.state]}",
-            provider_label(job.provider).replace(" (free)", ""),
+            job_label(job).replace(" (free)", ""),
             f"{job.request.get('duration')} s",
             (job.request.get("prompt") or "")[:60],
             job.id,

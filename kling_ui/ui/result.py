@@ -8,23 +8,23 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
+from ..links import publish
+from ..records import JobRecord
 from ..state import JobState
-from ..store import JobRecord
 from .form import Form
 from .present import details_markdown, status_markdown
-from .publish import publish
 from .words import t
 
 if TYPE_CHECKING:
-    from ..jobs import JobManager
+    from ..service import Caller, Studio
 
 
 class Result:
     """The right side: live status, the video, details and follow-up actions."""
 
-    def __init__(self, form: Form, jobs: JobManager) -> None:
+    def __init__(self, form: Form, studio: Studio) -> None:
         self.form = form
-        self.jobs = jobs
+        self.studio = studio
         # The job card: what is happening, and what can be done about it, in one place.
         with gr.Group(elem_id="job-card"):
             self.status = gr.Markdown(t("ready"), elem_id="status")
@@ -73,11 +73,13 @@ class Result:
             self.check: gr.Button(interactive=job.is_active or job.is_held),
         }
 
-    async def follow(self, job_id: str, progress: gr.Progress | None = None) -> AsyncIterator[dict]:
+    async def follow(
+        self, caller: Caller, job_id: str, progress: gr.Progress | None = None
+    ) -> AsyncIterator[dict]:
         """Yield panel updates until the job ends. Leaving the page stops only this watcher:
         the job itself runs on in the server."""
         shown_video = False
-        async for job in self.jobs.watch(job_id):
+        async for job in self.studio.watch(caller, job_id):
             values = self.values(job)
             if progress is not None and job.state == JobState.RUNNING and job.progress is not None:
                 progress(job.progress, desc="Generating")

@@ -14,29 +14,26 @@ from __future__ import annotations
 
 import asyncio
 import re
-import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import gradio as gr
 
 from ..errors import InputError
+from ..links import publish
 from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN
-from ..services import Services
-from ..uploads import allowed_source
+from ..service import StoryOrder
+from ..shots import MAX_SHOTS, Shot
+from ..story import StoryRun
 from .form import provider_choices, typed_key
 from .present import provider_label
-from .publish import publish
-from .story_shots import (
-    MAX_SHOTS,
-    Shot,
-    StoryRun,
-    change,
-    progress_markdown,
-    read_shots,
-    story_cost,
-    story_lines,
-)
+from .story_shots import change, progress_markdown, read_shots, story_cost
 from .words import t
+
+if TYPE_CHECKING:
+    from .studio import Page
+
+PRIVATE = {"api_visibility": "private"}
 
 # --- the tab -------------------------------------------------------------------------------
 
@@ -227,12 +224,13 @@ def build_story_tab(settings) -> StoryTab:
 _STORY_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-def wire_story_tab(
-    tab: StoryTab, services: Services, owner: gr.BrowserState, keys: dict, page_owner
-) -> None:
-    settings = services.settings
-    runs: dict[str, StoryRun] = {}  # by story id, for as long as the server runs
-    private = {"api_visibility": "private"}
+def wire_story_tab(tab: StoryTab, page: Page, owner: gr.BrowserState, keys: dict) -> None:
+    _wire_editing(tab)
+    _wire_making(tab, page, owner, keys)
+
+
+def _wire_editing(tab: StoryTab) -> None:
+    """Add, move, duplicate and remove shots, and the cost as they change."""
 
     def cost_of(provider: str, *values):
         return story_cost(provider or "preview", tab.shots_from(list(values)))
@@ -253,77 +251,52 @@ def wire_story_tab(
                 [tab.provider, *tab.shot_inputs],
                 [*tab.shot_outputs, tab.cost],
                 preprocess=False,
-                **private,
+                **PRIVATE,
             )
-
     for component in [tab.provider, *tab.seconds, *tab.sounds]:
         component.change(
-            cost_of, [tab.provider, *tab.shot_inputs], tab.cost, preprocess=False, **private
+            cost_of, [tab.provider, *tab.shot_inputs], tab.cost, preprocess=False, **PRIVATE
         )
+
+
+def _wire_making(tab: StoryTab, page: Page, owner: gr.BrowserState, keys: dict) -> None:
+    """Preview (free) and Generate (paid, asked first): the service makes the story; the
+    page shows its progress until the film is ready."""
+    n_shot = 1 + 5 * MAX_SHOTS
 
     async def make(
         paid: bool, request: gr.Request, token, story_id, provider, crossfade, confirm, start, *rest
     ):
-        owner_id = page_owner(token)  # gr.Error for a page this server didn't sign
-        n_shot = 1 + 5 * MAX_SHOTS
-        shots = tab.shots_from(list(rest[:n_shot]))
-        typed = dict(zip(keys, rest[n_shot:], strict=True))
-        provider = "preview" if not paid else (provider or "preview")
+        caller = page.caller(token, request)  # gr.Error for a page this server didn't sign
+        provider = (provider or "preview") if paid else "preview"
         if paid and provider != "preview" and not confirm:
             yield {
                 tab.status: "**Tick “Yes, spend the estimated cost”** to generate the story "
                 f"on {provider_label(provider)}. Nothing was sent."
             }
             return
-        if story_id is None or not _STORY_ID.match(str(story_id)):
-            story_id = uuid.uuid4().hex
-        key = f"{story_id}-{provider}"
-        run = runs.get(key)
-        if run is None or not run.running:
-            folder = settings.data_dir / "stories" / key
-            try:
-                start_path = allowed_source(start, field="image", data_dir=settings.data_dir)
-                shots = [
-                    shot._replace(
-                        frame=allowed_source(
-                            shot.frame,
-                            field=f"shot {i + 1} start frame",
-                            data_dir=settings.data_dir,
-                        )
-                    )
-                    for i, shot in enumerate(shots)
-                ]
-                lines = await asyncio.to_thread(story_lines, shots, start_path, provider, folder)
-            except InputError as exc:
-                problems = "\n".join(f"- {p}" for p in exc.problems.values())
-                yield {tab.status: f"**Please fix this first (nothing was sent):**\n\n{problems}"}
-                return
-            run = StoryRun(shots=len(lines))
-            runs[key] = run
-            submit = {
-                "owner": owner_id,
-                "api_key": typed_key(provider, typed),
-                "visitor": True,
-                # Rate limits count by network address, as for Generate: a fresh browser
-                # id must not start a new count through the Story tab.
-                "caller": services.owners.caller(request),
-            }
-            run.task = asyncio.create_task(
-                run.make(services.jobs, lines, folder, crossfade=crossfade, submit=submit)
-            )
+        order = StoryOrder(
+            story_id=story_id if _STORY_ID.match(str(story_id or "")) else None,
+            provider=provider,
+            shots=tab.shots_from(list(rest[:n_shot])),
+            start=start,
+            crossfade=bool(crossfade),
+            api_key=typed_key(provider, dict(zip(keys, rest[n_shot:], strict=True))),
+        )
+        try:
+            story_id, run = await page.studio.start_story(caller, order)
+        except InputError as exc:
+            problems = "\n".join(f"- {p}" for p in exc.problems.values())
+            yield {tab.status: f"**Please fix this first (nothing was sent):**\n\n{problems}"}
+            return
         yield {
             tab.story_id: story_id,
             tab.film: None,
             tab.confirm: False,
             tab.status: progress_markdown(run, provider),
         }
-        while run.running:
-            yield {tab.status: progress_markdown(run, provider)}
-            await asyncio.sleep(0.5)
-        yield {
-            tab.status: progress_markdown(run, provider),
-            tab.film: publish(run.film) if run.film else None,
-        }
+        async for update in _progress(tab, run, provider):
+            yield update
 
     inputs = [
         owner,
@@ -342,11 +315,15 @@ def wire_story_tab(
             async for update in make(paid, request, *values):
                 yield update
 
-        button.click(
-            handler,
-            inputs,
-            outputs,
-            preprocess=False,
-            concurrency_limit=None,
-            **private,
-        )
+        button.click(handler, inputs, outputs, preprocess=False, concurrency_limit=None, **PRIVATE)
+
+
+async def _progress(tab: StoryTab, run: StoryRun, provider: str):
+    """The run's progress every half second while it runs, then the film."""
+    while run.running:
+        yield {tab.status: progress_markdown(run, provider)}
+        await asyncio.sleep(0.5)
+    yield {
+        tab.status: progress_markdown(run, provider),
+        tab.film: publish(run.film) if run.film else None,
+    }

@@ -1,0 +1,407 @@
+"""The studio's one service layer: what every door (page, API, MCP, CLI) calls.
+
+Each function takes the caller explicitly and enforces the rules itself: whose job it is,
+which files a visitor may hand in, the spending rules (through admission), never paying
+twice. A door only translates its own values to a call and the result back, so a rule
+written here holds at every door.
+
+    Studio                      built on the long-lived Services (services.py)
+    ├── generate / generate_and_wait   validate, admit, start (a job a visitor owns)
+    ├── job / jobs / latest / watch    reading, only what the caller owns
+    ├── cancel / check_again / resume  a running or held job
+    ├── continue_frame                 a finished video's last frame as the next start
+    ├── check_key                      a key's account, read for free
+    ├── delete / restore               the trash, links revoked first
+    └── start_story / run_batch / run_story_file
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import framing, links, media
+from .config import Settings
+from .doctor import KeyReport, check_configured, check_provider
+from .errors import InputError, KlingUIError
+from .jobfiles import JobFiles
+from .lines import Line
+from .providers import PROVIDERS
+from .request import parse_request
+from .services import Services, open_services
+from .shots import Shot, story_lines
+from .state import JobState
+from .store import JobKind, JobRecord
+from .story import Outcome, StoryRun, run_batch, run_story
+from .uploads import allowed_source
+
+log = logging.getLogger(__name__)
+
+FRAME_FIELDS = ("image", "end_image")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking. `owner` owns the jobs it makes and sees only those (the operator sees
+    all); `address` is a keyed digest of the network address (rate limits count by it);
+    a `visitor` (page, API) may hand in only uploaded files and is held to the deployment's
+    spending rules, which the operator's CLI is not."""
+
+    owner: str
+    address: str | None = None
+    visitor: bool = True
+    operator: bool = False
+
+
+OPERATOR = Caller("local", visitor=False, operator=True)
+
+
+class NotAvailable(KlingUIError):
+    """The job does not exist, or belongs to someone else (the same words for both)."""
+
+    def __init__(self) -> None:
+        super().__init__("That job is not available.")
+
+
+class JobEnded(KlingUIError):
+    """generate_and_wait: the job ended without a video."""
+
+    def __init__(self, job: JobRecord) -> None:
+        super().__init__(f"Job {job.id} {job.state}: {job.error_message or 'no video'}")
+        self.job = job
+
+
+@asynccontextmanager
+async def open_studio(settings: Settings | None = None) -> AsyncIterator[Studio]:
+    """The service for one CLI run (or a test): the long-lived parts, closed at the end."""
+    async with open_services(settings) as services:
+        yield Studio(services)
+
+
+class Studio:
+    """The service. Holds no per-user state but the stories it is making."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.settings = services.settings
+        self._stories: dict[str, StoryRun] = {}
+
+    # --- who is asking ------------------------------------------------------------------------
+
+    def page_token(self, token: str | None) -> str:
+        """The page's stored owner token if this server signed it, else a new one."""
+        return self.services.owners.keep_or_issue(token)
+
+    def page_caller(self, token: str | None, request: Any = None) -> Caller | None:
+        """The caller behind a page event, from the token this server signed for the
+        browser; None for a token it did not sign (such a call owns nothing)."""
+        owner = self.services.owners.of_page(token)
+        if owner is None:
+            return None
+        address = self.services.owners.caller(request) if request is not None else None
+        return Caller(owner, address)
+
+    def api_caller(self, request: Any) -> Caller:
+        """An API or MCP caller: it has no page token, so its address names its owner."""
+        owners = self.services.owners
+        return Caller(owners.of_api(request), owners.caller(request))
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def job(self, caller: Caller, job_id: str | None) -> JobRecord | None:
+        """The job, only if `caller` may see it: a visitor never sees another's jobs."""
+        if not job_id:
+            return None
+        job = self.services.store.get(job_id)
+        if job is None or not (caller.operator or job.owner == caller.owner):
+            return None
+        return job
+
+    def require(self, caller: Caller, job_id: str | None) -> JobRecord:
+        job = self.job(caller, job_id)
+        if job is None:
+            raise NotAvailable()
+        return job
+
+    def jobs(self, caller: Caller, *, limit: int = 200) -> list[JobRecord]:
+        """Newest first: the caller's own (the operator's: everyone's)."""
+        owner = None if caller.operator else caller.owner
+        return self.services.store.list(owner=owner, limit=limit)
+
+    def latest_clip(self, caller: Caller) -> JobRecord | None:
+        """The caller's newest job if it is a clip (what the Studio shows after a reload)."""
+        latest = self.jobs(caller, limit=1)
+        return latest[0] if latest and latest[0].kind is JobKind.CLIP else None
+
+    async def watch(self, caller: Caller, job_id: str) -> AsyncIterator[JobRecord]:
+        """The job each time it changes, until it ends (see JobManager.watch)."""
+        self.require(caller, job_id)
+        async for job in self.services.jobs.watch(job_id):
+            yield job
+
+    def files(self, job: JobRecord) -> JobFiles:
+        return JobFiles.of(job, self.settings.inputs_dir)
+
+    def thumbnail(self, job: JobRecord) -> Path | None:
+        """The job's picture: its video's first frame (made once, kept beside the video),
+        before a video its start frame."""
+        thumb = self.files(job).thumbnail
+        if thumb is not None and job.video_path and Path(job.video_path).is_file():
+            if not thumb.exists():
+                try:
+                    media.save_thumbnail(job.video_path, thumb)
+                except KlingUIError:
+                    return None
+            return thumb
+        start = job.request.get("image")
+        return Path(start) if isinstance(start, str) and Path(start).is_file() else None
+
+    # --- frames ----------------------------------------------------------------------------
+
+    def visitor_frame(self, value: Any, field: str) -> str | None:
+        """`value`'s source if a visitor may hand it in (an upload), else None."""
+        try:
+            return allowed_source(value, field=field, data_dir=self.settings.data_dir)
+        except InputError:
+            return None
+
+    def frame_report(self, start: str | None, end: str | None, segments: int) -> str:
+        """Problems and notes about the chosen frames, said before Generate."""
+        return framing.frame_report(start, end, segments)
+
+    def crop(self, source: str, aspect: float) -> str:
+        """A centre crop of an uploaded frame to `aspect` (kept once per source and shape)."""
+        return framing.crop_to(source, aspect, self.settings.inputs_dir / "crops")
+
+    # --- generating -------------------------------------------------------------------------
+
+    def frames_allowed(self, caller: Caller, fields: dict[str, Any]) -> dict[str, Any]:
+        """The fields, with each frame a source `caller` may use (visitors: uploads only)."""
+        fields = dict(fields)
+        if caller.visitor:
+            for name in FRAME_FIELDS:
+                fields[name] = allowed_source(
+                    fields.get(name), field=name, data_dir=self.settings.data_dir
+                )
+        return fields
+
+    async def generate(
+        self,
+        caller: Caller,
+        fields: dict[str, Any],
+        *,
+        provider: str,
+        api_key: str | None = None,
+    ) -> JobRecord:
+        """Check everything, store the job and start it; returns at once with the job.
+        InputError / ConfigError / SpendingRefused before anything is stored or sent."""
+        if api_key:  # a key typed again picks up this caller's jobs that wait for it
+            await self.services.jobs.resume_pending(
+                api_key=api_key, provider=provider, owner=caller.owner
+            )
+        request = parse_request(self.frames_allowed(caller, fields))
+        return await self.services.jobs.submit(
+            request,
+            provider=provider,
+            owner=caller.owner,
+            api_key=api_key,
+            visitor=caller.visitor,
+            caller=caller.address,
+        )
+
+    async def generate_and_wait(
+        self, caller: Caller, fields: dict[str, Any], *, provider: str
+    ) -> JobRecord:
+        """generate, then the finished job; JobEnded when it ends without a video."""
+        job = await self.generate(caller, fields, provider=provider)
+        job = await self.services.jobs.wait(job.id)
+        if job.state != JobState.SUCCEEDED or not job.video_path:
+            raise JobEnded(job)
+        return job
+
+    # --- a job under way ---------------------------------------------------------------------
+
+    async def cancel(self, caller: Caller, job_id: str | None, api_key: str | None = None) -> str:
+        """Ask to stop the job; a plain sentence saying what actually happened."""
+        job = self.job(caller, job_id)
+        if job is None:
+            return "Nothing to cancel."
+        return await self.services.jobs.cancel(job.id, api_key=api_key)
+
+    async def check_again(
+        self, caller: Caller, job_id: str | None, api_key: str | None = None
+    ) -> JobRecord | None:
+        """Ask the provider at once; a job nothing follows here is picked up again."""
+        job = self.job(caller, job_id)
+        if job is None:
+            return None
+        if not self.services.jobs.check_now(job.id):
+            await self.services.jobs.resume(job.id, api_key=api_key)
+        return job
+
+    async def resume(self, caller: Caller, job_id: str, api_key: str | None = None) -> bool:
+        """Carry one job on (never re-sending a paid submit); whether it runs now."""
+        job = self.require(caller, job_id)
+        return await self.services.jobs.resume(job.id, api_key=api_key)
+
+    async def resume_all(self, caller: Caller, api_key: str | None = None) -> list[str]:
+        owner = None if caller.operator else caller.owner
+        return await self.services.jobs.resume_pending(api_key=api_key, owner=owner)
+
+    async def continue_frame(self, caller: Caller, job_id: str | None) -> Path:
+        """The finished video's clean last frame, saved as the next clip's start frame."""
+        job = self.job(caller, job_id)
+        if job is None or not job.video_path:
+            raise KlingUIError("There is no finished video to continue from.")
+        target = self.files(job).continue_frame
+        frame = await asyncio.to_thread(media.continuation_frame, job.video_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(frame.save, target)
+        return target
+
+    async def check_key(self, caller: Caller, provider: str, api_key: str | None) -> str:
+        """What the provider says about a key, in words (free: no job is sent)."""
+        if provider not in PROVIDERS or not PROVIDERS[provider].needs_key:
+            return "The offline preview needs no key."
+        report = await check_provider(
+            provider, self.settings, self.services.client, api_key=api_key
+        )
+        message = ("✓ " if report.ready else "⚠ ") + report.message
+        if api_key and report.key_accepted:
+            picked = await self.services.jobs.resume_pending(
+                api_key=api_key, provider=provider, owner=caller.owner
+            )
+            if picked:
+                message += f" Picked up {len(picked)} job(s) that waited for this key."
+        return message
+
+    async def check_server_keys(self, caller: Caller) -> list[KeyReport]:
+        """Every server key's account (the operator's doctor; free)."""
+        if not caller.operator:
+            raise KlingUIError("Only the operator can check the server's keys.")
+        return await check_configured(self.settings, self.services.client)
+
+    # --- delete and restore --------------------------------------------------------------------
+
+    def delete(self, caller: Caller, job_id: str | None) -> JobRecord:
+        """Move a finished job to the trash (restorable for a while); links revoked first."""
+        job = self.require(caller, job_id)
+        if job.is_active:
+            raise KlingUIError("This job can't be deleted now: it is still running.")
+        # Links first: a hard link would keep serving the video after the file moved.
+        for kept in (job.video_path, *(job.request.get(f) for f in FRAME_FIELDS)):
+            links.revoke(kept)
+        return self.services.trash.delete(job.id)
+
+    def restore(self, caller: Caller, job_id: str | None) -> JobRecord:
+        job = self.services.trash.restore(job_id, owner=caller.owner) if job_id else None
+        if job is None:
+            raise KlingUIError("That job can no longer be restored.")
+        return job
+
+    # --- stories and batches ---------------------------------------------------------------------
+
+    def story(self, story_id: str | None, provider: str) -> StoryRun | None:
+        return self._stories.get(f"{story_id}-{provider}")
+
+    async def start_story(
+        self,
+        caller: Caller,
+        story: StoryOrder,
+    ) -> tuple[str, StoryRun]:
+        """Start making a story on the server (or return the run already making it).
+        InputError names each bad shot before anything is sent."""
+        story_id = story.story_id or uuid.uuid4().hex
+        key = f"{story_id}-{story.provider}"
+        run = self._stories.get(key)
+        if run is not None and run.running:
+            return story_id, run
+        folder = self.settings.data_dir / "stories" / key
+        lines = await asyncio.to_thread(self._story_lines, caller, story, folder)
+        run = StoryRun(shots=len(lines))
+        self._stories[key] = run
+        submit = {
+            "owner": caller.owner,
+            "api_key": story.api_key,
+            "visitor": caller.visitor,
+            # Rate limits count by network address, as for Generate: a fresh browser id
+            # must not start a new count through the Story tab.
+            "caller": caller.address,
+        }
+        run.task = asyncio.create_task(
+            run.make(self.services.jobs, lines, folder, crossfade=story.crossfade, submit=submit)
+        )
+        return story_id, run
+
+    def _story_lines(self, caller: Caller, story: StoryOrder, folder: Path) -> list[Line]:
+        start = self.frames_allowed(caller, {"image": story.start})["image"]
+        shots = [
+            shot._replace(frame=self._shot_frame(caller, shot, i))
+            for i, shot in enumerate(story.shots)
+        ]
+        return story_lines(shots, start, story.provider, folder)
+
+    def _shot_frame(self, caller: Caller, shot: Shot, index: int) -> str | None:
+        if not caller.visitor or shot.frame is None:
+            return shot.frame
+        return allowed_source(
+            shot.frame, field=f"shot {index + 1} start frame", data_dir=self.settings.data_dir
+        )
+
+    async def run_batch(
+        self,
+        caller: Caller,
+        lines: list[Line],
+        out: Path,
+        *,
+        parallel: int,
+        on_done: Callable[[Outcome], None] | None = None,
+    ) -> list[Outcome]:
+        return await run_batch(
+            self.services.jobs,
+            lines,
+            out,
+            parallel=parallel,
+            on_done=on_done,
+            submit=_submit(caller),
+        )
+
+    async def run_story_file(
+        self,
+        caller: Caller,
+        lines: list[Line],
+        out: Path,
+        *,
+        crossfade: float,
+        on_done: Callable[[Outcome], None] | None = None,
+    ) -> tuple[list[Outcome], Path | None]:
+        return await run_story(
+            self.services.jobs,
+            lines,
+            out,
+            crossfade=crossfade,
+            on_done=on_done,
+            submit=_submit(caller),
+        )
+
+
+@dataclass(frozen=True)
+class StoryOrder:
+    """A story as the Story tab sends it: shots, the start frame, where and how to make it."""
+
+    story_id: str | None
+    provider: str
+    shots: list[Shot]
+    start: str | None
+    crossfade: bool = False
+    api_key: str | None = None
+
+
+def _submit(caller: Caller) -> dict[str, Any]:
+    return {"owner": caller.owner, "visitor": caller.visitor, "caller": caller.address}
