@@ -4,16 +4,13 @@ Generate, or a script that fires the same call twice, must not pay twice."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import time
-from pathlib import Path
 
+from .identity import request_identity
+from .records import JobRecord
 from .request import GenerationRequest
-from .store import JobRecord
 
 WINDOW = 10.0  # seconds during which an identical request returns the first job
-MAX_HASHED_BYTES = 64 * 1024 * 1024
 
 
 class RecentRequests:
@@ -49,29 +46,6 @@ class RecentRequests:
 async def request_key(
     owner: str, provider: str, request: GenerationRequest, key_print: str | None
 ) -> str:
-    """What makes two requests "the same": owner, provider, key (as a fingerprint), settings
-    and the frames' bytes (two uploads of one file arrive under different paths)."""
-    frames = await asyncio.to_thread(_frame_digests, [request.image, request.end_image])
+    """The request's identity (identity.py) within one owner and one key."""
     fields = request.public_dict()
-    fields.pop("image", None)
-    fields.pop("end_image", None)
-    text = json.dumps([owner, provider, key_print, fields, frames], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _frame_digests(sources: list[str | None]) -> list[str | None]:
-    digests: list[str | None] = []
-    for source in sources:
-        if not source or source.startswith(("https://", "http://", "data:")):
-            digests.append(source[:4096] if source else None)
-            continue
-        path = Path(source)
-        try:
-            # Regular, bounded files only: a device or a huge file must never be read here.
-            if path.is_file() and path.stat().st_size <= MAX_HASHED_BYTES:
-                digests.append(hashlib.sha256(path.read_bytes()).hexdigest())
-                continue
-        except OSError:
-            pass  # unreadable: validation says why, later
-        digests.append(source)
-    return digests
+    return await asyncio.to_thread(request_identity, provider, fields, scope=(owner, key_print))

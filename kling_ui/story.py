@@ -10,7 +10,6 @@ settings and frame: nothing is paid for twice.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import shutil
@@ -23,6 +22,7 @@ from typing import Any
 
 from . import media, pricing, stitching
 from .errors import ConfigError, InputError, KlingUIError
+from .identity import request_identity
 from .jobfiles import last_frame_of
 from .jobs import JobManager
 from .lines import Line
@@ -58,16 +58,7 @@ class Outcome:
 def line_key(line: Line, image: str | None = None) -> str:
     """Same settings, same frames, same provider: the same clip (reused, never re-paid)."""
     fields = {**line.fields, "image": image or line.fields["image"]}
-    frames = []
-    for name in ("image", "end_image"):
-        source = fields[name]
-        if source and Path(str(source)).is_file():
-            frames.append(hashlib.sha256(Path(source).read_bytes()).hexdigest())
-        else:
-            frames.append(source)
-        fields[name] = None
-    text = json.dumps([line.provider, fields, frames], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
+    return request_identity(line.provider, fields)[:24]
 
 
 def previous_results(out_dir: Path) -> dict[str, dict[str, Any]]:

@@ -229,3 +229,23 @@ async def test_a_film_goes_into_history_with_its_own_copy_and_no_cost_counted_tw
     assert media.probe(stored.video_path).duration == pytest.approx(7, abs=0.1)
     manager.delete(record.id)  # deleting it in History keeps the story's own film
     assert film.exists() and not Path(stored.video_path).exists()
+
+
+def test_a_clip_keeps_the_identity_earlier_releases_recorded():
+    """results.jsonl of a story folder holds each clip's key: a key computed differently
+    after an upgrade would make every clip made before look new, and be paid for again.
+    (Computed with the release before identity.py, for the shipped example frame.)"""
+    from kling_ui import assets
+    from kling_ui.lines import Line
+    from kling_ui.story import line_key
+
+    fields = {
+        "image": str(assets.path("sunset_lake.jpg")),
+        "end_image": None,
+        "prompt": "a",
+        "duration": 5,
+        "sound": False,
+        "shot_type": "customize",
+        "multi_prompt": [],
+    }
+    assert line_key(Line(1, fields, "preview", False)) == "bb1ff4bf6a8bcd4998beba6e"
