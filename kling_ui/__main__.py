@@ -15,12 +15,13 @@ import sys
 import time
 from pathlib import Path
 
+from . import pricing
 from .config import Settings, load_settings
 from .errors import ConfigError, InputError, KlingUIError
 from .pricing import estimate, format_money
 from .providers import PROVIDERS
 from .records import JobRecord
-from .request import parse_request
+from .request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, SHOT_TYPES, parse_request
 from .service import OPERATOR, Studio, open_studio
 from .state import JobState
 
@@ -45,15 +46,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True)
+    _generate_parser(sub)
+    _file_parsers(sub)
+    sub.add_parser("serve", help="start the web studio")
+    sub.add_parser(
+        "doctor", help="check each configured key and balance (spends nothing, sends no job)"
+    )
+    _jobs_parser(sub)
+    return parser
 
+
+def _generate_parser(sub) -> None:
+    # Bounds, defaults and prices come from request.py and the provider classes.
+    surcharges = ", ".join(
+        f"{pricing.sound_surcharge(name)} on {cls.label}".replace("%", "%%")
+        for name, cls in PROVIDERS.items()
+        if cls.needs_key
+    )
     gen = sub.add_parser("generate", help="generate one video and wait for it")
     gen.add_argument("--provider", choices=sorted(PROVIDERS), default="preview")
     gen.add_argument("--image", required=True, help="start frame: a file path or https URL")
     gen.add_argument("--prompt", required=True)
     gen.add_argument("--end-image", help="optional end frame: a file path or https URL")
-    gen.add_argument("--duration", type=int, default=5, help="seconds, 3-15 (default 5)")
-    gen.add_argument("--sound", action="store_true", help="generate sound (+25%% cost)")
-    gen.add_argument("--shot-type", choices=["customize", "intelligent"], default="customize")
+    gen.add_argument(
+        "--duration",
+        type=int,
+        default=DURATION_DEFAULT,
+        help=f"seconds, {DURATION_MIN}-{DURATION_MAX} (default {DURATION_DEFAULT})",
+    )
+    gen.add_argument("--sound", action="store_true", help=f"generate sound ({surcharges})")
+    gen.add_argument("--shot-type", choices=SHOT_TYPES, default=SHOT_TYPES[0])
     gen.add_argument(
         "--segment",
         type=_segment,
@@ -64,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--out", type=Path, help="also copy the video to this file or folder")
 
+
+def _file_parsers(sub) -> None:
     batch = sub.add_parser("batch", help="generate every clip of a JSON Lines file")
     batch.add_argument("file", type=Path, help="one JSON object per line: the generate options")
     batch.add_argument("--parallel", type=int, default=2, help="clips at once (default 2)")
@@ -81,11 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     stitch.add_argument("-o", "--out", type=Path, required=True)
     stitch.add_argument("--crossfade", type=float, default=0.0, help="seconds (default 0)")
 
-    sub.add_parser("serve", help="start the web studio")
-    sub.add_parser(
-        "doctor", help="check each configured key and balance (spends nothing, sends no job)"
-    )
 
+def _jobs_parser(sub) -> None:
     jobs = sub.add_parser("jobs", help="list, show, resume or cancel jobs")
     jobs_sub = jobs.add_subparsers(dest="action")
     jobs_sub.add_parser("list", help="recent jobs (the default)")
@@ -95,7 +116,6 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("job_id", nargs="?")
     cancel = jobs_sub.add_parser("cancel", help="cancel a job")
     cancel.add_argument("job_id")
-    return parser
 
 
 def _say(message: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
@@ -16,6 +16,7 @@ SEGMENTS_MAX = 20  # the seed schema's maxItems; the sum rule makes 5 the real c
 KLING_SHOTS_MAX = 6  # Kling's documented multi-shot limit
 
 ShotType = Literal["customize", "intelligent"]
+SHOT_TYPES: tuple[str, ...] = get_args(ShotType)  # the first is the default
 
 FIELD_LABELS = {
     "image": "Start frame",

@@ -10,6 +10,7 @@ import gradio as gr
 from ..errors import KlingUIError
 from ..links import publish
 from ..providers import PROVIDERS
+from ..request import DURATION_DEFAULT
 from ..service import Studio
 from .api_schema import DESCRIPTIONS, SHOT_TYPES, SegmentsInput, strict_fields
 
@@ -48,8 +49,22 @@ def wire_public_api(studio: Studio) -> None:
             raise gr.Error(f"Something went wrong ({type(exc).__name__}).") from exc
         return publish(job.video_path)
 
-    # Gradio reads the tool's description and each parameter's (one line each) from here.
-    generate.__doc__ = "\n".join(
+    generate.__doc__ = tool_docstring()
+    inputs, video, trigger = _hidden_components()
+    trigger.click(
+        generate,
+        inputs,
+        video,
+        api_name="generate",
+        api_visibility="public",
+        concurrency_limit=None,
+        preprocess=False,  # checked strictly here, frames from the original: see uploads.py
+    )
+
+
+def tool_docstring() -> str:
+    """Gradio reads the tool's description and each parameter's (one line each) from here."""
+    return "\n".join(
         [
             "Generate a video with Kling Video O3 Pro image-to-video and return its URL.",
             "",
@@ -61,25 +76,20 @@ def wire_public_api(studio: Studio) -> None:
         ]
     )
 
+
+def _hidden_components() -> tuple[list, gr.Video, gr.Button]:
+    """The typed parameters, in the endpoint's order, on hidden components."""
     with gr.Group(visible=False):
         inputs = [
             gr.Image(type="filepath", label="image"),
             gr.Textbox(label="prompt"),
             gr.Image(type="filepath", label="end_image"),
-            gr.Number(5, label="duration", precision=0),
+            gr.Number(DURATION_DEFAULT, label="duration", precision=0),
             gr.Checkbox(False, label="sound"),
-            gr.Radio(list(SHOT_TYPES), value="customize", label="shot_type"),
+            gr.Radio(list(SHOT_TYPES), value=SHOT_TYPES[0], label="shot_type"),
             SegmentsInput([], label="multi_prompt"),
             gr.Radio(list(PROVIDERS), value="preview", label="provider"),
         ]
         video = gr.Video(label="video")
         trigger = gr.Button("generate")
-    trigger.click(
-        generate,
-        inputs,
-        video,
-        api_name="generate",
-        api_visibility="public",
-        concurrency_limit=None,
-        preprocess=False,  # checked strictly here, frames from the original: see uploads.py
-    )
+    return inputs, video, trigger

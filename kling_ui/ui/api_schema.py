@@ -11,27 +11,44 @@ from typing import Any
 
 import gradio as gr
 
+from .. import pricing
 from ..errors import InputError
+from ..images import MAX_ASPECT, MIN_SIDE
 from ..providers import PROVIDERS
+from ..request import (
+    DURATION_DEFAULT,
+    DURATION_MAX,
+    DURATION_MIN,
+    PROMPT_MAX,
+    SEGMENT_PROMPT_MAX,
+    SHOT_TYPES,
+)
 
-SHOT_TYPES = ("customize", "intelligent")
+
+def _sound_note() -> str:
+    paid = [cls for cls in PROVIDERS.values() if cls.needs_key]
+    return ", ".join(f"{pricing.sound_surcharge(cls.name)} on {cls.label}" for cls in paid)
+
 
 # One line each: Gradio reads a parameter's description from its docstring line alone.
+# Every bound comes from request.py and every price from the provider classes.
 DESCRIPTIONS = {
     "image": "The start frame: an https URL or a base64 data URL (data:image/jpeg;base64,...) "
-    "of a jpg, png, webp or bmp image, each side at least 300 px, shape between 1:2.5 and 2.5:1.",
+    f"of a jpg, png, webp or bmp image, each side at least {MIN_SIDE} px, shape between "
+    f"1:{MAX_ASPECT:g} and {MAX_ASPECT:g}:1.",
     "prompt": "What should happen in the clip: motion, camera move, light, action "
-    "(1 to 2500 characters).",
+    f"(1 to {PROMPT_MAX} characters).",
     "end_image": "Optional end frame the clip should arrive at, given like image; not "
     "combinable with multi_prompt. Omit or null for none.",
-    "duration": "Length of the clip in whole seconds, from 3 to 15. Default 5.",
-    "sound": "true to generate a soundtrack as well (costs more: +25 % on RunComfy, "
-    "+26 % on RunningHub), false for a silent clip. Default false.",
+    "duration": f"Length of the clip in whole seconds, from {DURATION_MIN} to {DURATION_MAX}. "
+    f"Default {DURATION_DEFAULT}.",
+    "sound": f"true to generate a soundtrack as well (costs more: {_sound_note()}), false "
+    "for a silent clip. Default false.",
     "shot_type": '"customize" follows the prompt; "intelligent" lets the model decide the '
     'cuts. Default "customize".',
-    "multi_prompt": "Optional timed shots: a list of objects {prompt: text up to 512 "
-    "characters, duration: whole seconds 3-15}; their durations must add up to duration. "
-    "Empty for one continuous shot.",
+    "multi_prompt": "Optional timed shots: a list of objects {prompt: text up to "
+    f"{SEGMENT_PROMPT_MAX} characters, duration: whole seconds {DURATION_MIN}-{DURATION_MAX}"
+    "}; their durations must add up to duration. Empty for one continuous shot.",
     "provider": '"preview" renders a free offline animatic; the names of the hosted '
     'providers run Kling on the server\'s key (they cost money). Default "preview".',
 }
@@ -42,7 +59,7 @@ SEGMENTS_SCHEMA = {
         "type": "object",
         "properties": {
             "prompt": {"type": "string", "description": "what happens in this shot"},
-            "duration": {"type": "integer", "minimum": 3, "maximum": 15},
+            "duration": {"type": "integer", "minimum": DURATION_MIN, "maximum": DURATION_MAX},
         },
         "required": ["prompt", "duration"],
     },
@@ -71,12 +88,18 @@ def strict_fields(
         problems["prompt"] = "prompt must be text."
     if isinstance(duration, float) and duration.is_integer() and abs(duration) < 1e6:
         duration = int(duration)
-    if isinstance(duration, bool) or not isinstance(duration, int) or not 3 <= duration <= 15:
-        problems["duration"] = "duration must be a whole number of seconds from 3 to 15."
+    if (
+        isinstance(duration, bool)
+        or not isinstance(duration, int)
+        or not DURATION_MIN <= duration <= DURATION_MAX
+    ):
+        problems["duration"] = (
+            f"duration must be a whole number of seconds from {DURATION_MIN} to {DURATION_MAX}."
+        )
     if not isinstance(sound, bool):
         problems["sound"] = "sound must be true or false (a JSON boolean)."
     if shot_type not in SHOT_TYPES:
-        problems["shot_type"] = "shot_type must be customize or intelligent."
+        problems["shot_type"] = f"shot_type must be {' or '.join(SHOT_TYPES)}."
     if provider not in PROVIDERS:
         problems["provider"] = f"provider must be one of: {', '.join(PROVIDERS)}."
     segments = [] if multi_prompt is None else multi_prompt

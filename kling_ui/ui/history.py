@@ -53,6 +53,7 @@ class History:
 
 
 def build_history() -> History:
+    """The grid of pictures, the table, and the panel of the job selected in either."""
     gr.Markdown(t("history.hint"), elem_classes=["hint"])
     grid = gr.Gallery(
         label="Your videos",
@@ -81,56 +82,59 @@ def build_history() -> History:
                 elem_id="history-video",
             )
         with gr.Column(scale=2):
-            status = gr.Markdown(t("history.select"), elem_id="history-status")
-            details = gr.Markdown("", elem_id="history-details")
-            with gr.Row():
-                open_ = gr.Button(
-                    t("history.open"), size="sm", interactive=False, elem_id="history-open"
-                )
-                reuse = gr.Button(
-                    t("history.reuse"), size="sm", interactive=False, elem_id="history-reuse"
-                )
-                delete = gr.Button(
-                    t("history.delete"),
-                    size="sm",
-                    variant="stop",
-                    interactive=False,
-                    elem_id="history-delete",
-                )
-            with gr.Row(visible=False, elem_id="history-confirm-row") as confirm_row:
-                gr.Markdown(
-                    f"**Delete this job and its video?** You can restore it for "
-                    f"{int(RESTORE_SECONDS // 60)} minutes."
-                )
-                confirm = gr.Button(
-                    t("history.confirm"), size="sm", variant="stop", elem_id="history-confirm"
-                )
-                keep = gr.Button(t("history.keep"), size="sm", elem_id="history-keep")
-            with gr.Row(visible=False, elem_id="history-undo-row") as undo_row:
-                undo_note = gr.Markdown("", elem_id="history-undo-note")
-                restore = gr.Button(t("history.restore"), size="sm", elem_id="history-restore")
-    timer = gr.Timer(2.0)
+            panel = _panel()
     return History(
-        grid,
-        gr.State([]),
-        table,
-        selected,
-        status,
-        video,
-        details,
-        open_,
-        reuse,
-        delete,
-        confirm_row,
-        confirm,
-        keep,
-        undo_row,
-        undo_note,
-        restore,
-        gr.State(None),
-        gr.State(None),
-        timer,
+        grid=grid,
+        grid_ids=gr.State([]),
+        table=table,
+        selected=selected,
+        video=video,
+        deleted=gr.State(None),
+        shown=gr.State(None),
+        timer=gr.Timer(2.0),
+        **panel,
     )
+
+
+def _panel() -> dict:
+    """The selected job's words and buttons; Delete asks first, then offers Restore."""
+    status = gr.Markdown(t("history.select"), elem_id="history-status")
+    details = gr.Markdown("", elem_id="history-details")
+    with gr.Row():
+        open_ = gr.Button(t("history.open"), size="sm", interactive=False, elem_id="history-open")
+        reuse = gr.Button(t("history.reuse"), size="sm", interactive=False, elem_id="history-reuse")
+        delete = gr.Button(
+            t("history.delete"),
+            size="sm",
+            variant="stop",
+            interactive=False,
+            elem_id="history-delete",
+        )
+    with gr.Row(visible=False, elem_id="history-confirm-row") as confirm_row:
+        gr.Markdown(
+            f"**Delete this job and its video?** You can restore it for "
+            f"{int(RESTORE_SECONDS // 60)} minutes."
+        )
+        confirm = gr.Button(
+            t("history.confirm"), size="sm", variant="stop", elem_id="history-confirm"
+        )
+        keep = gr.Button(t("history.keep"), size="sm", elem_id="history-keep")
+    with gr.Row(visible=False, elem_id="history-undo-row") as undo_row:
+        undo_note = gr.Markdown("", elem_id="history-undo-note")
+        restore = gr.Button(t("history.restore"), size="sm", elem_id="history-restore")
+    return {
+        "status": status,
+        "details": details,
+        "open": open_,
+        "reuse": reuse,
+        "delete": delete,
+        "confirm_row": confirm_row,
+        "confirm": confirm,
+        "keep": keep,
+        "undo_row": undo_row,
+        "undo_note": undo_note,
+        "restore": restore,
+    }
 
 
 def shown_state(job: JobRecord | None) -> str | None:

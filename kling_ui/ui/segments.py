@@ -185,51 +185,11 @@ class SegmentEditor:
 
 
 def build_segment_editor(duration: gr.Slider) -> SegmentEditor:
+    """MAX_ROWS rows rendered once (shown or hidden), their total, and the helpers."""
     gr.Markdown(t("segments.hint"), elem_classes=["hint"])
     # A hidden Number, not a State: API clients (and tests) can then pass it like the rows.
     count = gr.Number(0, visible=False, precision=0, label="segment count")
-    groups, prompts, seconds, checks = [], [], [], []
-    buttons = []
-    for i in range(MAX_ROWS):
-        with gr.Row(visible=False, equal_height=True, elem_classes=["segment-row"]) as group:
-            prompt = gr.Textbox(
-                label=f"Segment {i + 1} prompt",
-                placeholder="What happens in this shot",
-                max_length=2 * SEGMENT_PROMPT_MAX,  # UTF-16 units in the browser
-                lines=1,
-                scale=6,
-                elem_id=f"segment-{i + 1}-prompt",
-            )
-            length = gr.Number(
-                label=f"Segment {i + 1} seconds",
-                value=DURATION_MIN,
-                minimum=DURATION_MIN,
-                maximum=DURATION_MAX,
-                precision=0,
-                step=1,
-                scale=1,
-                min_width=130,
-                elem_id=f"segment-{i + 1}-seconds",
-            )
-            up = gr.Button(
-                "Move up", size="sm", scale=0, min_width=60, elem_id=f"segment-{i + 1}-up"
-            )
-            down = gr.Button(
-                "Move down", size="sm", scale=0, min_width=60, elem_id=f"segment-{i + 1}-down"
-            )
-            remove = gr.Button(
-                "Remove",
-                size="sm",
-                scale=0,
-                min_width=60,
-                variant="stop",
-                elem_id=f"segment-{i + 1}-remove",
-            )
-        checks.append(gr.Markdown("", elem_id=f"segment-{i + 1}-check", elem_classes=["hint"]))
-        groups.append(group)
-        prompts.append(prompt)
-        seconds.append(length)
-        buttons.append((up, down, remove))
+    rows = [_segment_row(i) for i in range(MAX_ROWS)]
     total = gr.Markdown(segment_total_markdown(5, []), elem_id="segment-total")
     message = gr.Markdown("", elem_id="segment-message")
     with gr.Row():
@@ -237,8 +197,71 @@ def build_segment_editor(duration: gr.Slider) -> SegmentEditor:
         even = gr.Button(t("segment.split"), size="sm", elem_id="segment-split")
         rest = gr.Button(t("segment.fill"), size="sm", elem_id="segment-fill")
         clear = gr.Button(t("segment.clear"), size="sm", elem_id="segment-clear")
+    editor = SegmentEditor(
+        count,
+        [row.group for row in rows],
+        [row.prompt for row in rows],
+        [row.seconds for row in rows],
+        total,
+        message,
+        [row.check for row in rows],
+        add,
+    )
+    helpers = {add: add_row, even: split_evenly, rest: fill_the_rest, clear: lambda r, c: []}
+    _wire_editor(editor, duration, rows, helpers)
+    return editor
 
-    editor = SegmentEditor(count, groups, prompts, seconds, total, message, checks, add)
+
+@dataclass
+class SegmentRow:
+    group: gr.Row
+    prompt: gr.Textbox
+    seconds: gr.Number
+    check: gr.Markdown  # the row's own problem, said under it
+    up: gr.Button
+    down: gr.Button
+    remove: gr.Button
+
+
+def _segment_row(i: int) -> SegmentRow:
+    n = i + 1
+    with gr.Row(visible=False, equal_height=True, elem_classes=["segment-row"]) as group:
+        prompt = gr.Textbox(
+            label=f"Segment {n} prompt",
+            placeholder="What happens in this shot",
+            max_length=2 * SEGMENT_PROMPT_MAX,  # UTF-16 units in the browser
+            lines=1,
+            scale=6,
+            elem_id=f"segment-{n}-prompt",
+        )
+        length = gr.Number(
+            label=f"Segment {n} seconds",
+            value=DURATION_MIN,
+            minimum=DURATION_MIN,
+            maximum=DURATION_MAX,
+            precision=0,
+            step=1,
+            scale=1,
+            min_width=130,
+            elem_id=f"segment-{n}-seconds",
+        )
+        up = gr.Button("Move up", size="sm", scale=0, min_width=60, elem_id=f"segment-{n}-up")
+        down = gr.Button("Move down", size="sm", scale=0, min_width=60, elem_id=f"segment-{n}-down")
+        remove = gr.Button(
+            "Remove",
+            size="sm",
+            scale=0,
+            min_width=60,
+            variant="stop",
+            elem_id=f"segment-{n}-remove",
+        )
+    check = gr.Markdown("", elem_id=f"segment-{n}-check", elem_classes=["hint"])
+    return SegmentRow(group, prompt, length, check, up, down, remove)
+
+
+def _wire_editor(
+    editor: SegmentEditor, duration: gr.Slider, rows: list[SegmentRow], helpers: dict
+) -> None:
     # Raw values (no preprocessing): Gradio would refuse a typed 30 with a bare "Error" pill
     # before our words could say what is wrong; read_rows and row_problems take raw values.
     private = {"api_visibility": "private", "queue": False, "preprocess": False}
@@ -252,27 +275,25 @@ def build_segment_editor(duration: gr.Slider) -> SegmentEditor:
 
         button.click(handler, [duration, *editor.inputs], editor.outputs, **private)
 
-    wire(add, add_row)
-    wire(even, split_evenly)
-    wire(rest, fill_the_rest)
-    wire(clear, lambda rows, clip: [])
-    for i, (up, down, remove) in enumerate(buttons):
-        wire(up, lambda rows, clip, i=i: move_row(rows, i, -1))
-        wire(down, lambda rows, clip, i=i: move_row(rows, i, +1))
-        wire(remove, lambda rows, clip, i=i: remove_row(rows, i))
+    for button, operation in helpers.items():
+        wire(button, operation)
+    for i, row in enumerate(rows):
+        wire(row.up, lambda rows, clip, i=i: move_row(rows, i, -1))
+        wire(row.down, lambda rows, clip, i=i: move_row(rows, i, +1))
+        wire(row.remove, lambda rows, clip, i=i: remove_row(rows, i))
 
     def retotal(clip: int, *values):
         rows = editor.rows_from(list(values))
         return segment_total_markdown(clip, [s for _, s in rows])
 
-    for trigger in [duration.change, *[s.change for s in seconds]]:
-        trigger(retotal, [duration, *editor.inputs], total, **private)
+    for trigger in [duration.change, *[row.seconds.change for row in rows]]:
+        trigger(retotal, [duration, *editor.inputs], editor.total, **private)
 
     def recheck(*values):
         # Raw values: a typed 30 must be reported, not silently read as 15.
         count = int(values[0] or 0)
         return row_problems(list(values[1 : 1 + MAX_ROWS]), list(values[1 + MAX_ROWS :]), count)
 
-    for trigger in [*(p.blur for p in prompts), *(s.change for s in seconds)]:
-        trigger(recheck, editor.inputs, checks, **private)
-    return editor
+    triggers = [*(row.prompt.blur for row in rows), *(row.seconds.change for row in rows)]
+    for trigger in triggers:
+        trigger(recheck, editor.inputs, editor.checks, **private)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
+from ..config import Settings
 from ..errors import InputError
 from ..links import publish
 from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN
@@ -107,7 +108,8 @@ class StoryTab:
         ]
 
 
-def build_story_tab(settings) -> StoryTab:
+def build_story_tab(settings: Settings) -> StoryTab:
+    """The start frame, MAX_SHOTS shot rows (two shown), then provider, cost and buttons."""
     gr.Markdown(t("story.hint"), elem_classes=["hint"])
     start = gr.Image(
         label=t("story.start"),
@@ -117,70 +119,7 @@ def build_story_tab(settings) -> StoryTab:
         elem_id="story-start",
     )
     count = gr.Number(2, visible=False, precision=0)
-    groups, prompts, seconds, sounds, frames, timed = [], [], [], [], [], []
-    buttons: dict[str, list[gr.Button]] = {op: [] for op in ("up", "down", "duplicate", "remove")}
-    for i in range(MAX_SHOTS):
-        n = i + 1
-        with gr.Group(visible=i < 2, elem_id=f"shot-{n}") as group:
-            gr.Markdown(f"**Shot {n}**")
-            with gr.Row(equal_height=False):
-                prompts.append(
-                    gr.Textbox(
-                        label=f"Shot {n} prompt",
-                        lines=2,
-                        scale=4,
-                        elem_id=f"shot-{n}-prompt",
-                        placeholder="What happens in this shot",
-                    )
-                )
-                with gr.Column(scale=2, min_width=180):
-                    seconds.append(
-                        gr.Slider(
-                            DURATION_MIN,
-                            DURATION_MAX,
-                            value=DURATION_DEFAULT,
-                            step=1,
-                            label=f"Shot {n} seconds",
-                            elem_id=f"shot-{n}-seconds",
-                        )
-                    )
-                    sounds.append(gr.Checkbox(label=f"Shot {n} sound", elem_id=f"shot-{n}-sound"))
-            with gr.Accordion(f"Shot {n}: timed prompts (optional)", open=False):
-                timed.append(
-                    gr.Textbox(
-                        label=f"Shot {n} timed prompts, one a line: seconds, a colon, what "
-                        "happens (they must add up to the shot's seconds)",
-                        placeholder="3: wide shot of the harbour\n2: a gull lands",
-                        lines=3,
-                        elem_id=f"shot-{n}-timed",
-                    )
-                )
-            if i > 0:
-                with gr.Accordion(f"Shot {n}: its own start frame (optional)", open=False):
-                    frames.append(
-                        gr.Image(
-                            label=f"Shot {n} own start frame (empty: the last frame of shot {i})",
-                            type="filepath",
-                            sources=["upload"],
-                            height=160,
-                            elem_id=f"shot-{n}-frame",
-                        )
-                    )
-            else:
-                frames.append(gr.Image(visible=False, type="filepath"))
-            with gr.Row():
-                for op, words in (
-                    ("up", "Move up"),
-                    ("down", "Move down"),
-                    ("duplicate", "Duplicate"),
-                    ("remove", "Remove"),
-                ):
-                    buttons[op].append(
-                        gr.Button(
-                            f"{words} shot {n}", size="sm", elem_id=f"shot-{n}-{op}", min_width=80
-                        )
-                    )
-        groups.append(group)
+    rows = [_shot_row(i) for i in range(MAX_SHOTS)]
     add = gr.Button(f"Add shot (2 of {MAX_SHOTS})", elem_id="story-add")
     provider = gr.Radio(
         provider_choices(settings),
@@ -201,13 +140,13 @@ def build_story_tab(settings) -> StoryTab:
     return StoryTab(
         start,
         count,
-        groups,
-        prompts,
-        seconds,
-        sounds,
-        frames,
-        timed,
-        buttons,
+        [row.group for row in rows],
+        [row.prompt for row in rows],
+        [row.seconds for row in rows],
+        [row.sound for row in rows],
+        [row.frame for row in rows],
+        [row.timed for row in rows],
+        {op: [row.buttons[op] for row in rows] for op in SHOT_OPS},
         add,
         provider,
         crossfade,
@@ -219,6 +158,77 @@ def build_story_tab(settings) -> StoryTab:
         film,
         gr.State(None),
     )
+
+
+SHOT_OPS = {"up": "Move up", "down": "Move down", "duplicate": "Duplicate", "remove": "Remove"}
+
+
+@dataclass
+class ShotRow:
+    group: gr.Group
+    prompt: gr.Textbox
+    seconds: gr.Slider
+    sound: gr.Checkbox
+    frame: gr.Image
+    timed: gr.Textbox
+    buttons: dict[str, gr.Button]
+
+
+def _shot_row(i: int) -> ShotRow:
+    """Shot i+1: prompt, seconds and sound; timed prompts and its own frame folded away."""
+    n = i + 1
+    with gr.Group(visible=i < 2, elem_id=f"shot-{n}") as group:
+        gr.Markdown(f"**Shot {n}**")
+        with gr.Row(equal_height=False):
+            prompt = gr.Textbox(
+                label=f"Shot {n} prompt",
+                lines=2,
+                scale=4,
+                elem_id=f"shot-{n}-prompt",
+                placeholder="What happens in this shot",
+            )
+            with gr.Column(scale=2, min_width=180):
+                seconds = gr.Slider(
+                    DURATION_MIN,
+                    DURATION_MAX,
+                    value=DURATION_DEFAULT,
+                    step=1,
+                    label=f"Shot {n} seconds",
+                    elem_id=f"shot-{n}-seconds",
+                )
+                sound = gr.Checkbox(label=f"Shot {n} sound", elem_id=f"shot-{n}-sound")
+        timed = _timed_prompts(n)
+        frame = _own_frame(n) if i > 0 else gr.Image(visible=False, type="filepath")
+        with gr.Row():
+            buttons = {
+                op: gr.Button(
+                    f"{words} shot {n}", size="sm", elem_id=f"shot-{n}-{op}", min_width=80
+                )
+                for op, words in SHOT_OPS.items()
+            }
+    return ShotRow(group, prompt, seconds, sound, frame, timed, buttons)
+
+
+def _timed_prompts(n: int) -> gr.Textbox:
+    with gr.Accordion(f"Shot {n}: timed prompts (optional)", open=False):
+        return gr.Textbox(
+            label=f"Shot {n} timed prompts, one a line: seconds, a colon, what "
+            "happens (they must add up to the shot's seconds)",
+            placeholder="3: wide shot of the harbour\n2: a gull lands",
+            lines=3,
+            elem_id=f"shot-{n}-timed",
+        )
+
+
+def _own_frame(n: int) -> gr.Image:
+    with gr.Accordion(f"Shot {n}: its own start frame (optional)", open=False):
+        return gr.Image(
+            label=f"Shot {n} own start frame (empty: the last frame of shot {n - 1})",
+            type="filepath",
+            sources=["upload"],
+            height=160,
+            elem_id=f"shot-{n}-frame",
+        )
 
 
 _STORY_ID = re.compile(r"^[0-9a-f]{32}$")
