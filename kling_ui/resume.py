@@ -12,9 +12,8 @@ import time
 from typing import TYPE_CHECKING
 
 from . import pricing
-from .errors import KlingUIError
+from .errors import RESUMABLE_CODES, KlingUIError
 from .request import parse_request
-from .run import RESUMABLE_CODES
 from .state import JobState
 from .store import JobRecord
 

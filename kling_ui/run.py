@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import logging
-import random
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +20,7 @@ from . import media
 from .config import Settings
 from .doorbell import doorbell_url
 from .errors import (
-    ConcurrencyLimitError,
+    ErrorCode,
     JobCanceled,
     JobError,
     JobFailed,
@@ -28,7 +28,7 @@ from .errors import (
     KlingUIError,
     MediaError,
     NotFoundError,
-    ProviderConnectionError,
+    ProviderError,
     RateLimitError,
     ResultNotSaved,
     SubmitOutcomeUnknown,
@@ -47,6 +47,7 @@ from .providers.base import (
 )
 from .request import parse_request
 from .results import probe_warnings, write_sidecar
+from .retry import RetryPolicy, jitter
 from .state import JobState, check_transition
 from .store import JobRecord, JobStore
 
@@ -56,8 +57,26 @@ DOWNLOAD_ATTEMPTS = 5
 TROUBLE_AFTER = 3  # failed status checks in a row before the page says "having trouble"
 TROUBLE_BACKOFF_MAX = 60.0
 SUBMIT_RETRY_MAX = 60.0  # longest wait between re-submits after a concurrency-limit refusal
-# Failed jobs that still have a live provider job behind them: `jobs resume` may look again.
-RESUMABLE_CODES = ("timeout", "download", "internal", "untrusted_host")
+
+
+def submit_retry(settings: Settings) -> RetryPolicy:
+    """Re-sends after a limit refusal (nothing was created): 5 s doubling to a minute, or
+    as soon as the provider's Retry-After allows, until the job's deadline."""
+    return RetryPolicy(
+        base=5.0, cap=SUBMIT_RETRY_MAX, deadline=settings.job_deadline, hint_replaces=True
+    )
+
+
+def status_retry(plan: PollPlan) -> RetryPolicy:
+    """Failing status checks back off from the shortest poll, doubling, to twice the longest
+    (a minute at most), never sooner than Retry-After; an error's own limit ends them."""
+    return RetryPolicy(base=plan.shortest, cap=min(TROUBLE_BACKOFF_MAX, 2 * plan.longest))
+
+
+def download_retry(settings: Settings) -> RetryPolicy:
+    """1, 2, 4, 8 s between five tries; sooner when status checks are set to be quicker
+    (the fakes)."""
+    return RetryPolicy(base=min(settings.poll_interval, 1.0), attempts=DOWNLOAD_ATTEMPTS)
 
 
 class JobRun:
@@ -113,14 +132,14 @@ class JobRun:
                 JobFailed(
                     f"Something went wrong with job {self.id} ({type(exc).__name__}); "
                     "details are in the server log.",
-                    code="internal",
+                    code=ErrorCode.INTERNAL,
                 )
             )
 
     def _end(self, exc: JobError) -> None:
-        log.info("job %s: %s (%s)", self.id, exc.state, exc.code)
+        log.info("job %s: %s (%s)", self.id, exc.state, exc.stored_code)
         changes = {
-            "error_code": exc.code,
+            "error_code": exc.stored_code,
             "error_message": exc.user_message,
             "finished_at": time.time() if exc.state.is_final else None,
         }
@@ -138,42 +157,48 @@ class JobRun:
         """Send the paid request exactly once. Only a definite "no job was created" answer
         (a concurrency or rate limit) is sent again, after a wait."""
         if self.inputs is None:
-            raise JobFailed("The job lost its frames before it was sent.", code="internal")
+            raise JobFailed("The job lost its frames before it was sent.", code=ErrorCode.INTERNAL)
         inputs = dataclasses.replace(self.inputs, callback_url=doorbell_url(self.settings, self.id))
         try:
             payload = await self.provider.prepare(inputs)
         except KlingUIError as exc:
-            raise JobFailed(exc.user_message, code="prepare") from exc
-        wait = 5.0
+            raise JobFailed(exc.user_message, code=ErrorCode.PREPARE) from exc
+        retry = submit_retry(self.settings)
         started = time.time()
-        while True:
+        for refusals in itertools.count():
             if self.cancel_requested:
                 raise JobCanceled("Canceled before anything was sent: nothing charged.")
             # Recorded before sending: after a crash, "sent at" without a request id = unknown.
             self.move(submitted_at=time.time())
             try:
                 request_id = await self.provider.submit(payload)
-            except (ConcurrencyLimitError, RateLimitError) as exc:
-                if time.time() - started > self.settings.job_deadline:
-                    raise JobFailed(exc.user_message, code=exc.code or "limit") from exc
-                delay = exc.retry_after if exc.retry_after is not None else wait
-                wait = min(wait * 2, SUBMIT_RETRY_MAX)
+            except RateLimitError as exc:  # refused: nothing was created
+                if retry.gives_up(refusals, time.time() - started):
+                    raise JobFailed(
+                        exc.user_message, code=ErrorCode.LIMIT, provider_code=exc.provider_code
+                    ) from exc
+                delay = retry.delay(refusals, exc.retry_after)
                 self.move(submitted_at=None, notice=exc.user_message)
                 log.info("job %s: no job created (%s); again in %.1fs", self.id, exc, delay)
                 await asyncio.sleep(jitter(delay))
                 continue
-            except ProviderConnectionError as exc:
-                if not exc.request_sent:
-                    message = f"{exc.user_message} Nothing was sent or charged."
-                    raise JobFailed(message, code="connect") from exc
-                raise self._unknown(exc) from exc
+            except ProviderError as exc:
+                raise self._not_submitted(exc) from exc
             except KlingUIError as exc:
-                if exc.transient:  # 5xx or a garbled answer: the job may exist
-                    raise self._unknown(exc) from exc
-                raise JobFailed(exc.user_message, code=getattr(exc, "code", None)) from exc
+                raise JobFailed(exc.user_message, code=exc.code) from exc
             self.move(JobState.QUEUED, request_id=request_id, notice=None)
             log.info("job %s: submitted as %s", self.id, request_id)
             return
+
+    def _not_submitted(self, exc: ProviderError) -> JobError:
+        """How a submit that raised ends: unknown when a paid job may exist, else failed
+        (and, when no connection was even made, certainly free)."""
+        if exc.may_have_charged:  # 5xx, a garbled answer, a lost connection
+            return self._unknown(exc)
+        if exc.code is ErrorCode.CONNECT:
+            message = f"{exc.user_message} Nothing was sent or charged."
+            return JobFailed(message, code=ErrorCode.CONNECT)
+        return JobFailed(exc.user_message, code=exc.code, provider_code=exc.provider_code)
 
     def _unknown(self, exc: KlingUIError) -> SubmitOutcomeUnknown:
         log.warning("job %s: submit outcome unknown (%s)", self.id, type(exc).__name__)
@@ -186,64 +211,80 @@ class JobRun:
         """Ask the provider until the job is done; return its result or raise its ending.
 
         Checks follow eta.next_delay (seldom while the job can't be done, about every second
-        around when it should be); failures back off and honour Retry-After; after a few in
-        a row the job shows "trouble" until the provider answers again. `check_now` (a
-        button, or a provider's callback) cuts any wait short.
+        around when it should be); failures back off (status_retry); after a few in a row
+        the job shows "trouble" until the provider answers again. `check_now` (a button, or
+        a provider's callback) cuts any wait short.
         """
         request_id = self.job.request_id
         assert request_id is not None
-        label = self.provider.label
         started = self.job.submitted_at or self.job.created_at
-        deadline = started + self.settings.job_deadline
         expected = self._expectation()
         plan = PollPlan(
             shortest=self.settings.poll_interval,
             longest=self.settings.poll_interval_max,
             late_longest=min(15.0, self.settings.poll_interval_max),
         )
+        retry = status_retry(plan)
         previous, failures = plan.shortest, 0
         while True:
-            if time.time() > deadline:
-                minutes = round(self.settings.job_deadline / 60)
-                raise JobTimedOut(
-                    f"No result from {label} after {minutes} min (request id {request_id}). "
-                    f"It may still finish there: `python -m kling_ui jobs resume {self.id}` "
-                    "checks again."
-                )
+            self._check_deadline(started + self.settings.job_deadline)
             elapsed = time.time() - started
             pause = next_delay(elapsed, expected.seconds, expected.spread, previous, plan)
             previous = pause
             try:
                 status = await self.provider.status(request_id)
-            except KlingUIError as exc:
-                if not exc.transient:
-                    code = getattr(exc, "code", None) or "status"
-                    message = f"{exc.user_message} (request id {request_id})"
-                    raise JobFailed(message, code=code) from exc
+            except ProviderError as exc:
                 failures += 1
-                log.warning("job %s: status check failed (%s); retrying", self.id, exc)
-                limit = getattr(exc, "retry_limit", None)
-                if limit is not None and failures >= limit:
-                    message = f"{exc.user_message} (request id {request_id}), {failures} times"
-                    raise JobFailed(message, code=getattr(exc, "code", None)) from exc
-                if failures >= TROUBLE_AFTER and self.job.trouble_since is None:
-                    self.move(trouble_since=time.time())
-                cap = min(TROUBLE_BACKOFF_MAX, 2 * plan.longest)
-                backoff = min(cap, plan.shortest * 2 ** min(failures, 16))
-                pause = max(pause, backoff, getattr(exc, "retry_after", None) or 0.0)
+                pause = max(pause, self._status_failed(exc, failures, retry))
+            except KlingUIError as exc:  # not the provider's answer: nothing to ask again
+                raise self._status_refused(exc, None) from exc
             else:
                 if failures or self.job.trouble_since is not None:
                     failures = 0
                     self.move(trouble_since=None)
                 if isinstance(status, Succeeded):
                     return status
-                if isinstance(status, Failed):
-                    raise JobFailed(status.message, code=status.code)
-                if isinstance(status, Canceled):
-                    raise JobCanceled(status.message)
-                self._record_progress(status)
+                self._follow(status)
             await self.provider.wait(request_id, jitter(pause), self.wake)
             self.wake.clear()
+
+    def _check_deadline(self, deadline: float) -> None:
+        if time.time() > deadline:
+            minutes = round(self.settings.job_deadline / 60)
+            raise JobTimedOut(
+                f"No result from {self.provider.label} after {minutes} min (request id "
+                f"{self.job.request_id}). It may still finish there: "
+                f"`python -m kling_ui jobs resume {self.id}` checks again."
+            )
+
+    def _status_failed(self, exc: ProviderError, failures: int, retry: RetryPolicy) -> float:
+        """After the `failures`th failed check in a row: how long to wait before the next
+        one, or the job's ending when the error is not worth asking again."""
+        if not exc.transient:
+            raise self._status_refused(exc, exc.provider_code) from exc
+        log.warning("job %s: status check failed (%s); retrying", self.id, exc)
+        if retry.gives_up(failures, limit=exc.retry_limit):
+            message = f"{exc.user_message} (request id {self.job.request_id}), {failures} times"
+            raise JobFailed(message, code=exc.code, provider_code=exc.provider_code) from exc
+        if failures >= TROUBLE_AFTER and self.job.trouble_since is None:
+            self.move(trouble_since=time.time())
+        return retry.delay(failures, exc.retry_after)
+
+    def _status_refused(self, exc: KlingUIError, provider_code: str | None) -> JobFailed:
+        message = f"{exc.user_message} (request id {self.job.request_id})"
+        return JobFailed(message, code=ErrorCode.STATUS, provider_code=provider_code)
+
+    def _follow(self, status: Queued | Running | Failed | Canceled) -> None:
+        """Record where an unfinished job is, or raise how it ended."""
+        if isinstance(status, Failed):
+            raise JobFailed(
+                status.message,
+                code=ErrorCode.GENERATION_FAILED,
+                provider_code=status.provider_code,
+            )
+        if isinstance(status, Canceled):
+            raise JobCanceled(status.message)
+        self._record_progress(status)
 
     def check_now(self) -> None:
         """Ask the provider at once instead of at the next scheduled check."""
@@ -286,7 +327,7 @@ class JobRun:
             self.move(video_path=str(dest))
             raise JobFailed(
                 f"The downloaded file is not a playable video: {exc.user_message}",
-                code="bad_video",
+                code=ErrorCode.BAD_VIDEO,
             ) from exc
         warnings = probe_warnings(info, parse_request(self.job.request))
         finished = time.time()
@@ -317,7 +358,8 @@ class JobRun:
 
     async def _download(self, url: str, dest: Path) -> None:
         label, request_id = self.provider.label, self.job.request_id
-        for attempt in range(DOWNLOAD_ATTEMPTS):
+        retry = download_retry(self.settings)
+        for attempt in itertools.count():
             try:
                 await self.provider.download(url, dest)
                 return
@@ -325,13 +367,13 @@ class JobRun:
                 raise ResultNotSaved(
                     f"{exc.user_message} The video is paid for and stays on {label} "
                     f"(request id {request_id}) {self._link_life()}.",
-                    code="untrusted_host",
+                    code=ErrorCode.UNTRUSTED_HOST,
                 ) from exc
             except NotFoundError as exc:
                 raise ResultNotSaved(
                     f"The video link from {label} expired before it could be saved "
                     f"(request id {request_id}). {self.provider.dashboard_hint}",
-                    code="expired",
+                    code=ErrorCode.EXPIRED,
                 ) from exc
             except OSError as exc:  # our side: disk full, data dir gone or read-only
                 log.exception("job %s: could not write the video", self.id)
@@ -340,17 +382,15 @@ class JobRun:
                     f"({exc.strerror or type(exc).__name__}). Free some space, then "
                     f"`python -m kling_ui jobs resume {self.id}` saves it while "
                     f"{label}'s link lives ({self.provider.link_lifetime}).",
-                    code="disk",
+                    code=ErrorCode.DISK,
                 ) from exc
             except KlingUIError as exc:
-                if not exc.transient or attempt == DOWNLOAD_ATTEMPTS - 1:
+                if not exc.transient or retry.gives_up(attempt + 1):
                     raise ResultNotSaved(
                         f"{exc.user_message} (request id {request_id}). "
                         f"`python -m kling_ui jobs resume {self.id}` tries again.",
                     ) from exc
-                # 1, 2, 4, 8 s; sooner when status checks are set to be quicker (the fakes).
-                base = min(self.settings.poll_interval, 1.0)
-                await asyncio.sleep(jitter(base * 2.0**attempt))
+                await asyncio.sleep(jitter(retry.delay(attempt)))
 
 
 def apply_move(
@@ -362,8 +402,3 @@ def apply_move(
     elif "state" in changes:
         changes["state"] = check_transition(job.state, changes["state"])
     return store.update(job.id, **changes)
-
-
-def jitter(seconds: float) -> float:
-    # +-10 %: many jobs started together must not poll in lock-step.
-    return seconds * random.uniform(0.9, 1.1)

@@ -64,7 +64,7 @@ TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     ),
     JobState.NOT_SAVED: frozenset(_FOLLOWING | _STOPS),
     JobState.WAITING_FOR_KEY: frozenset(_FOLLOWING | _STOPS),
-    JobState.FAILED: frozenset(_FOLLOWING),  # only resumable failures (see run.RESUMABLE_CODES)
+    JobState.FAILED: frozenset(_FOLLOWING),  # only resumable failures (errors.RESUMABLE_CODES)
     JobState.SUCCEEDED: frozenset(),
     JobState.CANCELED: frozenset(),
     JobState.UNKNOWN: frozenset(),

@@ -182,3 +182,50 @@ def test_runninghub_usage_fields_in_order(usage, expected):
     from kling_ui.providers.runninghub import _cost
 
     assert _cost(usage, "CNY") == expected
+
+
+# Written to the job store (and shown by the API) before ErrorCode existed: old databases
+# hold these strings, so they are never renamed.
+STORED_BEFORE = {
+    *("timeout", "download", "internal", "untrusted_host", "key_needed", "interrupted"),
+    *("submit_unknown", "prepare", "connect", "status", "limit", "expired", "disk"),
+    "bad_video",
+}
+
+
+def test_stored_codes_keep_their_strings():
+    assert {str(code) for code in errors.ErrorCode} >= STORED_BEFORE
+    assert all(errors.ErrorCode(value) == value for value in STORED_BEFORE)
+
+
+@pytest.mark.parametrize(
+    ("error", "may_have_charged"),
+    [
+        (errors.ProviderConnectionError("x", request_sent=False), False),
+        (errors.ProviderConnectionError("x"), True),  # sent, the answer lost
+        (errors.ServerError("x", status_code=502), True),
+        (errors.BadResponseError("x"), True),
+        (errors.UnknownCodeError("x", status_code=200, provider_code="9999"), True),
+        (errors.RateLimitError("x", status_code=429), False),  # refused: nothing created
+        (errors.ConcurrencyLimitError("x", status_code=200), False),
+        (errors.AuthError("x", status_code=401), False),
+        (errors.InsufficientFundsError("x", status_code=402), False),
+        (errors.ContentRejectedError("x", status_code=200), False),
+    ],
+)
+def test_which_errors_may_leave_a_paid_job_behind(error, may_have_charged):
+    assert error.may_have_charged is may_have_charged
+    assert isinstance(error.code, errors.ErrorCode)
+
+
+async def test_a_refusal_keeps_the_providers_code_or_else_says_its_kind(
+    manager, make_image, fake_rc, fake_rh
+):
+    request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})
+    fake_rh.inject("submit", Fault(status=200, body={"errorCode": "416", "errorMessage": "$"}))
+    job = await manager.wait((await manager.submit(request, provider="runninghub")).id)
+    assert (job.state, job.error_code) == ("failed", "416")  # the wire fact, for Details
+    fake_rc.inject("submit", Fault(status=401, body={"detail": "who are you"}))
+    job = await manager.wait((await manager.submit(request, provider="runcomfy")).id)
+    assert (job.state, job.error_code) == ("failed", errors.ErrorCode.AUTH)
+    assert fake_rc.submits == 1

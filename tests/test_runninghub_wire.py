@@ -170,7 +170,7 @@ async def test_a_failed_task_keeps_its_code(provider, fake_rh, make_image):
     fake_rh.fail_next_job("Real-person content is not allowed")
     task_id = await provider.submit(await provider.prepare(await wire_inputs(make_image)))
     failed = await poll_to_end(provider, task_id)
-    assert isinstance(failed, Failed) and failed.code == "1505"
+    assert isinstance(failed, Failed) and failed.provider_code == "1505"
     assert "content check refused" in failed.message and "[code 1505]" in failed.message
     # errorMessage and failedReason are both shown.
     assert "Real-person content is not allowed" in failed.message
@@ -244,7 +244,7 @@ async def test_submit_business_errors_arrive_with_http_200(
     fake_rh.inject("submit", Fault(status=200, body={"taskId": "", "status": "FAILED", **body}))
     with pytest.raises(error) as caught:
         await provider.submit(await provider.prepare(await wire_inputs(make_image)))
-    assert caught.value.code == body["errorCode"]
+    assert caught.value.provider_code == body["errorCode"]
     assert caught.value.status_code == 200
     assert fake_rh.jobs == {}
 

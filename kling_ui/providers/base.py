@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import httpx
 
 from ..errors import (
+    BadResponseError,
     NotFoundError,
     ProviderConnectionError,
     ProviderHTTPError,
@@ -50,7 +51,7 @@ class Succeeded:
 @dataclass(frozen=True)
 class Failed:
     message: str
-    code: str | None = None
+    provider_code: str | None = None  # the provider's own code for the failure, if any
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,19 @@ class HTTPProvider(Provider):
             raise ProviderConnectionError(
                 f"The connection to {self.label} broke ({type(exc).__name__})."
             ) from exc
+
+    def _json_object(self, response: httpx.Response) -> dict[str, Any]:
+        """The answer's JSON object; {} for an error answer that has none. A success that
+        isn't a JSON object breaks the protocol (BadResponseError)."""
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            return body
+        if response.is_success:
+            raise BadResponseError(f"{self.label} sent an answer that isn't JSON.")
+        return {}
 
     async def download(self, url: str, dest: Path) -> None:
         # Results are public links: no auth header, so the key never travels to a CDN.

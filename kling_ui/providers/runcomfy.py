@@ -31,6 +31,7 @@ from .base import (
     int_or_none,
     parse_retry_after,
 )
+from .errormap import ErrorAnswer, ErrorRule, anything, error_for
 
 MODEL_ID = "kling/kling-video-o3/pro/image-to-video"
 BALANCE_URL = "https://api.runcomfy.net/prod/v2/balance"  # runcomfy-com/runcomfy-cli
@@ -177,53 +178,66 @@ class RunComfyProvider(HTTPProvider):
 
     def _raise_for_status(self, response: httpx.Response) -> dict[str, Any]:
         """Return the JSON body, or raise the error it means (HTTP 200 with error_code too)."""
-        status = response.status_code
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            body = {}
-            if response.is_success:
-                raise BadResponseError("RunComfy sent an answer that isn't JSON.")
+        body = self._json_object(response)
         code = body.get("error_code")
         code = str(code) if code not in (None, "", 0) else None
         if response.is_success and code is None:
             return body
-
+        status = response.status_code
         if response.is_success and code is not None and len(code) == 6 and code[:3].isdigit():
             # HTTP 200 with an error_code: the code's first three digits are its HTTP class
             # (400004, 404001, ...), so read it as that status [I: reference/providers.md].
             status = int(code[:3])
         detail = body.get("error_message") or body.get("detail") or body.get("message") or ""
-        detail = self._redact(str(detail))[:300]
-        kw = {"status_code": status, "code": code, "body": self._redact(response.text)}
-        if status == 429:
-            raise RateLimitError(
-                "RunComfy is rate limiting requests; waiting before trying again.",
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-                **kw,
-            )
-        if code == "400002" or status == 402:
-            raise InsufficientFundsError(
-                "Your RunComfy balance is too low for this job: top up and try again.", **kw
-            )
-        if code == "400004" or status == 401:
-            raise AuthError(
-                "RunComfy rejected the API key (wrong or expired): check the key.", **kw
-            ).for_operator(
-                f"RunComfy rejected the API key (wrong or expired): check {self.key_env}."
-            )
-        if code == "403001" or status == 403:
-            raise AuthError("RunComfy says this request belongs to another account.", **kw)
-        if code == "404001" or status == 404:
-            raise NotFoundError("RunComfy doesn't know this request (or it has expired).", **kw)
-        if status >= 500:
-            raise ServerError(f"RunComfy had a server error (HTTP {status}).", **kw)
-        if code == "400001":
-            raise ProviderHTTPError("RunComfy doesn't offer this model id.", **kw)
-        reason = f": {detail}" if detail else f" (HTTP {status})"
-        raise ProviderHTTPError(f"RunComfy refused the request{reason}", **kw)
+        answer = ErrorAnswer(
+            status=status,
+            code=code,
+            message=self._redact(str(detail))[:300],
+            body=self._redact(response.text),
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )
+        raise error_for(_ERRORS, answer, self.key_env)
+
+
+# RunComfy's error answers, first match wins (codes and sources in docs/providers.md).
+_ERRORS = (
+    ErrorRule(
+        RateLimitError,
+        "RunComfy is rate limiting requests; waiting before trying again.",
+        statuses=frozenset({429}),
+        retry_hint=True,
+    ),
+    ErrorRule(
+        InsufficientFundsError,
+        "Your RunComfy balance is too low for this job: top up and try again.",
+        codes=frozenset({"400002"}),
+        statuses=frozenset({402}),
+    ),
+    ErrorRule(
+        AuthError,
+        "RunComfy rejected the API key (wrong or expired): check the key.",
+        codes=frozenset({"400004"}),
+        statuses=frozenset({401}),
+        operator="RunComfy rejected the API key (wrong or expired): check {key_env}.",
+    ),
+    ErrorRule(
+        AuthError,
+        "RunComfy says this request belongs to another account.",
+        codes=frozenset({"403001"}),
+        statuses=frozenset({403}),
+    ),
+    ErrorRule(
+        NotFoundError,
+        "RunComfy doesn't know this request (or it has expired).",
+        codes=frozenset({"404001"}),
+        statuses=frozenset({404}),
+    ),
+    ErrorRule(ServerError, "RunComfy had a server error (HTTP {status}).", server_side=True),
+    ErrorRule(
+        ProviderHTTPError, "RunComfy doesn't offer this model id.", codes=frozenset({"400001"})
+    ),
+    ErrorRule(ProviderHTTPError, "RunComfy refused the request{detail_or_status}", test=anything),
+)
 
 
 def _video_url(output: Any) -> str | None:

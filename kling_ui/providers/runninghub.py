@@ -12,6 +12,7 @@ from ..errors import (
     BadResponseError,
     ConcurrencyLimitError,
     ContentRejectedError,
+    ErrorCode,
     InputError,
     InsufficientFundsError,
     NotFoundError,
@@ -36,6 +37,7 @@ from .base import (
     int_or_none,
     parse_retry_after,
 )
+from .errormap import ErrorAnswer, ErrorRule, anything, error_for
 
 log = logging.getLogger(__name__)
 ENDPOINT = "kling-video-o3-pro/image-to-video"
@@ -51,17 +53,17 @@ _STILL_RUNNING_CODES = {
     "813": Queued(),  # task queued (legacy)
     "814": Queued(),  # personal queue limit reached: it waits its turn
 }
-_AUTH = {"801", "802", "811", "1002", "1601"}
-_ENTERPRISE_KEY = {"1014"}  # this model API needs an Enterprise-Shared key
-_FUNDS = {"416", "812"}
-_CONCURRENCY = {"415", "421", "1520"}
-_RATE = {"1003"}
-_NOT_FOUND = {"423", "807", "1004"}
-_MODERATION = {"1501", "1505"}
-_GENERATION_FAILED = {"1015"}
-_BAD_REQUEST = {"301", "1001", "1007", "1009"}
+_AUTH = frozenset({"801", "802", "811", "1002", "1601"})
+_ENTERPRISE_KEY = frozenset({"1014"})  # this model API needs an Enterprise-Shared key
+_FUNDS = frozenset({"416", "812"})
+_CONCURRENCY = frozenset({"415", "421", "1520"})
+_RATE = frozenset({"1003"})
+_NOT_FOUND = frozenset({"423", "807", "1004"})
+_MODERATION = frozenset({"1501", "1505"})
+_GENERATION_FAILED = frozenset({"1015"})
+_BAD_REQUEST = frozenset({"301", "1001", "1007", "1009"})
 # Transient on the provider's side (server errors, timeouts, busy): ask again later.
-_SERVER = {"500", "1005", "1006", "1010", "1011", "1012", "1504"}
+_SERVER = frozenset({"500", "1005", "1006", "1010", "1011", "1012", "1504"})
 
 
 class RunningHubProvider(HTTPProvider):
@@ -246,76 +248,104 @@ class RunningHubProvider(HTTPProvider):
         calls use `code` (0 = fine). Both can arrive with HTTP 200. A query of a FAILED task
         carries its errorCode too: with `allow_failed` that is a result, not an error.
         """
-        status = response.status_code
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            body = {}
-            if response.is_success:
-                raise BadResponseError("RunningHub sent an answer that isn't JSON.")
+        body = self._json_object(response)
         code = _code_of(body, code_field)
         failed_task = allow_failed and str(body.get("status", "")).upper() == "FAILED"
         if response.is_success and (code is None or failed_task):
             return body
-
         message = body.get("errorMessage") or body.get("message") or body.get("msg") or ""
-        message = self._redact(str(message))[:300]
-        detail = f": {message}" if message else ""
-        kw = {"status_code": status, "code": code, "body": self._redact(response.text)}
-        if code in _CONCURRENCY:
-            raise ConcurrencyLimitError(
-                "RunningHub is already running as many of your jobs as your plan allows; "
-                "waiting for a free slot.",
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-                **kw,
-            )
-        if status == 429 or code in _RATE:
-            raise RateLimitError(
-                "RunningHub is rate limiting requests; waiting before trying again.",
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-                **kw,
-            )
-        if code in _FUNDS or status == 402:
-            raise InsufficientFundsError(
-                "Your RunningHub balance is too low for this job: top up and try again.", **kw
-            )
-        if code in _ENTERPRISE_KEY:
-            raise AuthError(
-                "This RunningHub model needs an Enterprise-Shared API key; a personal key "
-                f"can't run it. Create one in RunningHub's API settings{detail}",
-                **kw,
-            )
-        if code in _AUTH or status in (401, 403):
-            raise AuthError(
-                "RunningHub rejected the API key (wrong, expired or not allowed for the API): "
-                f"check the key{detail}",
-                **kw,
-            ).for_operator(
-                "RunningHub rejected the API key (wrong, expired or not allowed for the API): "
-                f"check {self.key_env}{detail}"
-            )
-        if code in _NOT_FOUND or status == 404:
-            raise NotFoundError(f"RunningHub doesn't know this task{detail}", **kw)
-        if code in _MODERATION:
-            raise ContentRejectedError(
-                f"RunningHub's content check refused this image or prompt{detail}", **kw
-            )
-        if code in _SERVER or status >= 500:
-            raise ServerError(f"RunningHub had a server error{detail or f' (HTTP {status})'}", **kw)
-        if code in _GENERATION_FAILED:
-            raise ProviderHTTPError(f"The generation failed on RunningHub{detail}", **kw)
-        if "multiprompt" in message.lower() or "multi_prompt" in message.lower():
-            raise ProviderHTTPError(f"RunningHub refused the segments (multiPrompt){detail}", **kw)
-        if code in _BAD_REQUEST or code is None:
-            raise ProviderHTTPError(
-                f"RunningHub refused the request{detail or f' (HTTP {status})'}", **kw
-            )
-        # A code this app doesn't know: transient, so polling goes on (up to a limit).
-        raise UnknownCodeError(
-            f"RunningHub answered with code {code}{detail or ''}", retry_limit=20, **kw
+        answer = ErrorAnswer(
+            status=response.status_code,
+            code=code,
+            message=self._redact(str(message))[:300],
+            body=self._redact(response.text),
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
         )
+        raise error_for(_ERRORS, answer, self.key_env)
+
+
+def _about_segments(answer: ErrorAnswer) -> bool:
+    words = answer.message.lower()
+    return "multiprompt" in words or "multi_prompt" in words
+
+
+def _without_code(answer: ErrorAnswer) -> bool:
+    return answer.code is None
+
+
+_KEY_REFUSED = "RunningHub rejected the API key (wrong, expired or not allowed for the API): "
+# RunningHub's error answers, first match wins (codes and sources in docs/providers.md).
+_ERRORS = (
+    ErrorRule(
+        ConcurrencyLimitError,
+        "RunningHub is already running as many of your jobs as your plan allows; "
+        "waiting for a free slot.",
+        codes=_CONCURRENCY,
+        retry_hint=True,
+    ),
+    ErrorRule(
+        RateLimitError,
+        "RunningHub is rate limiting requests; waiting before trying again.",
+        codes=_RATE,
+        statuses=frozenset({429}),
+        retry_hint=True,
+    ),
+    ErrorRule(
+        InsufficientFundsError,
+        "Your RunningHub balance is too low for this job: top up and try again.",
+        codes=_FUNDS,
+        statuses=frozenset({402}),
+    ),
+    ErrorRule(
+        AuthError,
+        "This RunningHub model needs an Enterprise-Shared API key; a personal key can't run "
+        "it. Create one in RunningHub's API settings{detail}",
+        codes=_ENTERPRISE_KEY,
+    ),
+    ErrorRule(
+        AuthError,
+        _KEY_REFUSED + "check the key{detail}",
+        codes=_AUTH,
+        statuses=frozenset({401, 403}),
+        operator=_KEY_REFUSED + "check {key_env}{detail}",
+    ),
+    ErrorRule(
+        NotFoundError,
+        "RunningHub doesn't know this task{detail}",
+        codes=_NOT_FOUND,
+        statuses=frozenset({404}),
+    ),
+    ErrorRule(
+        ContentRejectedError,
+        "RunningHub's content check refused this image or prompt{detail}",
+        codes=_MODERATION,
+    ),
+    ErrorRule(
+        ServerError,
+        "RunningHub had a server error{detail_or_status}",
+        codes=_SERVER,
+        server_side=True,
+    ),
+    ErrorRule(
+        ProviderHTTPError,
+        "The generation failed on RunningHub{detail}",
+        codes=_GENERATION_FAILED,
+        code=ErrorCode.GENERATION_FAILED,
+    ),
+    ErrorRule(
+        ProviderHTTPError,
+        "RunningHub refused the segments (multiPrompt){detail}",
+        test=_about_segments,
+    ),
+    ErrorRule(
+        ProviderHTTPError,
+        "RunningHub refused the request{detail_or_status}",
+        codes=_BAD_REQUEST,
+        test=_without_code,
+    ),
+    # A code this app doesn't know: transient, so polling goes on (up to its retry limit).
+    ErrorRule(UnknownCodeError, "RunningHub answered with code {code}{detail}", test=anything),
+)
 
 
 def _cost(usage: Any, currency: str) -> tuple[float | None, str | None]:
