@@ -20,6 +20,7 @@ from .dedupe import RecentRequests, request_key
 from .errors import InputError, KlingUIError
 from .frames import discard_inputs, keep_inputs
 from .keyprints import KeyPrints
+from .keys import resolve_key
 from .providers.base import Account, Inputs, Provider
 from .request import GenerationRequest
 from .spending import SpendingGuard, SpendingRefused
@@ -99,8 +100,7 @@ class Admission:
         chosen = self.make_provider(provider, api_key)
         chosen.check(request)
         estimate = pricing.estimate(provider, request.duration, request.sound)
-        own_key = (api_key or "").strip()
-        key = own_key or self.settings.server_key(provider)
+        key = resolve_key(provider, api_key, self.settings)
 
         def spending_rules() -> None:
             if visitor:
@@ -111,7 +111,7 @@ class Admission:
                     server_key_fingerprint=self.keyprints.of(
                         provider, self.settings.server_key(provider)
                     ),
-                    uses_server_key=chosen.needs_key and not own_key,
+                    uses_server_key=chosen.needs_key and not (key and key.offered),
                     estimate=estimate,
                 )
 
@@ -129,6 +129,7 @@ class Admission:
         except SpendingRefused:
             discard_inputs(self.settings.inputs_dir, job_id)
             raise
+        paid = key is not None and chosen.needs_key  # the key a resume must match later
         job = JobRecord(
             id=job_id,
             owner=owner,
@@ -136,7 +137,7 @@ class Admission:
             request=request.public_dict(),
             cost_estimate=estimate.amount,
             currency=estimate.currency,
-            key_fingerprint=self.keyprints.of(provider, key) if chosen.needs_key else None,
+            key_fingerprint=self.keyprints.of(provider, key.value) if paid else None,
             caller=caller,
         )
         self.store.insert(job)
@@ -151,8 +152,8 @@ class Admission:
         job go on: the provider has the last word."""
         if not chosen.needs_key or estimate.amount <= 0:
             return
-        key = (api_key or "").strip() or self.settings.server_key(name)
-        cache_key = (name, self.keyprints.of(name, key))
+        key = resolve_key(name, api_key, self.settings)
+        cache_key = (name, self.keyprints.of(name, key.value if key else None))
         cached = self._balances.get(cache_key)
         if cached is not None and time.monotonic() - cached[0] < BALANCE_FRESH:
             account = cached[1]

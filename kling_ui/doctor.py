@@ -10,8 +10,10 @@ import httpx
 
 from .config import Settings
 from .errors import AuthError, KlingUIError, ProviderConnectionError
+from .keys import resolve_key
 from .pricing import format_money
 from .providers import PROVIDERS, create_provider, paid_providers
+from .providers.base import Account
 
 
 @dataclass(frozen=True)
@@ -36,73 +38,67 @@ async def check_provider(
 ) -> KeyReport:
     """What `name` says about `api_key` (or the server's key). Sends no job."""
     cls = PROVIDERS[name]
-    key = (api_key or "").strip() or settings.server_key(name)
-    report = {"provider": name, "label": cls.label, "balance": None, "currency": None}
-    if not key:
+    key = resolve_key(name, api_key, settings)
+    if key is None:
         where = f" Get one at {cls.key_url}." if cls.key_url else ""
-        return KeyReport(
-            **report,
-            key_present=False,
-            reachable=False,
-            key_accepted=False,
-            task_count=None,
-            message=f"{cls.label}: no key yet.{where}",
-        )
-    provider = create_provider(name, settings=settings, client=client, api_key=key)
+        return _not_ready(name, cls.label, f"{cls.label}: no key yet.{where}", key_present=False)
+    provider = create_provider(name, settings=settings, client=client, api_key=key.value)
     try:
         account = await provider.account()
-    except ProviderConnectionError as exc:
-        return KeyReport(
-            **report,
-            key_present=True,
-            reachable=False,
-            key_accepted=False,
-            task_count=None,
-            message=f"{cls.label}: couldn't reach it ({exc.user_message}) Try again soon.",
-        )
-    except AuthError as exc:
-        return KeyReport(
-            **report,
-            key_present=True,
-            reachable=True,
-            key_accepted=False,
-            task_count=None,
-            message=f"{cls.label} refused the key: {exc.user_message}",
-        )
     except KlingUIError as exc:
-        return KeyReport(
-            **report,
-            key_present=True,
-            reachable=True,
-            key_accepted=False,
-            task_count=None,
-            message=f"{cls.label}: {exc.user_message}",
-        )
-    if account is None:
-        message = f"{cls.label}: key set (this provider can't report a balance)."
-        return KeyReport(
-            **report,
-            key_present=True,
-            reachable=True,
-            key_accepted=True,
-            task_count=None,
-            message=message,
-        )
-    parts = [f"{cls.label}: ready"]
-    if account.balance is not None:
-        parts.append(f"balance {format_money(account.balance, account.currency)}")
-    if account.task_count is not None:
-        parts.append(f"{account.task_count} job(s) running")
+        return _refused(name, cls.label, exc)
+    return _ready(name, cls.label, account)
+
+
+def _not_ready(
+    name: str, label: str, message: str, *, key_present: bool = True, reachable: bool = False
+) -> KeyReport:
     return KeyReport(
         provider=name,
-        label=cls.label,
+        label=label,
+        key_present=key_present,
+        reachable=reachable,
+        key_accepted=False,
+        balance=None,
+        currency=None,
+        task_count=None,
+        message=message,
+    )
+
+
+def _refused(name: str, label: str, exc: KlingUIError) -> KeyReport:
+    """The account couldn't be read: the host is out of reach, or it answered no."""
+    if isinstance(exc, ProviderConnectionError):
+        message = f"{label}: couldn't reach it ({exc.user_message}) Try again soon."
+        return _not_ready(name, label, message)
+    if isinstance(exc, AuthError):
+        message = f"{label} refused the key: {exc.user_message}"
+        return _not_ready(name, label, message, reachable=True)
+    return _not_ready(name, label, f"{label}: {exc.user_message}", reachable=True)
+
+
+def _ready(name: str, label: str, account: Account | None) -> KeyReport:
+    """The key was taken: what the account says, when the provider can tell."""
+    if account is None:
+        account = Account()
+        message = f"{label}: key set (this provider can't report a balance)."
+    else:
+        parts = [f"{label}: ready"]
+        if account.balance is not None:
+            parts.append(f"balance {format_money(account.balance, account.currency)}")
+        if account.task_count is not None:
+            parts.append(f"{account.task_count} job(s) running")
+        message = ", ".join(parts) + "."
+    return KeyReport(
+        provider=name,
+        label=label,
         key_present=True,
         reachable=True,
         key_accepted=True,
         balance=account.balance,
         currency=account.currency,
         task_count=account.task_count,
-        message=", ".join(parts) + ".",
+        message=message,
     )
 
 

@@ -6,6 +6,7 @@ import httpx
 
 from ..config import Settings
 from ..errors import ConfigError
+from ..keys import resolve_key
 from .base import Provider
 from .preview import PreviewProvider
 from .runcomfy import RunComfyProvider
@@ -48,14 +49,14 @@ def create_provider(
             workers=settings.preview_workers,
             short_side=settings.preview_short_side,
         )
-    key = (api_key or "").strip() or settings.server_key(name)
-    if not key:
+    key = resolve_key(name, api_key, settings)
+    if key is None:
         raise ConfigError(
             f"{cls.label} needs an API key: paste yours under “Your API keys”."
         ).for_operator(f"{cls.label} needs an API key: set {cls.key_env}.")
     return cls(
         client=client,
-        api_key=key,
+        api_key=key.value,
         base_url=settings.base_url(name),
         downloads=downloads,
     )
