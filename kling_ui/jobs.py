@@ -9,26 +9,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 
-from . import resume as resuming
+from . import pricing
 from .admission import Admission
 from .config import Settings
-from .errors import KlingUIError
+from .errors import ErrorCode, KlingUIError
 from .frames import discard_inputs, prepare_inputs
 from .jobfiles import sidecars
 from .keyprints import KeyPrints
+from .keys import PayingKey, key_choices
 from .netsafety import Resolver, system_resolver
 from .providers import create_provider
 from .providers.base import CancelOutcome, Inputs, Provider
-from .request import GenerationRequest
+from .request import GenerationRequest, parse_request
+from .resume import Follow, Rerender, SettleUnsent, WaitForKey, plan_resume
 from .run import JobRun, apply_move
 from .state import JobState
 from .store import UNFINISHED_STATES, JobRecord, JobStore
+
+log = logging.getLogger(__name__)
 
 
 class JobManager:
@@ -211,8 +216,94 @@ class JobManager:
         return resumed
 
     async def resume(self, job_id: str, *, api_key: str | None = None, quiet: bool = False) -> bool:
-        """Carry on one job (see resume.py). Never re-sends a paid submit."""
-        return await resuming.resume(self, job_id, api_key=api_key, quiet=quiet)
+        """Carry on one job as resume.plan_resume decides; returns whether it is running.
+        Never re-sends a paid submit."""
+        job = self.get(job_id)
+        if self.is_live(job_id):
+            return True
+        keys = key_choices(job.provider, api_key, self.settings)
+        plan = plan_resume(job, keys, lambda key: self.fingerprint(job.provider, key))
+        match plan:
+            case Follow(key):
+                self._follow_again(job, key)
+                return True
+            case Rerender():
+                return await self._rerender(job)
+            case SettleUnsent(unknown):
+                self._settle_unsent(job, unknown, api_key)
+            case WaitForKey():
+                self._wait_for_key(job, quiet)
+        return False
+
+    def _follow_again(self, job: JobRecord, key: PayingKey) -> None:
+        provider = self.provider(job.provider, key.value)
+        state = job.state if job.is_active else JobState.RUNNING
+        job = self.move(job.id, state, error_code=None, error_message=None, finished_at=None)
+        self.start(job, provider, None)
+        log.info("job %s: resumed (%s)", job.id, job.request_id)
+
+    def _wait_for_key(self, job: JobRecord, quiet: bool) -> None:
+        if not quiet:
+            log.info("job %s: waiting for its owner's key to resume", job.id)
+        if job.is_active:
+            label = pricing.provider_name(job.provider)
+            self.move(
+                job.id,
+                JobState.WAITING_FOR_KEY,
+                error_code=ErrorCode.KEY_NEEDED,
+                error_message=f"Still on {label} (request id {job.request_id}), but this "
+                "server doesn't keep the key it was started with: enter that key again "
+                "to pick it up, or delete the job.",
+            )
+
+    def _settle_unsent(self, job: JobRecord, unknown: bool, api_key: str | None) -> None:
+        """A job that never got a request id: unsent (free) or lost on the way (unknown)."""
+        if not unknown:
+            self.move(
+                job.id,
+                JobState.FAILED,
+                error_code=ErrorCode.INTERRUPTED,
+                error_message="Interrupted before it was sent: nothing was charged. "
+                "Generate again.",
+                finished_at=time.time(),
+            )
+            return
+        provider = self.provider(job.provider, api_key) if api_key else None
+        hint = provider.dashboard_hint if provider else ""
+        self.move(
+            job.id,
+            JobState.UNKNOWN,
+            error_code=ErrorCode.SUBMIT_UNKNOWN,
+            error_message="The app stopped while sending this job: it may "
+            f"have been created and charged. {hint}".strip(),
+            finished_at=time.time(),
+        )
+
+    async def _rerender(self, job: JobRecord) -> bool:
+        # The preview is free and deterministic: after a restart, render it again.
+        provider = self.provider("preview")
+        try:
+            inputs = await self.prepare_inputs(parse_request(job.request), provider)
+        except KlingUIError as exc:
+            self.move(
+                job.id,
+                JobState.FAILED,
+                error_code=ErrorCode.INTERRUPTED,
+                error_message=f"The preview was interrupted and can't restart: {exc.user_message}",
+                finished_at=time.time(),
+            )
+            return False
+        job = self.move(
+            job.id,
+            JobState.SUBMITTING,
+            request_id=None,
+            submitted_at=None,
+            error_code=None,
+            error_message=None,
+            finished_at=None,
+        )
+        self.start(job, provider, inputs)
+        return True
 
     def delete(self, job_id: str) -> bool:
         """Forget a finished job and delete its video and sidecar."""
@@ -239,7 +330,7 @@ class JobManager:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    # --- helpers (also resume.py's) ---------------------------------------------------------
+    # --- helpers ---------------------------------------------------------------------------
 
     def is_live(self, job_id: str) -> bool:
         """A run in this process follows the job right now."""

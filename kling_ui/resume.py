@@ -1,121 +1,79 @@
-"""Carrying a stored job on after a restart, a held download, or a visitor's key offered again.
+"""What to do with a stored job after a restart, a held download, or a visitor's key offered
+again: a plan, decided from the record alone (no I/O), that JobManager.resume carries out.
 
-The one rule here: a paid submit is never sent twice. A job with a request id is followed again
-(with the key it was started with); a job without one is settled as unsent (free) or unknown
-(the answer was lost: it may have been charged); the free offline preview renders again.
+The one rule here: a paid submit is never sent twice. A job with a request id is followed
+again, with the key it was started with, or waits for that key; a job without one is settled
+as unsent (free) or unknown (the answer was lost: it may have been charged); the free
+offline preview renders again.
 """
 
 from __future__ import annotations
 
-import logging
-import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from . import pricing
-from .errors import RESUMABLE_CODES, KlingUIError
-from .request import parse_request
+from .errors import RESUMABLE_CODES
+from .keys import PayingKey
+from .records import JobRecord
 from .state import JobState
-from .store import JobRecord
-
-if TYPE_CHECKING:
-    from .jobs import JobManager
-
-log = logging.getLogger(__name__)
 
 
-async def resume(
-    jobs: JobManager, job_id: str, *, api_key: str | None = None, quiet: bool = False
-) -> bool:
-    """Carry on one job. Never re-sends a paid submit; returns whether it is running."""
-    job = jobs.get(job_id)
-    if jobs.is_live(job_id):
-        return True
+@dataclass(frozen=True)
+class Follow:
+    """Ask the provider about the job again, with `key`: the one it was started with."""
+
+    key: PayingKey
+
+
+@dataclass(frozen=True)
+class Rerender:
+    """The free offline preview: render it again from the stored request."""
+
+
+@dataclass(frozen=True)
+class WaitForKey:
+    """A live provider job whose key is not on hand: its owner must offer it again."""
+
+
+@dataclass(frozen=True)
+class SettleUnsent:
+    """No request id: never sent (free), or `unknown` (sent, the answer lost: it may have
+    been charged). Either way it is never sent again."""
+
+    unknown: bool
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Finished, or stopped in a way nothing upstream can change."""
+
+
+ResumePlan = Follow | Rerender | WaitForKey | SettleUnsent | Skip
+
+
+def plan_resume(
+    job: JobRecord, keys: Sequence[PayingKey], fingerprint: Callable[[str], str | None]
+) -> ResumePlan:
+    """What carrying `job` on means. `keys` are the keys on hand, in the order they are tried
+    (keys.key_choices: offered now, then the server's); `fingerprint` is the salted print of
+    a key for the job's provider (JobManager.fingerprint), to recognise the one it began with.
+    """
     resumable_failure = job.state == JobState.FAILED and job.error_code in RESUMABLE_CODES
     if not (job.is_active or job.is_held or resumable_failure):
-        return False
+        return Skip()
     if job.provider == "preview":
-        return await _rerender(jobs, job)
+        return Rerender()
     if job.request_id is None:
-        _settle_unsent(jobs, job, api_key)
-        return False
-    key = key_for(jobs, job, api_key)
-    if key is None:
-        if not quiet:
-            log.info("job %s: waiting for its owner's key to resume", job_id)
-        if job.is_active:
-            label = pricing.provider_name(job.provider)
-            jobs.move(
-                job_id,
-                JobState.WAITING_FOR_KEY,
-                error_code="key_needed",
-                error_message=f"Still on {label} (request id {job.request_id}), but this "
-                "server doesn't keep the key it was started with: enter that key again "
-                "to pick it up, or delete the job.",
-            )
-        return False
-    provider = jobs.provider(job.provider, key)
-    state = job.state if job.is_active else JobState.RUNNING
-    job = jobs.move(job_id, state, error_code=None, error_message=None, finished_at=None)
-    jobs.start(job, provider, None)
-    log.info("job %s: resumed (%s)", job_id, job.request_id)
-    return True
+        return SettleUnsent(unknown=job.submitted_at is not None)
+    key = key_for(job, keys, fingerprint)
+    return WaitForKey() if key is None else Follow(key)
 
 
-def key_for(jobs: JobManager, job: JobRecord, api_key: str | None) -> str | None:
-    """The key `job` was started with, if it is on hand (offered now, or the server's)."""
-    for key in ((api_key or "").strip(), jobs.settings.server_key(job.provider)):
-        if key and (
-            not job.key_fingerprint or job.key_fingerprint == jobs.fingerprint(job.provider, key)
-        ):
+def key_for(
+    job: JobRecord, keys: Sequence[PayingKey], fingerprint: Callable[[str], str | None]
+) -> PayingKey | None:
+    """The first of `keys` that `job` was started with (any, for a job that kept no print)."""
+    for key in keys:
+        if not job.key_fingerprint or job.key_fingerprint == fingerprint(key.value):
             return key
     return None
-
-
-def _settle_unsent(jobs: JobManager, job: JobRecord, api_key: str | None) -> None:
-    """A job that never got a request id: unsent (free) or lost on the way (unknown)."""
-    if job.submitted_at is None:
-        jobs.move(
-            job.id,
-            JobState.FAILED,
-            error_code="interrupted",
-            error_message="Interrupted before it was sent: nothing was charged. Generate again.",
-            finished_at=time.time(),
-        )
-        return
-    provider = jobs.provider(job.provider, api_key) if api_key else None
-    hint = provider.dashboard_hint if provider else ""
-    jobs.move(
-        job.id,
-        JobState.UNKNOWN,
-        error_code="submit_unknown",
-        error_message="The app stopped while sending this job: it may "
-        f"have been created and charged. {hint}".strip(),
-        finished_at=time.time(),
-    )
-
-
-async def _rerender(jobs: JobManager, job: JobRecord) -> bool:
-    # The preview is free and deterministic: after a restart, render it again.
-    provider = jobs.provider("preview")
-    try:
-        inputs = await jobs.prepare_inputs(parse_request(job.request), provider)
-    except KlingUIError as exc:
-        jobs.move(
-            job.id,
-            JobState.FAILED,
-            error_code="interrupted",
-            error_message=f"The preview was interrupted and can't restart: {exc.user_message}",
-            finished_at=time.time(),
-        )
-        return False
-    job = jobs.move(
-        job.id,
-        JobState.SUBMITTING,
-        request_id=None,
-        submitted_at=None,
-        error_code=None,
-        error_message=None,
-        finished_at=None,
-    )
-    jobs.start(job, provider, inputs)
-    return True
