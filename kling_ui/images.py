@@ -155,63 +155,101 @@ def normalise_image(
     url: str | None = None,
 ) -> PreparedImage:
     """Check `raw` against Kling's rules and return it upright, opaque and small enough."""
-    label = FIELD_LABELS.get(field, field)
+    frame = _decode(raw, field, max_bytes)
+    _check_shape(frame.width, frame.height, field)
+    if frame.untouched:
+        return PreparedImage(
+            data=raw,
+            mime=FORMATS[frame.fmt],
+            width=frame.width,
+            height=frame.height,
+            source=source,
+            url=url,
+        )
+    image, changes = _sendable(frame, len(raw), max_bytes)
+    return _encode(image, changes, field=field, source=source, max_bytes=max_bytes)
 
-    def problem(message: str) -> InputError:
-        return InputError({field: f"{label} {message}"})
 
+@dataclass(frozen=True)
+class _Frame:
+    """A frame read far enough to judge it: what its header says, and the opened image."""
+
+    image: Image.Image
+    fmt: str
+    orientation: int  # EXIF orientation, 1 = upright
+    width: int  # as shown, after any EXIF quarter turn
+    height: int
+    untouched: bool  # fine as it came: send the original bytes
+
+
+def _refusal(field: str, message: str) -> InputError:
+    return InputError({field: f"{FIELD_LABELS.get(field, field)} {message}"})
+
+
+def _decode(raw: bytes, field: str, max_bytes: int) -> _Frame:
+    """Open `raw`, judge it from its header, and decode it; a frame that can't be read is
+    the user's InputError, saying why."""
     try:
         image = Image.open(io.BytesIO(raw))
-        fmt = image.format or ""
-        if fmt not in FORMATS:
-            raise problem(f"is a {fmt or 'unknown'} file; use {FORMAT_NAMES}.")
-        # Everything that decides whether the frame needs changing is in its header.
-        orientation = image.getexif().get(0x0112, 1)
-        width, height = image.size
-        # Checked before decoding: a small file can declare a huge canvas (a 140 KB PNG of
-        # 12000x12000 decodes to 430 MB), and Pillow only refuses past ~179 MP.
-        if width * height > MAX_PIXELS:
-            raise problem(
-                f"is {width}x{height} ({width * height / 1e6:.0f} megapixels); the limit is "
-                f"{MAX_PIXELS / 1e6:.0f} megapixels."
-            )
-        if orientation in (5, 6, 7, 8):  # rotated a quarter turn: shown the other way up
-            width, height = height, width
-        untouched = (
-            fmt in PASS_THROUGH
-            and orientation == 1
-            and image.mode in ("RGB", "L")
-            and "transparency" not in image.info
-            and len(raw) <= max_bytes
-        )
-        if untouched and fmt == "JPEG":
+        frame = _judge(image, len(raw), field, max_bytes)
+        if frame.untouched and frame.fmt == "JPEG":
             # Only validity is left to check: a 1/8-scale decode still reads every byte of
             # the compressed data (so truncation and corruption surface) at a fraction of
             # the cost of decoding every pixel.
-            image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            image.draft("RGB", (max(1, frame.width // 8), max(1, frame.height // 8)))
         image.load()
     except UnidentifiedImageError as exc:
-        raise problem(f"isn't an image we can read; use {FORMAT_NAMES}.") from exc
+        raise _refusal(field, f"isn't an image we can read; use {FORMAT_NAMES}.") from exc
     except Image.DecompressionBombError as exc:
-        raise problem("has far too many pixels to process.") from exc
+        raise _refusal(field, "has far too many pixels to process.") from exc
     except (OSError, SyntaxError, ValueError) as exc:
-        raise problem("looks damaged: the file is incomplete or corrupt.") from exc
+        raise _refusal(field, "looks damaged: the file is incomplete or corrupt.") from exc
+    return frame
 
+
+def _judge(image: Image.Image, size: int, field: str, max_bytes: int) -> _Frame:
+    """Everything that decides whether the frame needs changing is in its header."""
+    fmt = image.format or ""
+    if fmt not in FORMATS:
+        raise _refusal(field, f"is a {fmt or 'unknown'} file; use {FORMAT_NAMES}.")
+    orientation = image.getexif().get(0x0112, 1)
+    width, height = image.size
+    # Checked before decoding: a small file can declare a huge canvas (a 140 KB PNG of
+    # 12000x12000 decodes to 430 MB), and Pillow only refuses past ~179 MP.
+    if width * height > MAX_PIXELS:
+        raise _refusal(
+            field,
+            f"is {width}x{height} ({width * height / 1e6:.0f} megapixels); the limit is "
+            f"{MAX_PIXELS / 1e6:.0f} megapixels.",
+        )
+    if orientation in (5, 6, 7, 8):  # rotated a quarter turn: shown the other way up
+        width, height = height, width
+    untouched = (
+        fmt in PASS_THROUGH
+        and orientation == 1
+        and image.mode in ("RGB", "L")
+        and "transparency" not in image.info
+        and size <= max_bytes
+    )
+    return _Frame(image, fmt, orientation, width, height, untouched)
+
+
+def _check_shape(width: int, height: int, field: str) -> None:
     if min(width, height) < MIN_SIDE:
-        raise problem(f"is {width}x{height}; each side must be at least {MIN_SIDE} px.")
+        raise _refusal(field, f"is {width}x{height}; each side must be at least {MIN_SIDE} px.")
     aspect = width / height
     if not 1 / MAX_ASPECT <= aspect <= MAX_ASPECT:
-        raise problem(
+        raise _refusal(
+            field,
             f"is {width}x{height} (aspect {aspect:.2f}:1); "
-            f"the shape must be between 1:{MAX_ASPECT} and {MAX_ASPECT}:1."
-        )
-    if untouched:
-        return PreparedImage(
-            data=raw, mime=FORMATS[fmt], width=width, height=height, source=source, url=url
+            f"the shape must be between 1:{MAX_ASPECT} and {MAX_ASPECT}:1.",
         )
 
-    changes: list[str] = []
-    if orientation != 1:
+
+def _sendable(frame: _Frame, size: int, max_bytes: int) -> tuple[Image.Image, list[str]]:
+    """The frame upright, opaque and in RGB (or grey), with what that changed, in words."""
+    image, changes = frame.image, []
+    if frame.orientation != 1:
         image = ImageOps.exif_transpose(image)
         changes.append("rotated upright (EXIF)")
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
@@ -220,21 +258,30 @@ def normalise_image(
     if has_alpha:
         image = _flatten(image)
         changes.append("transparency flattened onto white")
-    if fmt not in PASS_THROUGH:
-        changes.append(f"converted from {fmt} to JPEG")
+    if frame.fmt not in PASS_THROUGH:
+        changes.append(f"converted from {frame.fmt} to JPEG")
     if image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
         if not changes:
             changes.append("colours converted to RGB")
-    if len(raw) > max_bytes:
+    if size > max_bytes:
         changes.append(f"re-encoded to fit {max_bytes / 1e6:.0f} MB")
     if not changes:  # e.g. a palette PNG without transparency
         changes.append("re-encoded as JPEG")
+    return image, changes
+
+
+def _encode(
+    image: Image.Image, changes: list[str], *, field: str, source: str, max_bytes: int
+) -> PreparedImage:
+    """The changed frame as a JPEG within `max_bytes`, downscaled only when it must be."""
     data, (width, height), scaled = _encode_within(image, max_bytes)
     if scaled:
         changes.append(f"downscaled to {width}x{height}")
     if min(width, height) < MIN_SIDE or len(data) > max_bytes:
-        raise problem(f"can't be made smaller than {max_bytes / 1e6:.0f} MB and stay sharp.")
+        raise _refusal(
+            field, f"can't be made smaller than {max_bytes / 1e6:.0f} MB and stay sharp."
+        )
     return PreparedImage(
         data=data,
         mime="image/jpeg",
