@@ -78,6 +78,8 @@ class ErrorCode(StrEnum):
     BAD_RESPONSE = "bad_response"
 
 
+# Endings that prove nothing reached the provider: not charged.
+NOTHING_SENT_CODES = frozenset({ErrorCode.CONNECT, ErrorCode.PREPARE, ErrorCode.INTERRUPTED})
 # Failed jobs that still have a live provider job behind them: resume may look again.
 RESUMABLE_CODES = frozenset(
     {ErrorCode.TIMEOUT, ErrorCode.DOWNLOAD, ErrorCode.INTERNAL, ErrorCode.UNTRUSTED_HOST}

@@ -229,3 +229,15 @@ async def test_a_refusal_keeps_the_providers_code_or_else_says_its_kind(
     job = await manager.wait((await manager.submit(request, provider="runcomfy")).id)
     assert (job.state, job.error_code) == ("failed", errors.ErrorCode.AUTH)
     assert fake_rc.submits == 1
+
+
+def test_a_submit_that_never_connected_says_nothing_was_charged():
+    from kling_ui.store import JobRecord
+    from kling_ui.ui.present import money_words
+
+    base = {"owner": "o", "provider": "runcomfy", "request": {}, "state": "failed"}
+    # Sent at was recorded before the attempt: only the code tells it never left.
+    never_left = JobRecord(id="a" * 12, submitted_at=1.0, error_code="connect", **base)
+    assert "you were not charged" in money_words(never_left)
+    refused = JobRecord(id="b" * 12, submitted_at=1.0, error_code="auth", **base)
+    assert "not charged" not in money_words(refused)

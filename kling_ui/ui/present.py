@@ -6,6 +6,7 @@ import time
 from datetime import datetime
 
 from .. import pricing
+from ..errors import NOTHING_SENT_CODES
 from ..providers import PROVIDERS
 from ..records import JobRecord
 from ..request import DURATION_MAX, DURATION_MIN
@@ -142,7 +143,7 @@ def money_words(job: JobRecord) -> str:
     if job.state == JobState.UNKNOWN:  # the answer to the paid request was lost
         return f"It may have been charged: check your {label} dashboard before trying again."
     unsent = job.request_id is None and job.submitted_at is None
-    if unsent or job.error_code in ("connect", "prepare", "interrupted"):
+    if unsent or job.error_code in NOTHING_SENT_CODES:
         return "Nothing was sent: you were not charged."
     if job.state == JobState.CANCELED and job.queue_position is not None:
         return "Canceled while queued: not charged."
