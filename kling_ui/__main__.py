@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import logging
 import os
 import shutil
@@ -116,6 +117,14 @@ def _jobs_parser(sub) -> None:
     resume.add_argument("job_id", nargs="?")
     cancel = jobs_sub.add_parser("cancel", help="cancel a job")
     cancel.add_argument("job_id")
+    delete = jobs_sub.add_parser(
+        "delete", help="delete jobs and their files (the spend ledger keeps what they cost)"
+    )
+    delete.add_argument("job_ids", nargs="+", metavar="JOB_ID")
+    spend = jobs_sub.add_parser(
+        "spend", help="what was spent, per day, provider and currency (deleted jobs too)"
+    )
+    spend.add_argument("--csv", action="store_true", help="comma-separated, for a spreadsheet")
 
 
 def _say(message: str) -> None:
@@ -202,7 +211,13 @@ async def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
-    actions = {"list": _jobs_list, "show": _jobs_show, "cancel": _jobs_cancel}
+    actions = {
+        "list": _jobs_list,
+        "show": _jobs_show,
+        "cancel": _jobs_cancel,
+        "delete": _jobs_delete,
+        "spend": _jobs_spend,
+    }
     action = actions.get(args.action or "list", _jobs_resume)
     async with open_studio(settings) as studio:
         return await action(studio, args)
@@ -232,6 +247,37 @@ async def _jobs_show(studio: Studio, args: argparse.Namespace) -> int:
 
 async def _jobs_cancel(studio: Studio, args: argparse.Namespace) -> int:
     _say(await studio.cancel(OPERATOR, _operator_job(studio, args.job_id).id))
+    return 0
+
+
+async def _jobs_delete(studio: Studio, args: argparse.Namespace) -> int:
+    """Into the trash (restorable for a while, then gone); the spend ledger keeps them."""
+    for job_id in args.job_ids:
+        studio.delete(OPERATOR, _operator_job(studio, job_id).id)
+        _say(f"deleted {job_id}")
+    return 0
+
+
+SPEND_COLUMNS = ("day", "provider", "currency", "jobs", "amount", "estimated")
+
+
+async def _jobs_spend(studio: Studio, args: argparse.Namespace) -> int:
+    """Per UTC day, provider and currency, from the ledger (deleted jobs included)."""
+    rows = studio.spend(OPERATOR)
+    if args.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(SPEND_COLUMNS)
+        for r in rows:
+            writer.writerow(
+                [r.day, r.provider, r.currency, r.jobs, f"{r.amount:.4f}", f"{r.estimated:.4f}"]
+            )
+        return 0
+    if not rows:
+        print("Nothing spent yet.")
+    for r in rows:
+        money = format_money(r.amount, r.currency)
+        note = f" ({format_money(r.estimated, r.currency)} of it estimated)" if r.estimated else ""
+        print(f"{r.day}  {r.provider:<10} {r.jobs:>4} job(s)  {money}{note}")
     return 0
 
 

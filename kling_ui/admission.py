@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -48,7 +49,7 @@ class Admission:
         self.keyprints = keyprints
         self.make_provider = make_provider
         self.prepare = prepare
-        self.guard = SpendingGuard(settings, store)
+        self.guard = SpendingGuard(settings)
         self._recent = RecentRequests()
         # Balances read before paid submits, by (provider, key fingerprint): (when, account).
         self._balances: dict[tuple[str, str | None], tuple[float, Account | None]] = {}
@@ -102,9 +103,10 @@ class Admission:
         estimate = pricing.estimate(provider, request.duration, request.sound)
         key = resolve_key(provider, api_key, self.settings)
 
-        def spending_rules() -> None:
+        def spending_rules(db: sqlite3.Connection) -> None:
             if visitor:
                 self.guard.check(
+                    db,
                     provider=provider,
                     owner=owner,
                     caller=caller,
@@ -116,19 +118,13 @@ class Admission:
                 )
 
         inputs = await self.prepare(request, chosen)  # bad frames: refused, nothing sent
-        spending_rules()  # early: a refused visitor costs no balance request
+        with self.store.immediate() as db:  # early: a refused visitor costs no balance request
+            spending_rules(db)
         await self._check_balance(chosen, provider, api_key, estimate)
         job_id = uuid.uuid4().hex[:12]
         request = await asyncio.to_thread(
             keep_inputs, self.settings.inputs_dir, job_id, request, inputs
         )
-        # Again, for real: from this check to the insert there is no await, which on the
-        # event loop is one step, so simultaneous requests can't all slip under a limit.
-        try:
-            spending_rules()
-        except SpendingRefused:
-            discard_inputs(self.settings.inputs_dir, job_id)
-            raise
         paid = key is not None and chosen.needs_key  # the key a resume must match later
         job = JobRecord(
             id=job_id,
@@ -140,7 +136,13 @@ class Admission:
             key_fingerprint=self.keyprints.of(provider, key.value) if paid else None,
             caller=caller,
         )
-        self.store.insert(job)
+        # Again, for real: the check, the job and its ledger entry are one transaction, so
+        # simultaneous requests (in this process or another) can't all slip under a limit.
+        try:
+            self.store.admit(job, spending_rules)
+        except SpendingRefused:
+            discard_inputs(self.settings.inputs_dir, job_id)
+            raise
         log.info("job %s: stored, submitting to %s", job.id, provider)
         return job, chosen, inputs
 

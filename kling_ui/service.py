@@ -31,6 +31,7 @@ from .config import Settings
 from .doctor import KeyReport, check_configured, check_provider
 from .errors import InputError, KlingUIError
 from .jobfiles import JobFiles
+from .ledger import DaySpend
 from .lines import Line
 from .providers import PROVIDERS
 from .request import parse_request
@@ -286,6 +287,12 @@ class Studio:
         if not caller.operator:
             raise KlingUIError("Only the operator can check the server's keys.")
         return await check_configured(self.settings, self.services.client)
+
+    def spend(self, caller: Caller, *, since: float = 0.0) -> list[DaySpend]:
+        """The spend ledger per UTC day, provider and currency (the operator's record)."""
+        if not caller.operator:
+            raise KlingUIError("Only the operator can read the spend ledger.")
+        return self.services.store.spend_report(since=since)
 
     # --- delete and restore --------------------------------------------------------------------
 

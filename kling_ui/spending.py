@@ -6,43 +6,29 @@ own CLI is not a visitor and is never limited here.
 
 from __future__ import annotations
 
+import sqlite3
 import time
-from datetime import UTC, datetime
 
-from . import pricing
+from . import ledger, pricing
 from .config import Settings
 from .errors import KlingUIError
-from .state import ACTIVE, HELD, JobState
-from .store import JobStore
-
-# States whose cost may be real: finished, still running, or unknown (possibly charged).
-_SPENDING_STATES = (
-    *ACTIVE,
-    JobState.SUCCEEDED,
-    JobState.UNKNOWN,
-    *HELD,
-)
 
 
 class SpendingRefused(KlingUIError):
     """A visitor's generation is refused by the deployment's spending rules."""
 
 
-def _start_of_utc_day(now: float) -> float:
-    day = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return day.timestamp()
-
-
 class SpendingGuard:
-    """Checks a visitor's request against the deployment's rules (stateless: the store is
-    the record, so limits hold across restarts and across the app's workers)."""
+    """Checks a visitor's request against the deployment's rules. Stateless: the spend
+    ledger (ledger.py) is the record, so limits hold across restarts, across processes on
+    one data folder, and whatever is deleted."""
 
-    def __init__(self, settings: Settings, store: JobStore) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = store
 
     def check(
         self,
+        db: sqlite3.Connection,
         *,
         provider: str,
         owner: str,
@@ -52,6 +38,8 @@ class SpendingGuard:
         estimate: pricing.Estimate,
         now: float | None = None,
     ) -> None:
+        """SpendingRefused, in plain words, when a rule says no. Reads the ledger through
+        `db`: inside the admitting transaction, what it read stays true until the insert."""
         now = time.time() if now is None else now
         paid = provider != "preview"
         if paid and uses_server_key and self.settings.byok_only:
@@ -61,16 +49,16 @@ class SpendingGuard:
                 "free offline preview."
             )
         if self.settings.rate is not None:
-            self._check_rate(owner, caller, now)
+            self._check_rate(db, owner, caller, now)
         if paid and uses_server_key and self.settings.daily_cap_usd is not None:
-            self._check_cap(server_key_fingerprint, estimate, now)
+            self._check_cap(db, server_key_fingerprint, estimate, now)
 
-    def _check_rate(self, owner: str, caller: str | None, now: float) -> None:
+    def _check_rate(
+        self, db: sqlite3.Connection, owner: str, caller: str | None, now: float
+    ) -> None:
         # Counted by network address when known: a fresh browser id must not reset it.
         count, period = self.settings.rate or (0, 0.0)
-        since = now - period
-        who = {"caller": caller} if caller else {"owner": owner}
-        recent = sorted(j.created_at for j in self.store.list(**who, since=since, limit=count + 1))
+        recent = ledger.admitted_at(db, now - period, caller=caller, owner=owner, limit=count + 1)
         if len(recent) >= count:
             wait = recent[-count] + period - now
             raise SpendingRefused(
@@ -78,16 +66,15 @@ class SpendingGuard:
                 f"{_period_name(period)}, the limit here. Try again in {_wait_text(wait)}."
             )
 
-    def _check_cap(self, fingerprint: str | None, estimate: pricing.Estimate, now: float) -> None:
+    def _check_cap(
+        self,
+        db: sqlite3.Connection,
+        fingerprint: str | None,
+        estimate: pricing.Estimate,
+        now: float,
+    ) -> None:
         cap = self.settings.daily_cap_usd or 0.0
-        spent = 0.0
-        for job in self.store.list(
-            since=_start_of_utc_day(now), states=_SPENDING_STATES, limit=100_000
-        ):
-            if fingerprint is None or job.key_fingerprint != fingerprint:
-                continue
-            amount = job.cost if job.cost is not None else job.cost_estimate or 0.0
-            spent += pricing.to_usd(amount, job.currency)
+        spent = ledger.spent_usd(db, ledger.start_of_utc_day(now), fingerprint)
         wanted = pricing.to_usd(estimate.amount, estimate.currency)
         if spent + wanted > cap:
             raise SpendingRefused(

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
+from . import ledger
 from .records import JobKind, JobRecord
 from .state import ACTIVE, HELD, JobState
 
@@ -97,6 +100,19 @@ def m005_kind(db: sqlite3.Connection) -> None:
     db.execute("UPDATE jobs SET kind = 'film' WHERE provider = 'story'")
 
 
+@migration
+def m006_spend_ledger(db: sqlite3.Connection) -> None:
+    # Spending rules counted rows of the jobs table, which Delete removes; the ledger keeps
+    # every admission for good. Jobs already stored are entered, so an upgrade doesn't
+    # reset today's spend.
+    ledger.create(db)
+    for row in db.execute("SELECT * FROM jobs ORDER BY created_at").fetchall():
+        job = _from_row(row)
+        ledger.record(db, job)
+        if job.is_final:
+            ledger.settle(db, job, at=job.finished_at or job.updated_at)
+
+
 class JobStore:
     """Short transactions on one connection per thread; WAL lets a CLI and the app share it."""
 
@@ -149,13 +165,39 @@ class JobStore:
     def version(self) -> int:
         return self._connect().execute("PRAGMA user_version").fetchone()[0]
 
+    @contextmanager
+    def immediate(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (BEGIN IMMEDIATE): what is read inside it
+        stays true until it commits, in this process and in any other on the same file.
+        Inside one already, it joins it."""
+        db = self._connect()
+        if db.in_transaction:
+            yield db
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
     def insert(self, job: JobRecord) -> None:
+        """Put a job (back) in: a restore from the trash. New jobs come in through admit."""
         row = _to_row(job)
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         self._connect().execute(
             f"INSERT INTO jobs ({columns}) VALUES ({marks})", tuple(row.values())
         )
+
+    def admit(self, job: JobRecord, check: Callable[[sqlite3.Connection], None]) -> None:
+        """Store a new job and its ledger entry, if `check` (the spending rules, reading the
+        ledger) passes: check, insert and entry are one transaction."""
+        with self.immediate() as db:
+            check(db)
+            self.insert(job)
+            ledger.record(db, job)
 
     def update(self, job_id: str, **changes: Any) -> JobRecord:
         """Change some fields of a job atomically and return the job as now stored."""
@@ -165,13 +207,25 @@ class JobStore:
         changes["updated_at"] = time.time()
         row = _to_row_partial(changes)
         assignments = ", ".join(f"{name} = ?" for name in row)
-        db = self._connect()
-        cursor = db.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*row.values(), job_id))
-        if cursor.rowcount != 1:
-            raise KeyError(job_id)
-        job = self.get(job_id)
-        assert job is not None
+        ends = "state" in changes and JobState(changes["state"]).is_final
+        # An ending and what it cost are written together, or not at all.
+        with self.immediate() if ends else contextlib.nullcontext(self._connect()) as db:
+            cursor = db.execute(
+                f"UPDATE jobs SET {assignments} WHERE id = ?", (*row.values(), job_id)
+            )
+            if cursor.rowcount != 1:
+                raise KeyError(job_id)
+            job = self.get(job_id)
+            assert job is not None
+            if ends:
+                ledger.settle(db, job)
         return job
+
+    def spent_usd(self, since: float, key_fingerprint: str | None) -> float:
+        return ledger.spent_usd(self._connect(), since, key_fingerprint)
+
+    def spend_report(self, *, since: float = 0.0) -> list[ledger.DaySpend]:
+        return ledger.report(self._connect(), since=since)
 
     def get(self, job_id: str) -> JobRecord | None:
         row = self._connect().execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
