@@ -138,6 +138,17 @@ def admitted_at(
     return sorted(row["at"] for row in rows)
 
 
+def owner_spend(db: sqlite3.Connection, owner: str, since: float) -> dict[str, float]:
+    """What one owner's jobs admitted since `since` cost (or are estimated to), by currency;
+    free jobs and jobs that cost nothing are left out."""
+    spent: dict[str, float] = {}
+    for row in db.execute(_COUNTED + " WHERE l.owner = ? AND l.at >= ?", (owner, since)):
+        amount, currency = _amount(row)
+        if amount > 0:
+            spent[currency] = spent.get(currency, 0.0) + amount
+    return spent
+
+
 @dataclass(frozen=True)
 class DaySpend:
     day: str  # YYYY-MM-DD, UTC

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import framing, links, media
+from . import framing, ledger, links, media, pricing
 from .config import Settings
 from .doctor import KeyReport, check_configured, check_provider
 from .errors import InputError, KlingUIError
@@ -34,9 +35,10 @@ from .jobfiles import JobFiles
 from .ledger import DaySpend
 from .lines import Line
 from .providers import PROVIDERS
-from .request import parse_request
+from .request import GenerationRequest, parse_request
 from .services import Services, open_services
 from .shots import Shot, story_lines
+from .spending import SpendingRefused
 from .state import JobState
 from .store import JobKind, JobRecord
 from .story import Outcome, StoryRun, run_batch, run_story
@@ -199,14 +201,18 @@ class Studio:
         *,
         provider: str,
         api_key: str | None = None,
+        own_limit_usd: float | None = None,
     ) -> JobRecord:
         """Check everything, store the job and start it; returns at once with the job.
-        InputError / ConfigError / SpendingRefused before anything is stored or sent."""
+        InputError / ConfigError / SpendingRefused before anything is stored or sent.
+        `own_limit_usd` is the caller's own daily limit (the page keeps it in the browser)."""
         if api_key:  # a key typed again picks up this caller's jobs that wait for it
             await self.services.jobs.resume_pending(
                 api_key=api_key, provider=provider, owner=caller.owner
             )
         request = parse_request(self.frames_allowed(caller, fields))
+        if own_limit_usd is not None:
+            self._check_own_limit(caller, provider, request, own_limit_usd)
         return await self.services.jobs.submit(
             request,
             provider=provider,
@@ -215,6 +221,27 @@ class Studio:
             visitor=caller.visitor,
             caller=caller.address,
         )
+
+    def spent_today(self, caller: Caller, now: float | None = None) -> dict[str, float]:
+        """What the caller's jobs cost since midnight UTC, by currency (from the ledger:
+        deleted jobs count too)."""
+        since = ledger.start_of_utc_day(time.time() if now is None else now)
+        return self.services.store.owner_spend(caller.owner, since)
+
+    def _check_own_limit(
+        self, caller: Caller, provider: str, request: GenerationRequest, limit: float
+    ) -> None:
+        # A limit the person set for themselves: checked before the job is admitted, not
+        # in the admitting transaction (the deployment's own cap is, in admission.py).
+        spent = sum(pricing.to_usd(a, c) for c, a in self.spent_today(caller).items())
+        estimate = pricing.estimate(provider, request.duration, request.sound)
+        wanted = pricing.to_usd(estimate.amount, estimate.currency)
+        if wanted > 0 and spent + wanted > limit:
+            raise SpendingRefused(
+                f"Your own daily limit (${limit:.2f}) would be passed: ${spent:.2f} spent "
+                f"today, this clip about ${wanted:.2f}. Raise it under “Your API keys”, or "
+                "use the free offline preview."
+            )
 
     async def generate_and_wait(
         self, caller: Caller, fields: dict[str, Any], *, provider: str

@@ -224,6 +224,9 @@ class JobStore:
     def spent_usd(self, since: float, key_fingerprint: str | None) -> float:
         return ledger.spent_usd(self._connect(), since, key_fingerprint)
 
+    def owner_spend(self, owner: str, since: float) -> dict[str, float]:
+        return ledger.owner_spend(self._connect(), owner, since)
+
     def spend_report(self, *, since: float = 0.0) -> list[ledger.DaySpend]:
         return ledger.report(self._connect(), since=since)
 

@@ -88,6 +88,7 @@ class Page(PageDriver):
 
 # outputs of the page's generate event (the job id is a State: the page never sees it)
 ERRORS, JOB, CONTINUE_NOTE, STATUS, DETAILS, VIDEO = range(6)
+SPEND = 10  # "Spent today", after the card's buttons
 
 
 def job_id_of(shown: list) -> str:
@@ -99,6 +100,18 @@ def final(job, timeout=60) -> list:
     shown = job.shown(timeout)
     assert job.error is None, job.error
     return shown
+
+
+def test_the_page_says_what_this_visitor_spent_today_and_keeps_their_own_limit(stack):
+    page = Page(stack["url"])
+    out = final(page.generate(provider="runcomfy", duration=4))
+    assert out[ERRORS] == "" and "Done" in out[STATUS], out[ERRORS]
+    assert out[SPEND] == "Spent today: $0.45."  # 4 s at $0.112/s, from the ledger
+    paid = stack["rc"].submits
+    refused = final(page.generate(provider="runcomfy", duration=4, own_limit=0.8))
+    assert "Your own daily limit ($0.80) would be passed: $0.45 spent today" in refused[ERRORS]
+    assert stack["rc"].submits == paid  # refused before anything was sent
+    assert final(Page(stack["url"]).generate())[SPEND] == ""  # another visitor: nothing
 
 
 def test_a_full_generation_on_the_offline_preview(stack, tmp_path):

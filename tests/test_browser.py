@@ -81,6 +81,9 @@ def page(browser, stack):
 def open_studio(page, url: str) -> None:
     page.goto(url)
     expect(page.locator("#generate")).to_be_visible()
+    # The server signs this browser's owner token on load; a click before it is stored is
+    # told to reload (seen on a loaded machine: the first Generate raced the load).
+    page.wait_for_function("() => localStorage.getItem('kling-ui-owner') !== null")
 
 
 def use_preview(page) -> None:

@@ -182,3 +182,22 @@ def test_two_processes_racing_to_the_cap_admit_only_what_it_allows(tmp_path, mak
     outcomes = [state for out, _ in results for state in json.loads(out)]
     assert outcomes.count("succeeded") == 2 and outcomes.count(None) == 6  # None: refused
     assert fake.submits == 2
+
+
+async def test_a_visitors_spend_today_counts_what_they_deleted(studio, make_image, fake_rc):
+    from kling_ui.service import Caller
+
+    caller = Caller("local")  # a private run's one owner
+    frame = studio.settings.inputs_dir / "frame.png"  # a visitor hands in uploads only
+    frame.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_bytes(make_image().read_bytes())
+    fields = {"image": str(frame), "prompt": "p", "duration": 3}
+    job = await studio.generate(caller, fields, provider="runcomfy")
+    await studio.services.jobs.wait(job.id)
+    studio.delete(caller, job.id)
+    assert studio.spent_today(caller) == {"USD": pytest.approx(0.336)}
+    with pytest.raises(SpendingRefused, match=r"Your own daily limit \(\$0\.50\)"):
+        await studio.generate(
+            caller, {**fields, "prompt": "q"}, provider="runcomfy", own_limit_usd=0.5
+        )
+    assert fake_rc.submits == 1

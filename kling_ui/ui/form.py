@@ -53,6 +53,23 @@ def restore_keys_js(names: list[str]) -> str:
 """
 
 
+# The own daily limit is the visitor's, kept in this browser's storage like remembered keys.
+OWN_LIMIT_SAVE_JS = """
+(limit) => {
+  if (limit === null || limit === '' || Number.isNaN(Number(limit))) {
+    localStorage.removeItem('kling-ui-own-limit');
+  } else { localStorage.setItem('kling-ui-own-limit', String(limit)); }
+  return [];
+}
+"""
+OWN_LIMIT_RESTORE_JS = """
+() => {
+  const v = localStorage.getItem('kling-ui-own-limit');
+  return v === null ? null : Number(v);
+}
+"""
+
+
 # Counted in code points, as the server and the providers count ([...s], not s.length,
 # which counts UTF-16 units: an emoji would count twice).
 PROMPT_COUNT_JS = f"""
@@ -80,6 +97,15 @@ def provider_choices(settings: Settings) -> list[tuple[str, str]]:
     return choices
 
 
+def own_limit(value: Any) -> float | None:
+    """The own-limit box's value as dollars; empty (or not a number) means no limit."""
+    try:
+        limit = float(value)
+    except (TypeError, ValueError):
+        return None
+    return limit if limit >= 0 else None
+
+
 def key_input_name(provider: str) -> str:
     return f"{provider}_key"
 
@@ -94,6 +120,7 @@ def form_input_names() -> list[str]:
         *REQUEST_FIELDS,
         *(key_input_name(name) for name in paid_providers()),
         *segment_input_names(),
+        "own_limit",
     ]
 
 
@@ -107,6 +134,7 @@ class FormValues:
     fields: dict[str, Any]  # request fields, as parse_request takes them
     provider: str
     keys: dict[str, str | None]  # typed keys by provider name
+    own_limit: float | None = None  # the visitor's own daily limit, in USD
 
     @property
     def key(self) -> str | None:
@@ -133,9 +161,11 @@ class Form:
     provider: gr.Radio
     keys: dict[str, gr.Textbox]  # one per paid provider, by name
     remember: gr.Checkbox
+    own_limit: gr.Number  # the visitor's own daily limit, kept in this browser
     check_key: gr.Button  # asks the chosen provider about the key, for free
     key_report: gr.Markdown
     cost: gr.Markdown
+    spend: gr.Markdown  # "Spent today: $1.12" (the ledger's, for this visitor)
     errors: gr.Markdown
     generate: gr.Button
     cancel: gr.Button | None = None  # on the job card (result.Result), beside the status
@@ -153,6 +183,7 @@ class Form:
         named = dict(zip(REQUEST_FIELDS, self.request_fields, strict=True))
         named.update({key_input_name(n): box for n, box in self.keys.items()})
         named.update(zip(segment_input_names(), self.segments.inputs, strict=True))
+        named["own_limit"] = self.own_limit
         return named
 
     @property
@@ -174,7 +205,7 @@ class Form:
             "multi_prompt": to_segments(rows),
         }
         keys = {name: got[key_input_name(name)] for name in self.keys}
-        return FormValues(fields, provider, keys)
+        return FormValues(fields, provider, keys, own_limit(got["own_limit"]))
 
     @property
     def fill_outputs(self) -> list:
@@ -287,12 +318,16 @@ def _provider_and_keys(settings: Settings) -> dict[str, Any]:
             for name in paid_providers()
         }
         remember = gr.Checkbox(label=t("remember"), value=False, elem_id="remember-keys")
+        own_limit = gr.Number(
+            None, label=t("own_limit"), minimum=0, precision=2, elem_id="own-limit"
+        )
         check_key = gr.Button(t("check_key"), size="sm", elem_id="check-key")
         key_report = gr.Markdown("", elem_id="key-report")
     return {
         "provider": provider,
         "keys": keys,
         "remember": remember,
+        "own_limit": own_limit,
         "check_key": check_key,
         "key_report": key_report,
     }
@@ -306,8 +341,9 @@ def _action_bar() -> dict[str, Any]:
         cost = gr.Markdown(
             cost_markdown(default_provider(), DURATION_DEFAULT, False), elem_id="cost"
         )
+        spend = gr.Markdown("", elem_id="spend-today")
         generate = gr.Button(t("generate"), variant="primary", elem_id="generate")
-    return {"errors": errors, "cost": cost, "generate": generate}
+    return {"errors": errors, "cost": cost, "spend": spend, "generate": generate}
 
 
 def _wire(form: Form) -> None:
@@ -321,3 +357,4 @@ def _wire(form: Form) -> None:
     # .change fires once the typed value is committed (an .input handler can see it stale).
     for box in keys:
         box.change(None, keys, None, js=js, **local)
+    form.own_limit.change(None, form.own_limit, None, js=OWN_LIMIT_SAVE_JS, **local)

@@ -214,6 +214,17 @@ def cost_markdown(provider: str, duration: int | float | None, sound: bool) -> s
     )
 
 
+def spend_markdown(spent: dict[str, float], limit: float | None = None) -> str:
+    """The visitor's own spend today (from the ledger), and their own limit if they set one."""
+    if not spent and limit is None:
+        return ""
+    money = " + ".join(pricing.format_money(a, c) for c, a in sorted(spent.items()))
+    line = f"Spent today: {money or 'nothing'}"
+    if limit is not None:
+        line += f" · your limit ${limit:.2f}"
+    return line + "."
+
+
 def prompt_counter(text: str | None, limit: int) -> str:
     count = len((text or "").strip())
     return f"{count:,} / {limit:,} characters" + (" — too long" if count > limit else "")

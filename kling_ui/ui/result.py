@@ -12,7 +12,7 @@ from ..links import publish
 from ..records import JobRecord
 from ..state import JobState
 from .form import Form
-from .present import details_markdown, status_markdown
+from .present import details_markdown, spend_markdown, status_markdown
 from .words import t
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ class Result:
             self.form.cancel,
             self.form.generate,
             self.check,
+            self.form.spend,
         ]
 
     def values(self, job: JobRecord) -> dict:
@@ -78,9 +79,12 @@ class Result:
     ) -> AsyncIterator[dict]:
         """Yield panel updates until the job ends. Leaving the page stops only this watcher:
         the job itself runs on in the server."""
-        shown_video = False
+        shown_video, shown_state = False, None
         async for job in self.studio.watch(caller, job_id):
             values = self.values(job)
+            if job.state != shown_state:  # admitted, settled: the ledger has news
+                values[self.form.spend] = spend_markdown(self.studio.spent_today(caller))
+                shown_state = job.state
             if progress is not None and job.state == JobState.RUNNING and job.progress is not None:
                 progress(job.progress, desc="Generating")
             if job.state == JobState.SUCCEEDED and job.video_path and not shown_video:

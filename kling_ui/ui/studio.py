@@ -19,11 +19,11 @@ from ..links import publish
 from ..service import Caller, Studio
 from ..spending import SpendingRefused
 from .api import wire_public_api
-from .form import Form, build_form, restore_keys_js, typed_key
+from .form import OWN_LIMIT_RESTORE_JS, Form, build_form, restore_keys_js, typed_key
 from .history import History, build_history, history_values, wire_history
 from .history_actions import wire_history_actions
 from .page import ANNOUNCE_JS, CSS, SHOW_CARD_JS
-from .present import cost_markdown, status_markdown
+from .present import cost_markdown, spend_markdown, status_markdown
 from .result import Result
 from .segments import from_segments
 from .story_tab import build_story_tab, wire_story_tab
@@ -142,7 +142,10 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> None:
         caller = studio.page_caller(token)
         if caller is None:
             return
-        yield history_values(history, studio, caller)
+        yield {
+            **history_values(history, studio, caller),
+            form.spend: spend_markdown(studio.spent_today(caller)),
+        }
         latest = studio.latest_clip(caller)
         if latest is None:
             return
@@ -166,6 +169,7 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> None:
         js=restore_keys_js(list(form.keys)),
         **PRIVATE,
     )
+    demo.load(None, None, form.own_limit, js=OWN_LIMIT_RESTORE_JS, **PRIVATE)
 
 
 def _wire_generate(page: Page, layout: Layout) -> None:
@@ -182,7 +186,11 @@ def _wire_generate(page: Page, layout: Layout) -> None:
         read = form.read(list(values))
         try:
             job = await studio.generate(
-                caller, read.fields, provider=read.provider, api_key=read.key
+                caller,
+                read.fields,
+                provider=read.provider,
+                api_key=read.key,
+                own_limit_usd=read.own_limit,
             )
         except (InputError, ConfigError, SpendingRefused) as exc:
             yield {form.errors: problems_markdown(exc)}

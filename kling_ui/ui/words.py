@@ -46,6 +46,8 @@ EN: dict[str, str] = {
     "keys.hint": f"Use your own {_PAID} key. Keys stay in this browser tab (or on this device "
     "if you tick Remember); they are never stored on the server or shown again.",
     "remember": "Remember my keys on this device",
+    "own_limit": "My own daily limit in US dollars (optional; kept on this device): Generate "
+    "stops before a clip would pass it",
     "check_key": "Check key",
     "generate": "Generate",
     "cancel": "Cancel",
@@ -105,6 +107,7 @@ ZH: dict[str, str] = {
     "keys.hint": f"使用你自己的 {_PAID_ZH} 密钥。密钥只保存在此浏览器标签页中（勾选“记住”则"
     "保存在本设备上），从不存储在服务器上，也不会再次显示。",
     "remember": "在此设备上记住我的密钥",
+    "own_limit": "我自己的每日限额（美元，可选；保存在此设备上）：超过限额前会停止生成",
     "check_key": "检查密钥",
     "generate": "生成",
     "cancel": "取消",
