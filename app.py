@@ -24,7 +24,7 @@ from kling_ui import doorbell
 from kling_ui.config import Settings, load_settings
 from kling_ui.janitor import run_janitor
 from kling_ui.logs import setup_logging
-from kling_ui.providers import configured_providers
+from kling_ui.providers.factory import configured_providers
 from kling_ui.service import Studio
 from kling_ui.services import build_services
 from kling_ui.ui.page import CSS

@@ -20,7 +20,7 @@ from . import pricing
 from .config import Settings, load_settings
 from .errors import ConfigError, InputError, KlingUIError
 from .pricing import estimate, format_money
-from .providers import PROVIDERS
+from .providers.registry import PROVIDERS
 from .records import JobRecord
 from .request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, SHOT_TYPES, parse_request
 from .service import OPERATOR, Studio, open_studio

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.sources import ENV_FILE_SENTINEL
 
 from .errors import ConfigError
+from .providers.registry import PROVIDERS, provider_class
 
 
 def _default_data_dir() -> Path:
@@ -115,8 +116,6 @@ class Settings(BaseSettings):
         return secret.get_secret_value() if secret else None
 
     def base_url(self, provider: str) -> str:
-        from .providers import provider_class  # the registry imports this module
-
         return self.base_urls.get(provider) or provider_class(provider).default_base_url
 
     def with_provider(self, provider: str, **changes: str | None) -> Settings:
@@ -191,8 +190,6 @@ def _provider_values(values: dict[str, Any], env_file: Any) -> dict[str, Any]:
     Precedence, as for every other setting: keyword arguments (by variable name, or as
     `<provider>_api_key` / `<provider>_base_url`), then the environment, then the .env file.
     """
-    from .providers import PROVIDERS  # the registry imports this module
-
     values = dict(values)
     keys = dict(values.pop("api_keys", None) or values.pop("KLING_UI_INTERNAL_API_KEYS", {}))
     urls = dict(values.pop("base_urls", None) or values.pop("KLING_UI_INTERNAL_BASE_URLS", {}))

@@ -12,8 +12,9 @@ from .config import Settings
 from .errors import AuthError, KlingUIError, ProviderConnectionError
 from .keys import resolve_key
 from .pricing import format_money
-from .providers import PROVIDERS, create_provider, paid_providers
 from .providers.base import Account
+from .providers.factory import create_provider
+from .providers.registry import PROVIDERS, paid_providers
 
 
 @dataclass(frozen=True)

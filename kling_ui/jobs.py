@@ -25,8 +25,8 @@ from .jobfiles import sidecars
 from .keyprints import KeyPrints
 from .keys import PayingKey, key_choices
 from .netsafety import Resolver, system_resolver
-from .providers import create_provider
 from .providers.base import CancelOutcome, Inputs, Provider
+from .providers.factory import create_provider
 from .request import GenerationRequest, parse_request
 from .resume import Follow, Rerender, SettleUnsent, WaitForKey, plan_resume
 from .run import JobRun, apply_move

@@ -14,7 +14,7 @@ from typing import Any
 from . import pricing
 from .errors import InputError
 from .images import normalise_image
-from .providers import PROVIDERS
+from .providers.registry import PROVIDERS
 from .request import GenerationRequest, parse_request
 
 KEYS = {"image", "prompt", "end_image", "duration", "sound", "shot_type", "segments", "provider"}

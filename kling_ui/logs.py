@@ -7,7 +7,7 @@ import re
 import sys
 
 from .config import Settings
-from .providers import PROVIDERS
+from .providers.registry import PROVIDERS
 
 # "Bearer <token>", key=/token= values, and long opaque tokens that look like API keys.
 _PATTERNS = [

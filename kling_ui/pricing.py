@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .providers import PROVIDERS
+from .providers.registry import PROVIDERS
 
 SYMBOLS = {"USD": "$", "CNY": "¥"}
 # Only for comparing spend against a cap in one currency; not for billing.

@@ -34,7 +34,7 @@ from .errors import InputError, KlingUIError
 from .jobfiles import JobFiles
 from .ledger import DaySpend
 from .lines import Line
-from .providers import PROVIDERS
+from .providers.registry import PROVIDERS
 from .request import GenerationRequest, parse_request
 from .services import Services, open_services
 from .shots import Shot, story_lines

@@ -252,7 +252,7 @@ async def test_the_studio_previews_at_720p_like_kling_unless_told_otherwise(tmp_
     import httpx
 
     from kling_ui.config import Settings
-    from kling_ui.providers import create_provider
+    from kling_ui.providers.factory import create_provider
 
     async with httpx.AsyncClient() as client:
         for env, expected in (({}, 720), ({"preview_short_side": 480}, 480)):

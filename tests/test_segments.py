@@ -174,7 +174,7 @@ def test_each_row_says_its_own_problem_all_at_once():
 
 
 def test_which_provider_says_price_currency_and_where_to_get_a_key():
-    from kling_ui.providers import PROVIDERS
+    from kling_ui.providers.registry import PROVIDERS
     from kling_ui.ui.present import which_provider_markdown
 
     text = which_provider_markdown()

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from kling_ui.eta import PollPlan, expect, next_delay, summarize
-from kling_ui.providers import create_provider
+from kling_ui.providers.factory import create_provider
 from kling_ui.request import parse_request
 from kling_ui.store import JobRecord
 from kling_ui.testing import Fault

@@ -14,7 +14,7 @@ def clean_environment(**extra: str) -> dict[str, str]:
     """This process's environment without any provider keys or kling-ui settings, plus
     `extra`: what a subprocess under test (CLI, app) should start from, so a developer's real
     keys never reach a fake server."""
-    from ..providers import PROVIDERS
+    from ..providers.registry import PROVIDERS
 
     provider_vars = {v for c in PROVIDERS.values() for v in (c.key_env, c.base_url_env) if v}
     env = {

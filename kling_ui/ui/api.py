@@ -9,7 +9,7 @@ import gradio as gr
 
 from ..errors import KlingUIError
 from ..links import publish
-from ..providers import PROVIDERS
+from ..providers.registry import PROVIDERS
 from ..request import DURATION_DEFAULT
 from ..service import Studio
 from .api_schema import DESCRIPTIONS, SHOT_TYPES, SegmentsInput, strict_fields

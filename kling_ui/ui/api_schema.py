@@ -14,7 +14,7 @@ import gradio as gr
 from .. import pricing
 from ..errors import InputError
 from ..images import MAX_ASPECT, MIN_SIDE
-from ..providers import PROVIDERS
+from ..providers.registry import PROVIDERS
 from ..request import (
     DURATION_DEFAULT,
     DURATION_MAX,

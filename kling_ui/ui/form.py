@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from ..config import Settings
-from ..providers import PROVIDERS, configured_providers, paid_providers
+from ..providers.factory import configured_providers
+from ..providers.registry import PROVIDERS, paid_providers
 from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, PROMPT_MAX
 from ..uploads import raw_source
 from .frame_check import CROPS, wire_frame_check

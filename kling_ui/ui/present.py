@@ -7,7 +7,7 @@ from datetime import datetime
 
 from .. import pricing
 from ..errors import NOTHING_SENT_CODES
-from ..providers import PROVIDERS
+from ..providers.registry import PROVIDERS
 from ..records import JobRecord
 from ..request import DURATION_MAX, DURATION_MIN
 from ..state import JobState

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ..providers import PROVIDERS, paid_providers
+from ..providers.registry import PROVIDERS, paid_providers
 
 _PAID = " or ".join(PROVIDERS[n].label for n in paid_providers())
 _PAID_ZH = " 或 ".join(PROVIDERS[n].label for n in paid_providers())

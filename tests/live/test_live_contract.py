@@ -23,7 +23,7 @@ from kling_ui import media
 from kling_ui.config import Settings
 from kling_ui.doctor import check_provider
 from kling_ui.jobs import JobManager
-from kling_ui.providers import PROVIDERS
+from kling_ui.providers.registry import PROVIDERS
 from kling_ui.request import parse_request
 from kling_ui.store import JobStore
 from kling_ui.testing.recording import RecordingTransport
