@@ -26,7 +26,6 @@ COPY --chown=app:app requirements.txt ./
 RUN pip install -r requirements.txt
 COPY --chown=app:app app.py ./
 COPY --chown=app:app kling_ui ./kling_ui
-COPY --chown=app:app assets ./assets
 
 USER app
 VOLUME ["/data"]

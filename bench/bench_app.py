@@ -12,10 +12,12 @@ from pathlib import Path
 import httpx
 from gradio_client import Client, handle_file
 
-from . import gradio_http
-from .harness import ROOT, App, Fake, Figure, delivery_timings, expected_polls, median
+from kling_ui import assets
 
-IMAGE = ROOT / "assets" / "sunset_lake.jpg"
+from . import gradio_http
+from .harness import App, Fake, Figure, delivery_timings, expected_polls, median
+
+IMAGE = assets.path("sunset_lake.jpg")
 JOB_SECONDS = 3.0
 POLL = 1.0  # the default KLING_UI_POLL_INTERVAL (the shortest wait)
 

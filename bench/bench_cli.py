@@ -8,12 +8,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from kling_ui import assets
 from kling_ui.testing import clean_environment
 
 from .bench_app import JOB_SECONDS
 from .harness import BENCH_KEY, PYTHON, ROOT, Fake, Figure, delivery_timings, expected_polls, median
 
-IMAGE = str(ROOT / "assets" / "sunset_lake.jpg")
+IMAGE = str(assets.path("sunset_lake.jpg"))
 
 
 def _cli(fake: Fake, data: Path) -> tuple[float, float, str]:

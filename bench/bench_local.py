@@ -10,16 +10,17 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
+from kling_ui import assets
 from kling_ui.animatic import RenderSpec, render_animatic
 from kling_ui.images import MAX_BYTES, normalise_image
 
-from .harness import ROOT, Figure, median
+from .harness import Figure, median
 
 
 def _ten_megabyte_jpeg() -> bytes:
     """A photo-like JPEG just under 10 MB (about 24 megapixels)."""
     rng = np.random.default_rng(5)
-    base = Image.open(ROOT / "assets" / "sunset_lake.jpg").resize((6000, 4000))
+    base = Image.open(assets.path("sunset_lake.jpg")).resize((6000, 4000))
     grain = Image.fromarray(rng.integers(0, 255, (4000, 6000, 3), dtype=np.uint8))
     grain = grain.filter(ImageFilter.GaussianBlur(0.6))
     photo = Image.blend(base, grain, 0.35)
@@ -33,7 +34,7 @@ def _ten_megabyte_jpeg() -> bytes:
 
 def run(quick: bool = False) -> list[Figure]:
     figures: list[Figure] = []
-    start = Image.open(ROOT / "assets" / "sunset_lake.jpg").convert("RGB")
+    start = Image.open(assets.path("sunset_lake.jpg")).convert("RGB")
     runs = 2 if quick else 3
     with tempfile.TemporaryDirectory() as tmp:
         for seconds, target in ((5, 2.0), (15, 6.0)):

@@ -399,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         if args.command == "serve":
-            from app import main as serve  # the web studio lives at the project root
+            from .server import main as serve  # imports Gradio: only when serving
 
             serve()
             return 0

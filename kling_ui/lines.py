@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import pricing
+from . import assets, pricing
 from .errors import InputError
 from .images import normalise_image
 from .providers.registry import PROVIDERS
@@ -99,7 +99,7 @@ def line_from_options(
         _check_frame(fields[name], name)
     # A chained shot's frame exists only once the shot before it is made: check the rest
     # of the line against a stand-in frame that passes the frame rules.
-    stand_in = str(Path(__file__).resolve().parents[1] / "assets" / "sunset_lake.jpg")
+    stand_in = str(assets.path("sunset_lake.jpg"))
     parse_request({**fields, "image": stand_in} if chained else fields)
     return Line(number, fields, provider, chained)
 

@@ -13,17 +13,17 @@ from pathlib import Path
 import pytest
 from gradio_client import Client, handle_file
 
-from app import create_app
-from kling_ui import media
+from kling_ui import assets, media
 from kling_ui.config import Settings
+from kling_ui.server import create_app
 from kling_ui.store import MIGRATIONS, JobStore
 from kling_ui.testing import FakeRunComfy, FakeRunningHub, serve_on_loopback
 
-from .conftest import RC_KEY, RH_KEY, ROOT, form_payload
+from .conftest import RC_KEY, RH_KEY, form_payload
 from .pagedriver import HTTP
 from .pagedriver import Page as PageDriver
 
-ASSET = str(ROOT / "assets" / "sunset_lake.jpg")
+ASSET = str(assets.path("sunset_lake.jpg"))
 CANARY = "canary-key-7f3a9c1e55d2"
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app import create_app
+from kling_ui import assets
 from kling_ui.config import Settings
+from kling_ui.server import create_app
 from kling_ui.testing import FakeRunComfy, serve_on_loopback
 
 from .conftest import RC_KEY, ROOT
@@ -19,7 +20,6 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "tests" / "screenshots"
-ASSETS = ROOT / "assets"
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -134,7 +134,7 @@ def open_segments(page) -> None:
 
 def test_upload_a_start_frame_and_generate_on_the_preview(page):
     shot(page, "01-empty-form")
-    upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
+    upload(page, "start-frame", assets.path("sunset_lake.jpg"))
     page.locator("#prompt textarea").fill("Slow push in over the lake")
     use_preview(page)
     expect(page.locator("#prompt-count")).to_contain_text("26 / 2,500 characters")
@@ -145,8 +145,8 @@ def test_upload_a_start_frame_and_generate_on_the_preview(page):
 
 
 def test_generate_with_an_end_frame(page):
-    upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
-    upload(page, "end-frame", ASSETS / "sunset_lake_end.jpg")
+    upload(page, "start-frame", assets.path("sunset_lake.jpg"))
+    upload(page, "end-frame", assets.path("sunset_lake_end.jpg"))
     page.locator("#prompt textarea").fill("The sun sets")
     use_preview(page)
     set_duration(page, 3)
@@ -154,7 +154,7 @@ def test_generate_with_an_end_frame(page):
 
 
 def test_build_edit_and_delete_segments_then_generate(page):
-    upload(page, "start-frame", ASSETS / "night_city.jpg")
+    upload(page, "start-frame", assets.path("night_city.jpg"))
     page.locator("#prompt textarea").fill("A city at night")
     use_preview(page)
     set_duration(page, 9)
@@ -206,7 +206,8 @@ def test_build_edit_and_delete_segments_then_generate(page):
 def test_each_validation_message_shows_on_the_page(page, stack, setup, message, make_image):
     calls = len(stack["rc"].calls)
     if setup != "nothing":
-        image = make_image((200, 150)) if setup == "small_image" else (ASSETS / "sunset_lake.jpg")
+        small = setup == "small_image"
+        image = make_image((200, 150)) if small else assets.path("sunset_lake.jpg")
         upload(page, "start-frame", image)
     if setup != "no_prompt":
         page.locator("#prompt textarea").fill("Something happens")
@@ -218,7 +219,7 @@ def test_each_validation_message_shows_on_the_page(page, stack, setup, message, 
         page.locator("#segment-1-seconds input").press("Enter")
     if setup == "end_with_segments":
         page.locator("#segment-fill").click()
-        upload(page, "end-frame", ASSETS / "sunset_lake_end.jpg")
+        upload(page, "end-frame", assets.path("sunset_lake_end.jpg"))
     if setup == "runninghub_without_key":
         choose_provider(page, "RunningHub")
     page.locator("#generate").click()
@@ -234,7 +235,7 @@ def test_cancel_a_job_on_runcomfy(page, stack):
     rc = stack["rc"]
     rc.queue_seconds = 30
     try:
-        upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
+        upload(page, "start-frame", assets.path("sunset_lake.jpg"))
         page.locator("#prompt textarea").fill("Slow push in")
         choose_provider(page, "RunComfy")
         expect(page.locator("#cost")).to_contain_text("Estimated cost: about $0.56")
@@ -253,7 +254,7 @@ def test_reload_mid_job_and_find_it_finishing_in_history(page, stack):
     rc = stack["rc"]
     rc.run_seconds = 8
     try:
-        upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
+        upload(page, "start-frame", assets.path("sunset_lake.jpg"))
         page.locator("#prompt textarea").fill("Reload me while I run")
         choose_provider(page, "RunComfy")
         page.locator("#generate").click()
@@ -313,7 +314,7 @@ def test_reload_mid_job_and_find_it_finishing_in_history(page, stack):
 
 
 def test_continue_from_the_last_frame_fills_the_start_frame(page):
-    upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
+    upload(page, "start-frame", assets.path("sunset_lake.jpg"))
     page.locator("#prompt textarea").fill("Push in")
     use_preview(page)
     set_duration(page, 3)
@@ -397,7 +398,7 @@ def test_every_control_has_a_label_a_screen_reader_can_read(page):
 
 
 def test_the_form_works_from_the_keyboard(page):
-    upload(page, "start-frame", ASSETS / "portrait_studio.jpg")
+    upload(page, "start-frame", assets.path("portrait_studio.jpg"))
     page.locator("#prompt textarea").fill("She smiles")
     use_preview(page)
     set_duration(page, 3)
@@ -417,7 +418,7 @@ def test_the_form_works_from_the_keyboard(page):
 def test_a_double_click_on_generate_pays_once(page, stack):
     rc = stack["rc"]
     before = rc.submits
-    upload(page, "start-frame", ROOT / "assets" / "sunset_lake.jpg")
+    upload(page, "start-frame", assets.path("sunset_lake.jpg"))
     page.locator("#prompt textarea").fill("One click, one payment")
     set_duration(page, 3)
     choose_provider(page, "RunComfy")
@@ -428,7 +429,7 @@ def test_a_double_click_on_generate_pays_once(page, stack):
 
 def test_a_two_shot_story_previewed_into_one_film_that_plays(page, stack):
     page.get_by_role("tab", name="Story", exact=True).click()
-    upload(page, "story-start", ASSETS / "sunset_lake.jpg")
+    upload(page, "story-start", assets.path("sunset_lake.jpg"))
     for n, words in ((1, "wide shot of the lake"), (2, "the camera drifts closer")):
         page.locator(f"#shot-{n}-prompt textarea").fill(words)
         box = page.locator(f"#shot-{n}-seconds input[type=number]")
@@ -503,7 +504,7 @@ def test_the_first_screen_and_the_job_card_after_generate(browser, stack, device
         assert prompt_top + 40 < bar_top, (prompt_top, bar_top)
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"first-screen-{device}.png"))
-        upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
+        upload(page, "start-frame", assets.path("sunset_lake.jpg"))
         page.locator("#prompt textarea").fill("slow push in over the lake")
         set_duration(page, 5)
         page.locator("#generate").click()
@@ -529,7 +530,7 @@ def test_a_provider_that_stops_answering_shows_trouble_then_the_video(page, stac
     rc = stack["rc"]
     submits = rc.submits
     rc.inject("status", Fault.server_error(503), times=8)
-    upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
+    upload(page, "start-frame", assets.path("sunset_lake.jpg"))
     page.locator("#prompt textarea").fill("slow push in")
     set_duration(page, 3)
     choose_provider(page, "RunComfy")
@@ -586,7 +587,7 @@ def test_the_page_reads_in_chinese_for_a_chinese_browser(browser, stack):
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "studio-zh.png"))
         # And it still works: a preview from the Chinese page.
-        upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
+        upload(page, "start-frame", assets.path("sunset_lake.jpg"))
         page.locator("#prompt textarea").fill("湖面上缓缓推近")
         page.locator("#generate").click()
         expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
@@ -595,8 +596,8 @@ def test_the_page_reads_in_chinese_for_a_chinese_browser(browser, stack):
 
 
 def test_a_frame_of_another_shape_is_flagged_on_upload_and_a_crop_fixes_it(page):
-    upload(page, "start-frame", ASSETS / "sunset_lake.jpg")
-    upload(page, "end-frame", ASSETS / "portrait_studio.jpg")
+    upload(page, "start-frame", assets.path("sunset_lake.jpg"))
+    upload(page, "end-frame", assets.path("portrait_studio.jpg"))
     note = page.locator("#frame-note")
     expect(note).to_contain_text("The end frame is 2:3 but the start frame is 16:9")
     shot(page, "frame-mismatch")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from kling_ui import media
+from kling_ui import assets, media
 from kling_ui.store import JobStore
 from kling_ui.testing import FakeRunComfy, FakeRunningHub, serve_on_loopback
 
-from .conftest import PYTHON, RC_KEY, RH_KEY, ROOT, cli_env, cli_here
+from .conftest import PYTHON, RC_KEY, RH_KEY, cli_env, cli_here
 
 
 def cli(*args: str, env: dict, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -82,7 +82,7 @@ def test_generate_saves_a_playable_mp4_and_prints_its_path(tmp_path, make_image,
 
 
 def test_generate_on_the_offline_preview_needs_no_key(tmp_path):
-    image = ROOT / "assets" / "sunset_lake.jpg"
+    image = assets.path("sunset_lake.jpg")
     result = cli(
         "generate",
         "--provider",

@@ -131,3 +131,16 @@ def test_the_graph_sees_imports_inside_functions_but_not_type_checking_ones(tmp_
         ["pkg.a", "pkg.b", "pkg.a"],
         ["pkg.a", "pkg.c", "pkg.sub", "pkg.a"],
     ]
+
+
+def test_the_package_imports_nothing_from_the_project_root():
+    """Installed from a wheel, kling_ui has no app.py, tests/ or bench/ beside it."""
+    outside = {
+        module: sorted(
+            name
+            for name in imported_names(path, module, is_package)
+            if name.split(".")[0] in PROJECT_ROOT_NAMES
+        )
+        for module, (path, is_package) in modules(ROOT, PACKAGE).items()
+    }
+    assert {module: names for module, names in outside.items() if names} == {}

@@ -11,15 +11,14 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from app import create_app
-from kling_ui import media
+from kling_ui import assets, media
 from kling_ui.config import Settings
+from kling_ui.server import create_app
 from kling_ui.testing import serve_on_loopback
 
-from .conftest import ROOT
 from .pagedriver import HTTP
 
-ASSET = ROOT / "assets" / "sunset_lake.jpg"
+ASSET = assets.path("sunset_lake.jpg")
 
 
 @pytest.fixture(scope="module")

@@ -12,17 +12,17 @@ import pytest
 from gradio.utils import get_upload_folder
 from gradio_client import Client
 
-from app import create_app
-from kling_ui import media
+from kling_ui import assets, media
 from kling_ui.config import Settings
 from kling_ui.janitor import clean_upload_folder
 from kling_ui.logs import RedactingFilter, setup_logging
+from kling_ui.server import create_app
 from kling_ui.testing import FakeRunComfy, serve_on_loopback
 
-from .conftest import RC_KEY, ROOT, form_payload
+from .conftest import RC_KEY, form_payload
 from .pagedriver import HTTP, Page
 
-ASSET = str(ROOT / "assets" / "sunset_lake.jpg")
+ASSET = str(assets.path("sunset_lake.jpg"))
 ERRORS, STATUS, VIDEO = 0, 3, 5  # outputs of the page's generate event
 
 

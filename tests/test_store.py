@@ -126,8 +126,8 @@ def test_a_damaged_store_is_moved_aside_and_a_new_one_started(tmp_path, caplog):
 
 def test_the_app_starts_on_a_damaged_store_and_leftovers_are_cleaned(tmp_path):
 
-    from app import create_app
     from kling_ui.config import Settings
+    from kling_ui.server import create_app
     from kling_ui.testing import serve_on_loopback
 
     data = tmp_path / "data"

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageChops
 
-from kling_ui import media
+from kling_ui import assets, media
 from kling_ui.animatic import RenderSpec, _overlay, render_animatic
 from kling_ui.errors import InputError
 from kling_ui.lines import load_lines
@@ -21,7 +21,7 @@ from kling_ui.testing import FakeRunComfy, serve_on_loopback
 
 from .conftest import PYTHON, RC_KEY, ROOT, cli_env, cli_here
 
-ASSET = ROOT / "assets" / "sunset_lake.jpg"
+ASSET = assets.path("sunset_lake.jpg")
 
 
 def test_the_frame_handed_on_has_no_watermark(tmp_path):

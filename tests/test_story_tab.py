@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from kling_ui import assets
 from kling_ui.errors import InputError
 from kling_ui.shots import MAX_SHOTS, Shot, parse_timed, story_lines
 from kling_ui.ui.story_shots import change, story_cost
 
-from .conftest import ROOT
-
-ASSET = str(ROOT / "assets" / "sunset_lake.jpg")
+ASSET = str(assets.path("sunset_lake.jpg"))
 
 
 def test_shots_are_added_moved_duplicated_and_removed_but_never_all():

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from kling_ui import assets
 from kling_ui.eta import PollPlan, expect, next_delay, summarize
 from kling_ui.providers.factory import create_provider
 from kling_ui.request import parse_request
@@ -98,11 +99,11 @@ async def test_check_now_asks_at_once(settings, client, make_image, fake_rc):
 
 
 def test_a_runninghub_callback_rings_the_doorbell_and_the_job_is_found_at_once(tmp_path):
-    from app import create_app
     from kling_ui.config import Settings
+    from kling_ui.server import create_app
     from kling_ui.testing import FakeRunningHub, serve_on_loopback
 
-    from .conftest import RH_KEY, ROOT
+    from .conftest import RH_KEY
     from .pagedriver import HTTP, Page
 
     rh = FakeRunningHub(api_key=RH_KEY, queue_seconds=0.0, run_seconds=0.5)
@@ -121,7 +122,7 @@ def test_a_runninghub_callback_rings_the_doorbell_and_the_job_is_found_at_once(t
             settings.public_url = url
             page = Page(url)
             started = time.monotonic()
-            payload = _payload(page, ROOT / "assets" / "sunset_lake.jpg")
+            payload = _payload(page, assets.path("sunset_lake.jpg"))
             shown = page.fire("generate", "click", [page.token, *payload]).shown(timeout=30)
             assert "Done" in shown[3], shown[3]
             assert time.monotonic() - started < 8

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kling_ui import media
+from kling_ui import assets, media
 from kling_ui.config import Settings
 from kling_ui.doctor import check_provider
 from kling_ui.jobs import JobManager
@@ -91,7 +91,7 @@ async def test_one_three_second_job_end_to_end(name, tmp_path):
             manager = JobManager(settings, JobStore(settings.db_path), client)
             request = parse_request(
                 {
-                    "image": str(ROOT / "assets" / "sunset_lake.jpg"),
+                    "image": str(assets.path("sunset_lake.jpg")),
                     "prompt": "Slow push-in over a calm lake at sunset, gentle ripples.",
                     "duration": 3,
                     "sound": False,
