@@ -26,8 +26,7 @@ user can act on.
         ├── JobFailed                 the provider (or this app) reported failure
         ├── JobTimedOut               the overall deadline passed
         ├── JobCanceled               the job was canceled
-        ├── ResultNotSaved            finished upstream, the download failed: retry later
-        └── KeyNeeded                 the provider job needs a key this server doesn't keep
+        └── ResultNotSaved            finished upstream, the download failed: retry later
 
 `transient` marks errors worth retrying on *idempotent* calls (status, result, download).
 A paid submit is never retried on a transient error: `may_have_charged` says whether a job
@@ -314,12 +313,3 @@ class ResultNotSaved(JobError):
 
     def __init__(self, user_message: str, *, code: ErrorCode = ErrorCode.DOWNLOAD) -> None:
         super().__init__(user_message, code=code)
-
-
-class KeyNeeded(JobError):
-    """The job runs on a key this server never stores; its owner must offer it again."""
-
-    state = JobState.WAITING_FOR_KEY
-
-    def __init__(self, user_message: str) -> None:
-        super().__init__(user_message, code=ErrorCode.KEY_NEEDED)

@@ -12,7 +12,6 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 
@@ -20,8 +19,7 @@ from . import pricing
 from .admission import Admission
 from .config import Settings
 from .errors import ErrorCode, KlingUIError
-from .frames import discard_inputs, prepare_inputs
-from .jobfiles import sidecars
+from .frames import prepare_inputs
 from .keyprints import KeyPrints
 from .keys import PayingKey, key_choices
 from .netsafety import Resolver, system_resolver
@@ -304,19 +302,6 @@ class JobManager:
         )
         self.start(job, provider, inputs)
         return True
-
-    def delete(self, job_id: str) -> bool:
-        """Forget a finished job and delete its video and sidecar."""
-        job = self.get(job_id)
-        if job.is_active:
-            raise KlingUIError("This job is still running: cancel it first.")
-        if job.video_path:
-            path = Path(job.video_path)
-            path.unlink(missing_ok=True)
-            for sidecar in sidecars(path):
-                sidecar.unlink(missing_ok=True)
-        discard_inputs(self.settings.inputs_dir, job_id)
-        return self.forget(job_id)
 
     def forget(self, job_id: str) -> bool:
         """Take a finished job out of the store (its files are the caller's: see trash.py)."""

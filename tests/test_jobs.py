@@ -386,6 +386,7 @@ async def test_a_visitors_own_key_job_waits_for_that_key_after_a_restart(
 
 async def test_a_job_waiting_for_its_key_can_be_deleted(manager, make_image):
     from kling_ui.store import JobRecord
+    from kling_ui.trash import Trash
 
     manager.store.insert(
         JobRecord(
@@ -397,7 +398,8 @@ async def test_a_job_waiting_for_its_key_can_be_deleted(manager, make_image):
             request_id="rh-1",
         )
     )
-    assert manager.delete("waiting00001") and manager.store.get("waiting00001") is None
+    Trash(manager).delete("waiting00001")
+    assert manager.store.get("waiting00001") is None
 
 
 async def test_a_video_that_cannot_be_written_is_kept_for_a_retry(manager, make_image, fake_rc):

@@ -212,6 +212,7 @@ async def test_a_film_goes_into_history_with_its_own_copy_and_no_cost_counted_tw
     manager, tmp_path
 ):
     from kling_ui.story import record_film
+    from kling_ui.trash import Trash
 
     story = tmp_path / "story.jsonl"
     story.write_text(
@@ -227,7 +228,7 @@ async def test_a_film_goes_into_history_with_its_own_copy_and_no_cost_counted_tw
     assert stored.owner == "alice" and stored.cost is None
     assert stored.request["duration"] == 7 and "Story of 2 shots" in stored.request["prompt"]
     assert media.probe(stored.video_path).duration == pytest.approx(7, abs=0.1)
-    manager.delete(record.id)  # deleting it in History keeps the story's own film
+    Trash(manager).delete(record.id)  # deleting it in History keeps the story's own film
     assert film.exists() and not Path(stored.video_path).exists()
 
 
