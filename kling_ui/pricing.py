@@ -22,15 +22,13 @@ class Estimate:
         return f"about {format_money(self.amount, self.currency)}"
 
 
-def estimate(provider: str, duration: int, sound: bool, *, base_url: str | None = None) -> Estimate:
+def estimate(provider: str, duration: int, sound: bool) -> Estimate:
     """The provider's list price for this clip. Its reported cost replaces it when it comes."""
     cls = PROVIDERS.get(provider)
     if cls is None:
         return Estimate(0.0, "USD")
     silent, with_sound = cls.price_per_second
-    return Estimate(
-        round((with_sound if sound else silent) * duration, 2), cls.currency_for(base_url)
-    )
+    return Estimate(round((with_sound if sound else silent) * duration, 2), cls.currency)
 
 
 def format_money(amount: float, currency: str | None) -> str:

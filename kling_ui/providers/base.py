@@ -106,24 +106,15 @@ class Provider(ABC):
     key_env: ClassVar[str | None] = None
     base_url_env: ClassVar[str | None] = None
     default_base_url: ClassVar[str] = ""
-    # Hosts for each region; a key belongs to one region and never works on another.
-    region_hosts: ClassVar[dict[str, str]] = {}
     key_url: ClassVar[str] = ""  # where a person gets a key
     # List price per second of video, (without sound, with sound), in `currency`.
     price_per_second: ClassVar[tuple[float, float]] = (0.0, 0.0)
     currency: ClassVar[str] = "USD"
-    # What cancel can do: "always" (local), "queued" (only before it starts), "never".
-    cancels: ClassVar[str] = "never"
     max_image_bytes: ClassVar[int] = MAX_BYTES
     # How long a result link is known to stay valid, in words, for "retry while it lives".
     link_lifetime: ClassVar[str] = "for an unknown time: retry soon"
     # Shown when a submit's outcome is unknown: where the user can check for a job.
     dashboard_hint: ClassVar[str] = ""
-
-    @classmethod
-    def currency_for(cls, base_url: str | None) -> str:
-        """The currency this provider bills in at `base_url` (some bill per region)."""
-        return cls.currency
 
     def check(self, request: GenerationRequest) -> None:  # noqa: B027 (optional hook)
         """Refuse (InputError) what this provider can't do, before anything is stored."""

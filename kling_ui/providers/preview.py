@@ -79,7 +79,6 @@ class PreviewProvider(Provider):
     name = "preview"
     label = "Offline preview (free)"
     needs_key = False
-    cancels = "always"
     link_lifetime = "until the app restarts"
 
     def __init__(

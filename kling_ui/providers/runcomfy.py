@@ -58,7 +58,6 @@ class RunComfyProvider(HTTPProvider):
     # Not published for this model; the O3 Pro list price elsewhere (2026-04), +25 % with sound.
     price_per_second = (0.112, 0.14)
     currency = "USD"
-    cancels = "queued"
     # No upload endpoint: local frames travel as data URIs, which RunComfy caps at 6 MiB.
     max_image_bytes = 6 * 1024 * 1024
     dashboard_hint = "Check your RunComfy dashboard (Generations / Usage) before trying again."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 
@@ -72,15 +72,12 @@ class RunningHubProvider(HTTPProvider):
     key_env = "RUNNINGHUB_API_KEY"
     base_url_env = "RUNNINGHUB_BASE_URL"
     default_base_url = "https://www.runninghub.ai"
-    region_hosts: ClassVar[dict[str, str]] = {
-        "international": "https://www.runninghub.ai",
-        "china": "https://www.runninghub.cn",
-    }
     key_url = "https://www.runninghub.ai/enterprise-api/sharedApi"
     # RunningHub's price list for O3 Pro image-to-video (2026-04-29).
     price_per_second = (0.69, 0.87)
+    # The China site bills in yuan. The international site's billing currency is not
+    # documented (third-party reports say USD); accountStatus says, once read.
     currency = "CNY"
-    cancels = "never"  # v2 model tasks have no cancel endpoint
     link_lifetime = "about 24 hours, as third-party clients report"
     dashboard_hint = "Check your RunningHub task list (Workspace / API calls) before trying again."
 
@@ -182,7 +179,7 @@ class RunningHubProvider(HTTPProvider):
             url = _video_url(body.get("results"))
             if not url:
                 raise BadResponseError("RunningHub finished the task but sent no video link.")
-            cost, currency = _cost(body.get("usage"), self.currency_for(self.base_url))
+            cost, currency = _cost(body.get("usage"), self.currency)
             return Succeeded(url, cost, currency)
         if state == "FAILED":
             return self._failure(body)
@@ -223,15 +220,9 @@ class RunningHubProvider(HTTPProvider):
             self.account_currency = currency.upper()
         return Account(
             balance=float_or_none(data.get("remainMoney")),
-            currency=self.account_currency or self.currency_for(self.base_url),
+            currency=self.account_currency or self.currency,
             task_count=int_or_none(data.get("currentTaskCounts")),
         )
-
-    @classmethod
-    def currency_for(cls, base_url: str | None) -> str:
-        # The China site bills in yuan. The international site's billing currency is not
-        # documented (third-party reports say USD); accountStatus says, once read.
-        return "CNY"
 
     # --- errors -----------------------------------------------------------------------------
 
