@@ -21,7 +21,6 @@ _MOVE_WORDS: list[tuple[str, str]] = [
     (r"tilt(s|ing)? down|crane(s|ing)? down|descend|looks? down|downward|falls|sinks", "tilt_down"),
     (r"\bpan(s|ning)?\b|track(s|ing)?\b|follow", "pan_right"),
 ]
-MOVES = ("push_in", "pull_out", "pan_left", "pan_right", "tilt_up", "tilt_down", "orbit")
 # Intelligent shot type picks its own sequence; each shot moves differently from the last.
 _AUTO_SEQUENCE = ("push_in", "pan_right", "tilt_up", "orbit", "pull_out")
 # A gentle colour grade per shot so a cut reads as a new shot; shot 1 keeps the true colours.

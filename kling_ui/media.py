@@ -170,7 +170,6 @@ class VideoWriter:
         if audio:
             self._audio = self._container.add_stream("aac", rate=AUDIO_RATE, layout="mono")
             self._audio_pts = 0
-        self.frames_written = 0
 
     def write_frame(self, frame: Image.Image | np.ndarray | av.VideoFrame) -> None:
         if isinstance(frame, Image.Image):
@@ -179,7 +178,6 @@ class VideoWriter:
             frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
         frame.pts = None
         self._container.mux(self._video.encode(frame))
-        self.frames_written += 1
 
     def write_audio(self, samples: np.ndarray) -> None:
         """Append mono float32 samples in -1..1 at 48 kHz."""

@@ -13,7 +13,6 @@ PROMPT_MAX = 2500
 SEGMENT_PROMPT_MAX = 512  # Kling's own per-shot limit (stricter than the RunComfy schema)
 DURATION_MIN, DURATION_MAX, DURATION_DEFAULT = 3, 15, 5
 SEGMENTS_MAX = 20  # the seed schema's maxItems; the sum rule makes 5 the real ceiling
-KLING_SHOTS_MAX = 6  # Kling's documented multi-shot limit
 
 ShotType = Literal["customize", "intelligent"]
 SHOT_TYPES: tuple[str, ...] = get_args(ShotType)  # the first is the default
@@ -150,10 +149,6 @@ class GenerationRequest(BaseModel):
                 f"Segments add up to {total} s but the clip is {self.duration} s: make them match.",
             )
         return self
-
-    @property
-    def segment_total(self) -> int:
-        return sum(s.duration for s in self.multi_prompt)
 
     def public_dict(self) -> dict[str, Any]:
         """JSON-ready parameters for the store, sidecars and re-use (never contains keys)."""

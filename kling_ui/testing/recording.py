@@ -24,7 +24,7 @@ _SECRET_FIELDS = re.compile(r"(?i)^(api_?key|apikey|token|access_?token|authoriz
 _STATUS_ROUTES = {"status", "result", "cancel", "query"}
 
 
-def route_of(provider: str, method: str, path: str) -> str:
+def route_of(provider: str, path: str) -> str:
     """The fakes' route name for a real request path (as FakeProvider.calls records it)."""
     if provider == "runcomfy":
         if path.startswith("/v1/models/"):
@@ -101,7 +101,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             answer = response.json()
         except ValueError:
             answer = None
-        route = route_of(self.provider, request.method, request.url.path)
+        route = route_of(self.provider, request.url.path)
         self.exchanges.append(
             {
                 "label": label_of(route, answer),
