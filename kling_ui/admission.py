@@ -1,9 +1,11 @@
 """Admission: everything between "Generate" and a stored job, refused or admitted once.
 
-Checks run in the order that costs least: the provider's own rules, the frames (local), the
-deployment's spending rules, then the account's balance (a free request). An identical
-request from the same owner within seconds shares the first one's job. Nothing is stored or
-sent before all pass.
+Checks run in the order that costs least: the provider's own rules, the deployment's
+spending rules, the account's balance (a free request), and only then the frames (decoding
+them is the dearest part for this server: a refused visitor must not cost a decode). The
+spending rules run once more, atomically with storing the job. An identical request from the
+same owner within seconds shares the first one's job. Nothing is stored or sent before all
+pass.
 """
 
 from __future__ import annotations
@@ -117,10 +119,10 @@ class Admission:
                     estimate=estimate,
                 )
 
-        inputs = await self.prepare(request, chosen)  # bad frames: refused, nothing sent
-        with self.store.immediate() as db:  # early: a refused visitor costs no balance request
+        with self.store.immediate() as db:  # early: a refused visitor costs no decode
             spending_rules(db)
         await self._check_balance(chosen, provider, api_key, estimate)
+        inputs = await self.prepare(request, chosen)  # bad frames: refused, nothing sent
         job_id = uuid.uuid4().hex[:12]
         request = await asyncio.to_thread(
             keep_inputs, self.settings.inputs_dir, job_id, request, inputs

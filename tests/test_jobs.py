@@ -229,7 +229,10 @@ async def test_bad_input_stores_nothing_and_sends_nothing(manager, make_image, f
     request = parse_request({"image": str(make_image((200, 200))), "prompt": "p"})
     with pytest.raises(InputError, match="at least 300 px"):
         await manager.submit(request, provider="runcomfy")
-    assert manager.store.list() == [] and fake_rc.calls == []
+    # Nothing stored or submitted; the account's balance (a free read) comes before the
+    # frames are decoded, so a visitor refused for it costs this server no decode.
+    assert manager.store.list() == [] and fake_rc.submits == 0
+    assert [call["path"] for call in fake_rc.calls] == ["/prod/v2/balance"]
 
 
 async def test_a_missing_key_names_the_setting_for_the_operator_only(settings, client):

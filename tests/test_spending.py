@@ -164,3 +164,29 @@ async def test_a_fresh_browser_id_does_not_reset_the_rate_limit(make_manager, ma
             caller="same-address",
             visitor=True,
         )
+
+
+async def test_a_refused_visitor_costs_no_decode(make_manager, make_image, tmp_path):
+    """The spending rules run before the frames are decoded: this frame can't be decoded
+    at all, and a refused visitor hears the refusal, not the damage (its frame was never
+    opened). An admitted visitor's frame is still checked before anything is stored."""
+    from kling_ui.errors import InputError
+
+    from .conftest import blank_png
+
+    damaged = tmp_path / "damaged.png"
+    damaged.write_bytes(blank_png(4000, 3000, rows=20)[:-30])  # cut off mid-data
+    manager = make_manager(rate_limit="1/hour", byok_only=True)
+    fields = {"image": str(damaged), "prompt": "again", "duration": 3}
+    with pytest.raises(InputError, match="looks damaged"):  # admitted: the frame is judged
+        await manager.submit(parse_request(fields), provider="preview", owner="v", visitor=True)
+    await manager.submit(
+        request_for(make_image, duration=3), provider="preview", owner="v", visitor=True
+    )
+    for provider in ("preview", "runcomfy"):  # over the rate limit; a server key (BYOK only)
+        owner = "v" if provider == "preview" else "w"
+        with pytest.raises(SpendingRefused):
+            await manager.submit(
+                parse_request(fields), provider=provider, owner=owner, visitor=True
+            )
+    assert len(manager.store.list()) == 1
