@@ -82,6 +82,13 @@ class Settings(BaseSettings):
     byok_only: bool = Field(False, validation_alias="KLING_UI_BYOK_ONLY")
     daily_cap_usd: float | None = Field(None, gt=0, validation_alias="KLING_UI_DAILY_CAP_USD")
     rate_limit: str | None = Field(None, validation_alias="KLING_UI_RATE_LIMIT")
+    # The gate (gate.py), per visitor (address and owner): page events and API calls, and
+    # among them the frame checks and crops, each of which decodes up to two frames. A
+    # visitor's upload, check, crop and Generate take a handful of each.
+    event_limit: str = Field("600/minute", validation_alias="KLING_UI_EVENT_LIMIT")
+    image_limit: str = Field("30/minute", validation_alias="KLING_UI_IMAGE_LIMIT")
+    # Frames decoded at once, whoever asks (each 60 MP frame holds ~180 MB while decoded).
+    image_workers: int = Field(2, ge=1, le=32, validation_alias="KLING_UI_IMAGE_WORKERS")
     # Let result links point at loopback or private addresses (over http too): for the fake
     # providers in tests only. Never on a server anyone else can reach.
     allow_private_downloads: bool = Field(
@@ -108,6 +115,12 @@ class Settings(BaseSettings):
         if value is None or not value.strip():
             return None
         parse_rate_limit(value)  # raises ValueError with the expected shape
+        return value.strip()
+
+    @field_validator("event_limit", "image_limit")
+    @classmethod
+    def _budget_shape(cls, value: str, info: Any) -> str:
+        parse_rate_limit(value, f"KLING_UI_{str(info.field_name).upper()}")
         return value.strip()
 
     def server_key(self, provider: str) -> str | None:
@@ -150,6 +163,14 @@ class Settings(BaseSettings):
     def rate(self) -> tuple[int, float] | None:
         """(generations, per seconds) allowed per visitor, or None for no limit."""
         return parse_rate_limit(self.rate_limit) if self.rate_limit else None
+
+    @property
+    def event_budget(self) -> tuple[int, float]:
+        return parse_rate_limit(self.event_limit)
+
+    @property
+    def image_budget(self) -> tuple[int, float]:
+        return parse_rate_limit(self.image_limit)
 
     @property
     def is_multi_user(self) -> bool:
@@ -232,11 +253,11 @@ def _read_dotenv(env_file: Any) -> dict[str, str | None]:
 _PERIODS = {"minute": 60.0, "hour": 3600.0, "day": 86400.0}
 
 
-def parse_rate_limit(text: str) -> tuple[int, float]:
+def parse_rate_limit(text: str, name: str = "KLING_UI_RATE_LIMIT") -> tuple[int, float]:
     """'5/hour' -> (5, 3600.0); also 'N/minute' and 'N/day'."""
     count, _, period = text.strip().partition("/")
     if not count.strip().isdigit() or int(count) < 1 or period.strip() not in _PERIODS:
-        raise ValueError("KLING_UI_RATE_LIMIT must look like 5/hour (or N/minute, N/day)")
+        raise ValueError(f"{name} must look like 5/hour (or N/minute, N/day)")
     return int(count), _PERIODS[period.strip()]
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -18,8 +20,10 @@ async def prepare_inputs(
     *,
     client: httpx.AsyncClient,
     resolver: Resolver = system_resolver,
+    run: Callable[..., Awaitable[Any]] | None = None,
 ) -> Inputs:
-    """Load and normalise the frames; InputError here means nothing is stored or sent."""
+    """Load and normalise the frames (in `run`'s threads, see images.prepare_image);
+    InputError here means nothing is stored or sent."""
     images = {}
     for field in ("image", "end_image"):
         source = getattr(request, field)
@@ -29,6 +33,7 @@ async def prepare_inputs(
             client=client,
             max_bytes=provider.max_image_bytes,
             resolver=resolver,
+            run=run,
         )
     return Inputs(request, images["image"], images["end_image"] or None)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from .errors import InputError
-from .images import normalise_image
+from .images import check_pixels, normalise_image
 from .uploads import LABELS
 
 SHAPES = {
@@ -78,14 +78,16 @@ def frame_report(start: str | None, end: str | None, segments: int) -> str:
     return "\n\n".join(lines)
 
 
-def crop_to(source: str, aspect: float, folder: Path) -> str:
-    """A centre crop of `source` to `aspect`, saved once per source and shape."""
+def crop_to(source: str, aspect: float, folder: Path, *, field: str = "image") -> str:
+    """A centre crop of `source` to `aspect`, saved once per source and shape. A frame over
+    images.MAX_PIXELS is refused from its header (InputError), before anything is decoded."""
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()[:16]
     target = folder / f"crop-{digest}-{aspect:.4f}.png"
     if target.exists():
         return str(target)
     with Image.open(source) as opened:
+        check_pixels(opened, field)
         image = ImageOps.exif_transpose(opened)
         width, height = image.size
         if width / height > aspect:  # too wide: trim the sides

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import io
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,21 +64,25 @@ async def prepare_image(
     client: httpx.AsyncClient | None = None,
     max_bytes: int = MAX_BYTES,
     resolver: Resolver = system_resolver,
+    run: Callable[..., Awaitable[PreparedImage]] | None = None,
 ) -> PreparedImage:
     """Read `source` (a path or https URL), check every rule and normalise it.
 
-    Decoding and re-encoding run in a worker thread: a 10 MB frame must not stall the event loop.
+    Decoding and re-encoding run in a worker thread: a 10 MB frame must not stall the event
+    loop. `run` picks the thread (the app's: gate.ImageWork, a few at a time); by default
+    asyncio's.
     """
+    work = run or asyncio.to_thread
     label = FIELD_LABELS.get(field, field)
     if is_url(source):
         if client is None:
             raise InputError({field: f"{label}: web addresses can't be fetched here."})
         raw = await fetch_image_bytes(source, client=client, field=field, resolver=resolver)
-        return await asyncio.to_thread(
+        return await work(
             normalise_image, raw, field=field, source=source, max_bytes=max_bytes, url=source
         )
     raw = await asyncio.to_thread(_read_file, Path(source), field)
-    return await asyncio.to_thread(
+    return await work(
         normalise_image, raw, field=field, source=Path(source).name, max_bytes=max_bytes
     )
 
@@ -213,15 +218,8 @@ def _judge(image: Image.Image, size: int, field: str, max_bytes: int) -> _Frame:
     if fmt not in FORMATS:
         raise _refusal(field, f"is a {fmt or 'unknown'} file; use {FORMAT_NAMES}.")
     orientation = image.getexif().get(0x0112, 1)
+    check_pixels(image, field)
     width, height = image.size
-    # Checked before decoding: a small file can declare a huge canvas (a 140 KB PNG of
-    # 12000x12000 decodes to 430 MB), and Pillow only refuses past ~179 MP.
-    if width * height > MAX_PIXELS:
-        raise _refusal(
-            field,
-            f"is {width}x{height} ({width * height / 1e6:.0f} megapixels); the limit is "
-            f"{MAX_PIXELS / 1e6:.0f} megapixels.",
-        )
     if orientation in (5, 6, 7, 8):  # rotated a quarter turn: shown the other way up
         width, height = height, width
     untouched = (
@@ -232,6 +230,21 @@ def _judge(image: Image.Image, size: int, field: str, max_bytes: int) -> _Frame:
         and size <= max_bytes
     )
     return _Frame(image, fmt, orientation, width, height, untouched)
+
+
+def check_pixels(image: Image.Image, field: str) -> None:
+    """Refuse an opened (not yet decoded) image over MAX_PIXELS, from its header.
+
+    Every path that decodes a visitor's frame calls this first: a small file can declare a
+    huge canvas (a 140 KB PNG of 12000x12000 decodes to 430 MB), and Pillow only refuses
+    past ~179 MP."""
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise _refusal(
+            field,
+            f"is {width}x{height} ({width * height / 1e6:.0f} megapixels); the limit is "
+            f"{MAX_PIXELS / 1e6:.0f} megapixels.",
+        )
 
 
 def _check_shape(width: int, height: int, field: str) -> None:

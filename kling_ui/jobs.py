@@ -20,6 +20,7 @@ from .admission import Admission
 from .config import Settings
 from .errors import ErrorCode, KlingUIError
 from .frames import prepare_inputs
+from .gate import ImageWork
 from .keyprints import KeyPrints
 from .keys import PayingKey, key_choices
 from .netsafety import Resolver, system_resolver
@@ -45,8 +46,11 @@ class JobManager:
         *,
         resolver: Resolver = system_resolver,
         downloads: httpx.AsyncClient | None = None,
+        images: ImageWork | None = None,
     ) -> None:
         self.settings = settings
+        # Frames are decoded here a few at a time (the page's checks and crops share it).
+        self.images = images or ImageWork(settings.image_workers)
         self.resolver = resolver
         self.store = store
         self.client = client
@@ -77,7 +81,9 @@ class JobManager:
         return self._keyprints.of(provider, key)
 
     async def prepare_inputs(self, request: GenerationRequest, provider: Provider) -> Inputs:
-        return await prepare_inputs(request, provider, client=self.client, resolver=self.resolver)
+        return await prepare_inputs(
+            request, provider, client=self.client, resolver=self.resolver, run=self.images.run
+        )
 
     async def submit(
         self,
@@ -314,6 +320,7 @@ class JobManager:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self.images.close()
 
     # --- helpers ---------------------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 Each function takes the caller explicitly and enforces the rules itself: whose job it is,
 which files a visitor may hand in, the spending rules (through admission), never paying
-twice. A door only translates its own values to a call and the result back, so a rule
-written here holds at every door.
+twice. Visitors pass the gate (gate.py) when they are named: page_caller and api_caller
+spend one of their events, frame checks and crops a heavy one too. A door only translates
+its own values to a call and the result back, so a rule written here holds at every door.
 
     Studio                      built on the long-lived Services (services.py)
     ├── generate / generate_and_wait   validate, admit, start (a job a visitor owns)
@@ -11,6 +12,7 @@ written here holds at every door.
     ├── cancel / check_again / resume  a running or held job
     ├── continue_frame                 a finished video's last frame as the next start
     ├── check_key                      a key's account, read for free
+    ├── frame_report / crop            frame checks before Generate (heavy: own budget, pool)
     ├── delete / restore               the trash, links revoked first
     └── start_story / run_batch / run_story_file
 """
@@ -31,6 +33,7 @@ from . import framing, ledger, links, media, pricing
 from .config import Settings
 from .doctor import KeyReport, check_configured, check_provider
 from .errors import InputError, KlingUIError
+from .gate import Gate
 from .jobfiles import JobFiles
 from .ledger import DaySpend
 from .lines import Line
@@ -93,6 +96,8 @@ class Studio:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.settings = services.settings
+        self.gate = Gate(self.settings)
+        self.images = services.jobs.images  # the few threads that decode frames
         self._stories: dict[str, StoryRun] = {}
 
     # --- who is asking ------------------------------------------------------------------------
@@ -103,17 +108,23 @@ class Studio:
 
     def page_caller(self, token: str | None, request: Any = None) -> Caller | None:
         """The caller behind a page event, from the token this server signed for the
-        browser; None for a token it did not sign (such a call owns nothing)."""
+        browser; None for a token it did not sign (such a call owns nothing, and the door
+        does nothing for it). gate.TooBusy when the caller is over its budget."""
         owner = self.services.owners.of_page(token)
         if owner is None:
             return None
         address = self.services.owners.caller(request) if request is not None else None
-        return Caller(owner, address)
+        caller = Caller(owner, address)
+        self.gate.admit(caller)
+        return caller
 
     def api_caller(self, request: Any) -> Caller:
-        """An API or MCP caller: it has no page token, so its address names its owner."""
+        """An API or MCP caller: it has no page token, so its address names its owner.
+        gate.TooBusy when it is over its budget."""
         owners = self.services.owners
-        return Caller(owners.of_api(request), owners.caller(request))
+        caller = Caller(owners.of_api(request), owners.caller(request))
+        self.gate.admit(caller)
+        return caller
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -174,13 +185,21 @@ class Studio:
         except InputError:
             return None
 
-    def frame_report(self, start: str | None, end: str | None, segments: int) -> str:
-        """Problems and notes about the chosen frames, said before Generate."""
-        return framing.frame_report(start, end, segments)
+    async def frame_report(
+        self, caller: Caller, start: str | None, end: str | None, segments: int
+    ) -> str:
+        """Problems and notes about the chosen frames, said before Generate. Decoding is
+        heavy: the caller's heavy budget, then the image threads (a few at a time)."""
+        if start or end:
+            self.gate.admit_heavy(caller)
+        return await self.images.run(framing.frame_report, start, end, segments)
 
-    def crop(self, source: str, aspect: float) -> str:
-        """A centre crop of an uploaded frame to `aspect` (kept once per source and shape)."""
-        return framing.crop_to(source, aspect, self.settings.inputs_dir / "crops")
+    async def crop(self, caller: Caller, source: str, aspect: float, field: str) -> str:
+        """A centre crop of an uploaded frame to `aspect` (kept once per source and shape).
+        InputError for a frame over the size limit (judged from its header)."""
+        self.gate.admit_heavy(caller)
+        folder = self.settings.inputs_dir / "crops"
+        return await self.images.run(framing.crop_to, source, aspect, folder, field=field)
 
     # --- generating -------------------------------------------------------------------------
 

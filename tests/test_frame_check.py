@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from PIL import Image
 
+from kling_ui.errors import InputError
 from kling_ui.framing import crop_to, frame_report, shape_name
+
+from .conftest import blank_png
 
 
 def test_a_good_pair_of_frames_says_nothing(make_image):
@@ -37,3 +41,13 @@ def test_a_centre_crop_gives_the_asked_shape_once(tmp_path, make_image):
     assert shape_name(*Image.open(wide).size) == "16:9"
     start = str(make_image((1280, 720)))
     assert frame_report(start, wide, 0) == ""  # after the crop the pair matches
+
+
+def test_a_crop_judges_the_size_from_the_header_before_decoding(tmp_path):
+    """The 60 MP limit holds for crops too: before it, only Pillow's ~179 MP guard applied
+    and this 81 MP frame was decoded (243 MB) to be cropped."""
+    huge = tmp_path / "huge.png"
+    huge.write_bytes(blank_png(9000, 9000, rows=2))  # 81 MP declared, a few bytes of data
+    with pytest.raises(InputError, match=r"9000x9000 \(81 megapixels\); the limit is 60"):
+        crop_to(str(huge), 1.0, tmp_path / "crops")
+    assert not any((tmp_path / "crops").glob("*"))

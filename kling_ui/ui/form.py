@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gradio as gr
 
@@ -12,13 +12,10 @@ from ..providers.factory import configured_providers
 from ..providers.registry import PROVIDERS, paid_providers
 from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, PROMPT_MAX
 from ..uploads import raw_source
-from .frame_check import CROPS, wire_frame_check
+from .frame_check import CROPS
 from .present import cost_markdown, prompt_counter, which_provider_markdown
 from .segments import SegmentEditor, build_segment_editor, segment_input_names, to_segments
 from .words import t
-
-if TYPE_CHECKING:
-    from ..service import Studio
 
 
 # Keys typed into the page stay in the browser: remembered ones live in this browser's
@@ -214,9 +211,10 @@ class Form:
         return [*self.request_fields, self.cost, self.segments_box, *self.segments.outputs]
 
 
-def build_form(settings: Settings, studio: Studio) -> Form:
+def build_form(settings: Settings) -> Form:
     """The form, top to bottom: frames, prompt, timing, segments, provider and keys, then
-    the action bar; wired to itself and to the service's frame checks."""
+    the action bar; wired to itself (the frame checks are wired with the page's owner:
+    frame_check.py)."""
     parts: dict[str, Any] = {}
     parts.update(_frames(settings.max_upload_mb))
     parts.update(_prompt())
@@ -227,7 +225,6 @@ def build_form(settings: Settings, studio: Studio) -> Form:
     parts.update(_action_bar())
     form = Form(**parts)
     _wire(form)
-    wire_frame_check(form, studio)
     return form
 
 

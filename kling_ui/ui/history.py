@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
+from ..gate import TooBusy
 from ..links import publish
 from ..records import JobRecord
 from ..state import JobState
@@ -194,7 +195,10 @@ def wire_history(history: History, studio: Studio, owner: gr.BrowserState) -> No
 
     def open_job(token: str | None, job_id: str | None) -> list:
         """Values for `opened`: the job (if the page's owner has it) in the panel."""
-        caller = studio.page_caller(token)
+        try:
+            caller = studio.page_caller(token)
+        except TooBusy as exc:
+            raise gr.Error(exc.user_message) from exc
         job = studio.job(caller, job_id) if caller else None
         return [
             job_id,
@@ -217,7 +221,10 @@ def wire_history(history: History, studio: Studio, owner: gr.BrowserState) -> No
     history.grid.select(pick, [owner, history.grid_ids], opened, queue=False, **private)
 
     def tick(token: str | None, job_id: str | None, shown: str | None, drawn: list | None):
-        caller = studio.page_caller(token)
+        try:
+            caller = studio.page_caller(token)
+        except TooBusy:  # over its budget: this tick leaves the page as it is
+            return [gr.skip()] * (len(history.panel) + 4)
         job = studio.job(caller, job_id) if caller else None
         # Redraw the open job's panel while it runs and once more when its state changes
         # (so it never says "Generating" beside a table that says Done); a finished one is

@@ -14,12 +14,14 @@ import gradio as gr
 
 from .. import assets
 from ..errors import ConfigError, InputError, KlingUIError
+from ..gate import TooBusy
 from ..links import configure as configure_links
 from ..links import publish
 from ..service import Caller, Studio
 from ..spending import SpendingRefused
 from .api import wire_public_api
 from .form import OWN_LIMIT_RESTORE_JS, Form, build_form, restore_keys_js, typed_key
+from .frame_check import wire_frame_check
 from .history import History, build_history, history_values, wire_history
 from .history_actions import wire_history_actions
 from .page import ANNOUNCE_JS, CSS, SHOW_CARD_JS
@@ -53,9 +55,13 @@ class Page:
         """The caller behind a page event, from the token this server signed for the browser.
 
         Page events are private, yet anyone can post to the queue by fn_index: without a
-        token signed here, such a call owns nothing and can do nothing.
+        token signed here, such a call owns nothing and can do nothing. Over its budget
+        (gate.py), it is told to wait.
         """
-        caller = self.studio.page_caller(token, request)
+        try:
+            caller = self.studio.page_caller(token, request)
+        except TooBusy as exc:
+            raise gr.Error(exc.user_message) from exc
         if caller is None:
             raise gr.Error("This page has expired: reload it to go on.")
         return caller
@@ -100,6 +106,7 @@ def build_studio(studio: Studio) -> gr.Blocks:
     # visitors did not agree to that) and spend a thread on a version check.
     with gr.Blocks(title="Kling O3 Pro Studio", analytics_enabled=False) as demo:
         layout, story = _layout(studio)
+        wire_frame_check(layout.form, page, layout.owner)
         wire_history(layout.history, studio, layout.owner)
         wire_story_tab(story, page, layout.owner, layout.form.keys)
         wire_public_api(studio)
@@ -122,7 +129,7 @@ def _layout(studio: Studio):
             buttons = _example_buttons(examples) if examples else []
             with gr.Row(equal_height=False):
                 with gr.Column(scale=5):
-                    form = build_form(studio.settings, studio)
+                    form = build_form(studio.settings)
                 with gr.Column(scale=4, elem_id="result-col"):
                     result = Result(form, studio)
         with gr.Tab(t("tab.story"), id="story"):
@@ -139,7 +146,10 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> None:
     async def welcome_back(token: str | None):
         """After a reload: History at once, and the Studio shows the last job again
         (following it if it still runs), instead of a blank page."""
-        caller = studio.page_caller(token)
+        try:
+            caller = studio.page_caller(token)
+        except TooBusy:
+            return
         if caller is None:
             return
         yield {
