@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     # visitor's upload, check, crop and Generate take a handful of each.
     event_limit: str = Field("600/minute", validation_alias="KLING_UI_EVENT_LIMIT")
     image_limit: str = Field("30/minute", validation_alias="KLING_UI_IMAGE_LIMIT")
+    # Crops a visitor may keep (data/inputs/crops/<owner>/): the least recently used go
+    # first past either bound; the janitor removes any older than the cache age.
+    crop_quota: int = Field(20, ge=1, validation_alias="KLING_UI_CROP_QUOTA")
+    crop_quota_mb: float = Field(200.0, gt=0, validation_alias="KLING_UI_CROP_QUOTA_MB")
     # Frames decoded at once, whoever asks (each 60 MP frame holds ~180 MB while decoded).
     image_workers: int = Field(2, ge=1, le=32, validation_alias="KLING_UI_IMAGE_WORKERS")
     # Let result links point at loopback or private addresses (over http too): for the fake
@@ -196,6 +200,14 @@ class Settings(BaseSettings):
     @property
     def inputs_dir(self) -> Path:
         return self.data_dir / "inputs"
+
+    @property
+    def crops_dir(self) -> Path:
+        return self.inputs_dir / "crops"
+
+    @property
+    def crop_quota_bytes(self) -> int:
+        return int(self.crop_quota_mb * 1000 * 1000)
 
     @property
     def db_path(self) -> Path:

@@ -9,6 +9,7 @@ the end frame), as is an end frame with segments.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from PIL import Image, ImageOps
@@ -85,6 +86,7 @@ def crop_to(source: str, aspect: float, folder: Path, *, field: str = "image") -
     digest = hashlib.sha256(Path(source).read_bytes()).hexdigest()[:16]
     target = folder / f"crop-{digest}-{aspect:.4f}.png"
     if target.exists():
+        os.utime(target)  # used again: the newest, last to go when the owner's quota is full
         return str(target)
     with Image.open(source) as opened:
         check_pixels(opened, field)
@@ -100,3 +102,28 @@ def crop_to(source: str, aspect: float, folder: Path, *, field: str = "image") -
         # the wait after the click a fifth (it is a working file, not an archive).
         image.crop(box).save(target, compress_level=1)
     return str(target)
+
+
+def owner_folder(crops: Path, owner: str) -> Path:
+    """Where `owner`'s crops are kept: each visitor's apart, under a digest of its id."""
+    return crops / hashlib.sha256(owner.encode()).hexdigest()[:16]
+
+
+def over_quota(folder: Path, *, count: int, max_bytes: int, newest: Path) -> list[Path]:
+    """The crops in `folder` past `count` files or `max_bytes` in all, oldest first to go;
+    never `newest` (the one just handed out)."""
+    crops = []
+    for path in folder.glob("crop-*.png"):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        crops.append((path == newest, stat.st_mtime, stat.st_size, path))
+    crops.sort(reverse=True)  # the newest, then the most recently used
+    kept, size, over = 0, 0, []
+    for is_newest, _, bytes_, path in crops:
+        if is_newest or (kept < count and size + bytes_ <= max_bytes):
+            kept, size = kept + 1, size + bytes_
+        else:
+            over.append(path)
+    return over

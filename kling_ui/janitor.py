@@ -1,4 +1,4 @@
-"""Clean Gradio's upload folder on a schedule, never touching what history points to."""
+"""Clean Gradio's upload folder and visitors' old crops on a schedule; never what history needs."""
 
 from __future__ import annotations
 
@@ -61,10 +61,23 @@ def _remove_if_old(path: Path, *, now: float, max_age: float) -> int:
     return 0
 
 
+def clean_crops(crops: Path, *, max_age: float, now: float | None = None) -> int:
+    """Delete visitors' crops (data/inputs/crops/<owner>/) older than `max_age` seconds,
+    and the folders that empties; return how many. A crop only stands in the form until
+    Generate keeps the frame with its job (frames.keep_inputs), so an old one is unused."""
+    return clean_upload_folder(crops, max_age=max_age, now=now)
+
+
 async def run_janitor(
-    folder: Path, *, every: float, max_age: float, protect_under: Iterable[Path]
+    folder: Path,
+    *,
+    every: float,
+    max_age: float,
+    protect_under: Iterable[Path],
+    crops: Path | None = None,
 ) -> None:
-    """Forever: clean the folder every `every` seconds (cancel the task to stop)."""
+    """Forever: clean the folder (and the crops) every `every` seconds (cancel the task to
+    stop)."""
     while True:
         try:
             removed = await asyncio.to_thread(
@@ -73,6 +86,8 @@ async def run_janitor(
                 max_age=max_age,
                 protect_under=list(protect_under),
             )
+            if crops is not None:
+                removed += await asyncio.to_thread(clean_crops, crops, max_age=max_age)
             if removed:
                 log.info("janitor: removed %d old file(s) from %s", removed, folder)
         except Exception:

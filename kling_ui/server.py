@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 every=3600.0,
                 max_age=settings.cache_max_age_hours * 3600.0,
                 protect_under=[settings.data_dir],
+                crops=settings.crops_dir,
             )
         )
         yield

@@ -195,11 +195,17 @@ class Studio:
         return await self.images.run(framing.frame_report, start, end, segments)
 
     async def crop(self, caller: Caller, source: str, aspect: float, field: str) -> str:
-        """A centre crop of an uploaded frame to `aspect` (kept once per source and shape).
-        InputError for a frame over the size limit (judged from its header)."""
+        """A centre crop of an uploaded frame to `aspect`, kept once per source and shape
+        among the caller's own crops: past its quota (count and bytes) the least recently
+        used go first. InputError for a frame over the size limit (judged from its header)."""
         self.gate.admit_heavy(caller)
-        folder = self.settings.inputs_dir / "crops"
-        return await self.images.run(framing.crop_to, source, aspect, folder, field=field)
+        folder = framing.owner_folder(self.settings.crops_dir, caller.owner)
+        made = await self.images.run(framing.crop_to, source, aspect, folder, field=field)
+        quota = {"count": self.settings.crop_quota, "max_bytes": self.settings.crop_quota_bytes}
+        for old in framing.over_quota(folder, newest=Path(made), **quota):
+            links.revoke(old)  # first: a hard link would keep its bytes on disk
+            old.unlink(missing_ok=True)
+        return made
 
     # --- generating -------------------------------------------------------------------------
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
+from pathlib import Path
+
 import pytest
 from PIL import Image
 
 from kling_ui.errors import InputError
 from kling_ui.framing import crop_to, frame_report, shape_name
+from kling_ui.janitor import clean_crops
+from kling_ui.service import Caller, Studio
 
 from .conftest import blank_png
 
@@ -51,3 +57,47 @@ def test_a_crop_judges_the_size_from_the_header_before_decoding(tmp_path):
     with pytest.raises(InputError, match=r"9000x9000 \(81 megapixels\); the limit is 60"):
         crop_to(str(huge), 1.0, tmp_path / "crops")
     assert not any((tmp_path / "crops").glob("*"))
+
+
+def crop_studio(studio: Studio, **changes) -> Studio:
+    """The same service with other settings (quotas) for crops."""
+    services = dataclasses.replace(
+        studio.services, settings=studio.settings.model_copy(update=changes)
+    )
+    return Studio(services)
+
+
+async def test_crops_are_kept_per_owner_within_a_quota(studio, make_image):
+    studio = crop_studio(studio, crop_quota=2)
+    one, two = Caller("b-one"), Caller("b-two")
+    frames = [str(make_image((900, 1600), seed=i)) for i in range(3)]
+    made = [await studio.crop(one, frame, 1.0, "image") for frame in frames]
+    theirs = await studio.crop(two, frames[0], 1.0, "image")
+    folders = {Path(path).parent for path in [*made, theirs]}
+    assert len(folders) == 2 and all(f.parent == studio.settings.crops_dir for f in folders)
+    assert "b-one" not in str(folders)  # a digest names the folder, not the owner's id
+    # The owner's third crop pushed out its least recently used: the first.
+    assert [Path(p).exists() for p in made] == [False, True, True] and Path(theirs).exists()
+    os.utime(made[1], (1, 1))  # long unused: reused now, it is the newest again
+    assert await studio.crop(one, frames[1], 1.0, "image") == made[1]
+    again = await studio.crop(one, frames[0], 1.0, "image")
+    assert Path(made[1]).exists() and Path(again).exists() and not Path(made[2]).exists()
+
+
+async def test_crops_past_the_bytes_quota_go_oldest_first(studio, make_image):
+    studio = crop_studio(studio, crop_quota_mb=0.000001)  # room for the newest only
+    first = await studio.crop(Caller("b-one"), str(make_image((900, 1600))), 1.0, "image")
+    second = await studio.crop(Caller("b-one"), str(make_image((1600, 900))), 1.0, "image")
+    assert Path(second).exists() and not Path(first).exists()
+
+
+def test_the_janitor_removes_crops_older_than_the_cache_age(tmp_path):
+    crops = tmp_path / "crops"
+    old, new = crops / "aaaa" / "crop-old.png", crops / "bbbb" / "crop-new.png"
+    for path in (old, new):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"png")
+    os.utime(old, (1000.0, 1000.0))
+    os.utime(new, (9000.0, 9000.0))
+    assert clean_crops(crops, max_age=3600.0, now=9500.0) == 1
+    assert new.exists() and not old.parent.exists()
