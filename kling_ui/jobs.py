@@ -222,6 +222,7 @@ class JobManager:
     async def resume(self, job_id: str, *, api_key: str | None = None, quiet: bool = False) -> bool:
         """Carry on one job as resume.plan_resume decides; returns whether it is running.
         Never re-sends a paid submit."""
+        self.record_endings()  # a held ending first, so the plan reads the job as it is
         job = self.get(job_id)
         if self.is_live(job_id):
             return True
@@ -334,13 +335,46 @@ class JobManager:
             raise KlingUIError(f"There is no job {job_id}.")
         return job
 
-    def _current(self, job_id: str) -> JobRecord:
-        """A live run's own record (the truth while it runs, even if the store fails), else
-        an ending the store could not take, else the stored job."""
+    def current(self, job_id: str) -> JobRecord | None:
+        """The job as it is: a live run's own record (the truth while it runs, even if the
+        store fails), else an ending the store could not take yet, else the stored job."""
+        self.record_endings()
         run = self._live.get(job_id)
         if run is not None:
             return run.job
-        return self._ended.get(job_id) or self.get(job_id)
+        return self._ended.get(job_id) or self.store.get(job_id)
+
+    def _current(self, job_id: str) -> JobRecord:
+        job = self.current(job_id)
+        if job is None:
+            raise KlingUIError(f"There is no job {job_id}.")
+        return job
+
+    def as_known(self, jobs: list[JobRecord]) -> list[JobRecord]:
+        """Stored jobs with the endings the store could not take yet in their place."""
+        return [self._ended.get(job.id, job) for job in jobs] if self._ended else jobs
+
+    def record_endings(self) -> None:
+        """Write the endings the store could not take when they happened (a full disk):
+        once it can, the store says what the page has said all along."""
+        for job_id, ended in list(self._ended.items()):
+            try:
+                stored = self.store.get(job_id) if job_id not in self._live else None
+                if stored is not None:  # else deleted meanwhile, or running again
+                    apply_move(
+                        self.store,
+                        stored,
+                        ended.state,
+                        request_id=ended.request_id,
+                        error_code=ended.error_code,
+                        error_message=ended.error_message,
+                        finished_at=ended.finished_at,
+                    )
+                    log.info("job %s: its ending (%s) is recorded now", job_id, ended.state)
+            except Exception:  # still can't read or write: the next look tries again
+                log.debug("job %s: its ending is still not recorded", job_id)
+                return
+            self._ended.pop(job_id, None)
 
     def move(self, job_id: str, state: JobState | None = None, **changes) -> JobRecord:
         """Change a job from outside its run (cancel, resume, settle)."""

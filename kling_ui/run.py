@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import itertools
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -126,6 +127,8 @@ class JobRun:
             raise  # shutting down: the stored state stays active and resumes on next start
         except JobError as exc:
             self._end(exc)
+        except (OSError, sqlite3.Error) as exc:  # this server can't write: disk or store
+            self._end(self._not_written(exc))
         except Exception as exc:  # the last line of defence: log it, tell the user briefly
             log.exception("job %s: unexpected error", self.id)
             self._end(
@@ -135,6 +138,27 @@ class JobRun:
                     code=ErrorCode.INTERNAL,
                 )
             )
+
+    def _not_written(self, exc: OSError | sqlite3.Error) -> JobError:
+        """The ending when this server can't write (a full disk, a read-only data dir, a
+        store it can't update). A job the provider has is kept, held as not saved (paid
+        for there): it is never shown as failed while its video can still be fetched."""
+        log.error("job %s: could not write (%s)", self.id, type(exc).__name__, exc_info=exc)
+        if self.job.request_id is None:  # nothing was sent (the write before the submit)
+            return JobFailed(
+                f"Job {self.id} could not be started: this server can't write to its disk "
+                f"({_why(exc)}). Nothing was sent or charged.",
+                code=ErrorCode.DISK,
+            )
+        label = self.provider.label
+        return ResultNotSaved(
+            f"The video could not be saved here yet: this server can't write to its disk "
+            f"({_why(exc)}). The job is kept: it is paid for on {label} (request id "
+            f"{self.job.request_id}) and stays there while its link lives "
+            f"({self.provider.link_lifetime}). Check again later to save it (from the "
+            f"command line: `python -m kling_ui jobs resume {self.id}`).",
+            code=ErrorCode.DISK,
+        )
 
     def _end(self, exc: JobError) -> None:
         log.info("job %s: %s (%s)", self.id, exc.state, exc.stored_code)
@@ -186,7 +210,14 @@ class JobRun:
                 raise self._not_submitted(exc) from exc
             except KlingUIError as exc:
                 raise JobFailed(exc.user_message, code=exc.code) from exc
-            self.move(JobState.QUEUED, request_id=request_id, notice=None)
+            try:
+                self.move(JobState.QUEUED, request_id=request_id, notice=None)
+            except (OSError, sqlite3.Error):
+                # Sent and created upstream: the request id must outlive a failed write.
+                self.job = dataclasses.replace(
+                    self.job, state=JobState.QUEUED, request_id=request_id
+                )
+                raise
             log.info("job %s: submitted as %s", self.id, request_id)
             return
 
@@ -376,14 +407,7 @@ class JobRun:
                     code=ErrorCode.EXPIRED,
                 ) from exc
             except OSError as exc:  # our side: disk full, data dir gone or read-only
-                log.exception("job %s: could not write the video", self.id)
-                raise ResultNotSaved(
-                    f"The video is ready on {label} but couldn't be written here "
-                    f"({exc.strerror or type(exc).__name__}). Free some space, then "
-                    f"`python -m kling_ui jobs resume {self.id}` saves it while "
-                    f"{label}'s link lives ({self.provider.link_lifetime}).",
-                    code=ErrorCode.DISK,
-                ) from exc
+                raise self._not_written(exc) from exc
             except KlingUIError as exc:
                 if not exc.transient or retry.gives_up(attempt + 1):
                     raise ResultNotSaved(
@@ -391,6 +415,13 @@ class JobRun:
                         f"`python -m kling_ui jobs resume {self.id}` tries again.",
                     ) from exc
                 await asyncio.sleep(jitter(retry.delay(attempt)))
+
+
+def _why(exc: OSError | sqlite3.Error) -> str:
+    """The system's words for a failed write, never a path ("No space left on device")."""
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return str(exc) or type(exc).__name__  # sqlite: "database or disk is full"
 
 
 def apply_move(

@@ -132,7 +132,7 @@ class Studio:
         """The job, only if `caller` may see it: a visitor never sees another's jobs."""
         if not job_id:
             return None
-        job = self.services.store.get(job_id)
+        job = self.services.jobs.current(job_id)  # with an ending the store can't take yet
         if job is None or not (caller.operator or job.owner == caller.owner):
             return None
         return job
@@ -146,7 +146,7 @@ class Studio:
     def jobs(self, caller: Caller, *, limit: int = 200) -> list[JobRecord]:
         """Newest first: the caller's own (the operator's: everyone's)."""
         owner = None if caller.operator else caller.owner
-        return self.services.store.list(owner=owner, limit=limit)
+        return self.services.jobs.as_known(self.services.store.list(owner=owner, limit=limit))
 
     def latest_clip(self, caller: Caller) -> JobRecord | None:
         """The caller's newest job if it is a clip (what the Studio shows after a reload)."""

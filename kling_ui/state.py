@@ -2,7 +2,7 @@
 
     SUBMITTING ──> QUEUED <──> RUNNING ──> SAVING ──> SUCCEEDED
         │             │           │           │
-        │             └─────┬─────┘           └──> NOT_SAVED  (paid; retry the download)
+        │             └─────┬─────┴───────────┴──> NOT_SAVED  (paid; retry the download)
         │                   ├──> WAITING_FOR_KEY  (a visitor's own key is needed to go on)
         ├──> UNKNOWN        └──> FAILED / CANCELED
         └──> FAILED / CANCELED
@@ -22,7 +22,9 @@ class JobState(StrEnum):
     RUNNING = "running"  # the provider is generating
     SAVING = "saving"  # the provider finished; downloading and checking the video
     SUCCEEDED = "succeeded"  # the video is saved here
-    NOT_SAVED = "not_saved"  # finished (and paid) upstream, but the download failed so far
+    # Paid upstream, but not saved here so far: the download failed, or this server can't
+    # write (a full disk) while it followed the job. Check again carries it on.
+    NOT_SAVED = "not_saved"
     WAITING_FOR_KEY = "waiting_for_key"  # started with a key this server does not keep
     FAILED = "failed"
     CANCELED = "canceled"
@@ -49,6 +51,7 @@ FINAL = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELED, JobSt
 
 _FOLLOWING = {JobState.QUEUED, JobState.RUNNING, JobState.SAVING}
 _STOPS = {JobState.FAILED, JobState.CANCELED, JobState.WAITING_FOR_KEY}
+_HOLD = {JobState.NOT_SAVED}  # from any following state: this server could not write
 
 # Where each state may go next. Staying put is always allowed (progress updates).
 # SUBMITTING is reachable again from the following states only for the offline preview,
@@ -57,10 +60,10 @@ TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     JobState.SUBMITTING: frozenset(
         {JobState.QUEUED, JobState.RUNNING, JobState.FAILED, JobState.CANCELED, JobState.UNKNOWN}
     ),
-    JobState.QUEUED: frozenset(_FOLLOWING | _STOPS | {JobState.SUBMITTING}),
-    JobState.RUNNING: frozenset(_FOLLOWING | _STOPS | {JobState.SUBMITTING}),
+    JobState.QUEUED: frozenset(_FOLLOWING | _STOPS | _HOLD | {JobState.SUBMITTING}),
+    JobState.RUNNING: frozenset(_FOLLOWING | _STOPS | _HOLD | {JobState.SUBMITTING}),
     JobState.SAVING: frozenset(
-        _FOLLOWING | _STOPS | {JobState.SUCCEEDED, JobState.NOT_SAVED, JobState.SUBMITTING}
+        _FOLLOWING | _STOPS | _HOLD | {JobState.SUCCEEDED, JobState.SUBMITTING}
     ),
     JobState.NOT_SAVED: frozenset(_FOLLOWING | _STOPS),
     JobState.WAITING_FOR_KEY: frozenset(_FOLLOWING | _STOPS),

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import os
+import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from kling_ui import media
 from kling_ui.errors import ConfigError, InputError
+from kling_ui.jobs import JobManager
 from kling_ui.request import parse_request
+from kling_ui.service import OPERATOR, Studio
+from kling_ui.services import Services
 from kling_ui.store import JobStore
 from kling_ui.testing import Fault
+from kling_ui.ui.present import status_markdown
 
 from .conftest import RC_KEY, RH_KEY
 
@@ -411,7 +419,8 @@ async def test_a_video_that_cannot_be_written_is_kept_for_a_retry(manager, make_
     videos.write_text("a file where the videos folder should be")  # writing there fails
     job = await generate(manager, make_image, duration=3)
     assert job.state == "not_saved" and job.error_code == "disk"
-    assert "couldn't be written here" in job.error_message and job.id in job.error_message
+    assert manager.store.get(job.id).state == "not_saved"  # the store and the page agree
+    assert_held_for_a_full_disk(job, "RunComfy")
     videos.unlink()
     assert await manager.resume(job.id)
     assert_saved(await manager.wait(job.id), duration=3)
@@ -431,8 +440,79 @@ async def test_a_store_that_breaks_mid_job_still_ends_the_job_for_its_watchers(
     with sqlite3.connect(manager.settings.db_path) as db:  # the store is damaged under us
         db.execute("DROP TABLE jobs")
     ended = await asyncio.wait_for(manager.wait(job.id), timeout=10)
-    assert ended.state == "failed" and ended.error_code == "internal"
-    assert job.id in ended.error_message
+    # It can't be written, but the provider has it: held, never "failed".
+    assert ended.state == "not_saved" and ended.error_code == "disk"
+    assert job.id in ended.error_message and "no such table" in ended.error_message
+
+
+def assert_held_for_a_full_disk(job, label: str) -> None:
+    """The job card's words: not saved yet, kept and paid for upstream, what to do."""
+    shown = status_markdown(job)
+    assert shown.startswith("⚠ **Finished, not saved yet**"), shown
+    assert "The video could not be saved here yet" in shown
+    assert f"The job is kept: it is paid for on {label}" in shown
+    assert "Check again later to save it" in shown
+    assert "Failed" not in shown and "Something went wrong" not in shown
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path):
+    """A real, small file system (tmpfs) that the test fills to the last byte: writes fail
+    there as on a full disk (ENOSPC for files, SQLITE_FULL for the store). Needs the right
+    to mount (root in a container); skipped without it."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"can't mount a small file system here: {mounted.stderr.decode().strip()}")
+    filler = disk / "filler"
+
+    def fill() -> None:
+        fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        try:
+            while True:
+                os.write(fd, bytes(1 << 16))
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+        finally:
+            os.close(fd)
+
+    try:
+        yield SimpleNamespace(path=disk, fill=fill, free=lambda: filler.unlink())
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+async def test_a_full_disk_holds_the_paid_job_and_the_store_says_so_once_it_can(
+    settings, client, make_image, fake_rc, full_disk
+):
+    """Found: with the disk full mid-job, the page said "Failed (OperationalError)" while
+    the store still said queued. Now the job is held as not saved; the store records that
+    as soon as it can be written; Check again saves the video, never paying twice."""
+    settings = settings.model_copy(update={"data_dir": full_disk.path / "data"})
+    store = JobStore(settings.db_path)
+    manager = JobManager(settings, store, client)
+    studio = Studio(Services(settings, store, client, manager, None, client, None))
+    fake_rc.run_seconds = 0.5
+    request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})
+    job = await manager.submit(request, provider="runcomfy")
+    while store.get(job.id).request_id is None:
+        await asyncio.sleep(0.02)
+    full_disk.fill()
+    ended = await asyncio.wait_for(manager.wait(job.id), timeout=20)
+    assert ended.state == "not_saved" and ended.error_code == "disk"
+    assert_held_for_a_full_disk(studio.job(OPERATOR, job.id), "RunComfy")
+    assert [j.state for j in studio.jobs(OPERATOR)] == ["not_saved"]  # History agrees
+    full_disk.free()
+    assert studio.job(OPERATOR, job.id).state == "not_saved"
+    assert store.get(job.id).state == "not_saved"  # recorded now that it can be
+    await studio.check_again(OPERATOR, job.id)
+    assert_saved(await asyncio.wait_for(manager.wait(job.id), timeout=20), duration=3)
+    assert fake_rc.submits == 1
+    await manager.aclose()
+    store.close()
 
 
 async def test_a_stopped_wait_stops_even_as_the_job_changes(manager, make_image, fake_rc):
