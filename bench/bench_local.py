@@ -1,7 +1,9 @@
-"""Local CPU work: the offline preview's render time and normalising a 10 MB start frame."""
+"""Local CPU work: the offline preview's render time, normalising a 10 MB start frame, and the
+memory of many visitors' frame checks of a 59 MP frame at once."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import tempfile
 import time
@@ -12,7 +14,11 @@ from PIL import Image, ImageFilter
 
 from kling_ui import assets
 from kling_ui.animatic import RenderSpec, render_animatic
+from kling_ui.config import Settings
 from kling_ui.images import MAX_BYTES, normalise_image
+from kling_ui.service import Caller, open_studio
+from kling_ui.testing.memory import MB, PeakRSS
+from kling_ui.testing.pictures import blank_png
 
 from .harness import Figure, median
 
@@ -89,4 +95,32 @@ def run(quick: bool = False) -> list[Figure]:
     figures.append(
         Figure("  ... re-encoded to fit RunComfy's 6 MiB data-URI limit", median(times), "s", None)
     )
+    grown, seconds, workers = asyncio.run(_frame_checks_at_once(6))
+    figures.append(
+        Figure(
+            "6 visitors' frame checks of one 59 MP PNG at once: peak",
+            grown / MB,
+            "MB",
+            600.0,
+            detail=f"{seconds:.2f} s in all; {workers} image threads (each decode ~180 MB)",
+        )
+    )
     return figures
+
+
+async def _frame_checks_at_once(count: int) -> tuple[int, float, int]:
+    """Peak memory growth (bytes), seconds and image threads: `count` signed visitors check
+    the same 59 MP frame at once through the service, whose image threads (gate.ImageWork)
+    decode a few at a time; before them, every caller decoded at once."""
+    with tempfile.TemporaryDirectory() as tmp:
+        frame = Path(tmp) / "big.png"
+        frame.write_bytes(blank_png(7680, 7680))
+        settings = Settings(_env_file=None, data_dir=Path(tmp) / "data", mcp=False)
+        async with open_studio(settings) as studio:
+            callers = [Caller("local", f"visitor-{i}") for i in range(count)]
+            began = time.perf_counter()
+            with PeakRSS() as memory:
+                await asyncio.gather(
+                    *(studio.frame_report(c, str(frame), None, 0) for c in callers)
+                )
+            return memory.grown, time.perf_counter() - began, studio.images.workers

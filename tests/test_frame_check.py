@@ -13,8 +13,7 @@ from kling_ui.errors import InputError
 from kling_ui.framing import crop_to, frame_report, shape_name
 from kling_ui.janitor import clean_crops
 from kling_ui.service import Caller, Studio
-
-from .conftest import blank_png
+from kling_ui.testing.pictures import blank_png
 
 
 def test_a_good_pair_of_frames_says_nothing(make_image):

@@ -7,7 +7,6 @@ import threading
 from pathlib import Path
 from types import SimpleNamespace
 
-import psutil
 import pytest
 
 from kling_ui.config import Settings
@@ -17,11 +16,10 @@ from kling_ui.server import create_app
 from kling_ui.service import OPERATOR, Studio
 from kling_ui.services import Services
 from kling_ui.testing import serve_on_loopback
+from kling_ui.testing.memory import MB, PeakRSS
+from kling_ui.testing.pictures import blank_png
 
-from .conftest import blank_png
 from .pagedriver import Page, page_config
-
-MB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
@@ -45,32 +43,6 @@ def served(tmp_path_factory):
     )
     with serve_on_loopback(create_app(settings)) as url:
         yield {"url": url, "settings": settings}
-
-
-class PeakRSS:
-    """The process's resident memory, sampled every few milliseconds while in use."""
-
-    def __init__(self) -> None:
-        self.process = psutil.Process()
-        self.base = self.peak = self.process.memory_info().rss
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.005):
-            self.peak = max(self.peak, self.process.memory_info().rss)
-
-    def __enter__(self) -> PeakRSS:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    @property
-    def grown(self) -> int:
-        return self.peak - self.base
 
 
 def every_event_with(page: Page, frame: dict, token: str | None) -> list:

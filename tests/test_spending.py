@@ -171,8 +171,7 @@ async def test_a_refused_visitor_costs_no_decode(make_manager, make_image, tmp_p
     at all, and a refused visitor hears the refusal, not the damage (its frame was never
     opened). An admitted visitor's frame is still checked before anything is stored."""
     from kling_ui.errors import InputError
-
-    from .conftest import blank_png
+    from kling_ui.testing.pictures import blank_png
 
     damaged = tmp_path / "damaged.png"
     damaged.write_bytes(blank_png(4000, 3000, rows=20)[:-30])  # cut off mid-data
