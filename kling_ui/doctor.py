@@ -35,11 +35,16 @@ class KeyReport:
 
 
 async def check_provider(
-    name: str, settings: Settings, client: httpx.AsyncClient, api_key: str | None = None
+    name: str,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    api_key: str | None = None,
+    *,
+    server_key: bool = True,
 ) -> KeyReport:
-    """What `name` says about `api_key` (or the server's key). Sends no job."""
+    """What `name` says about `api_key` (or, with `server_key`, the server's). Sends no job."""
     cls = PROVIDERS[name]
-    key = resolve_key(name, api_key, settings)
+    key = resolve_key(name, api_key, settings if server_key else None)
     if key is None:
         where = f" Get one at {cls.key_url}." if cls.key_url else ""
         return _not_ready(name, cls.label, f"{cls.label}: no key yet.{where}", key_present=False)

@@ -28,20 +28,20 @@ class PayingKey:
         return self.source == "offered"
 
 
-def key_choices(provider: str, offered: str | None, settings: Settings) -> list[PayingKey]:
+def key_choices(provider: str, offered: str | None, settings: Settings | None) -> list[PayingKey]:
     """The keys that could pay for `provider`, in the order they are tried: the one offered
-    now (blank counts as none), then the server's."""
+    now (blank counts as none), then the server's (none without `settings`)."""
     choices = []
     own = (offered or "").strip()
     if own:
         choices.append(PayingKey(own, "offered"))
-    server = settings.server_key(provider)
+    server = settings.server_key(provider) if settings is not None else None
     if server:
         choices.append(PayingKey(server, "server"))
     return choices
 
 
-def resolve_key(provider: str, offered: str | None, settings: Settings) -> PayingKey | None:
+def resolve_key(provider: str, offered: str | None, settings: Settings | None) -> PayingKey | None:
     """The key that pays: the one offered, else the server's; None when there is neither."""
     choices = key_choices(provider, offered, settings)
     return choices[0] if choices else None

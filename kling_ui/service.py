@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import framing, ledger, links, media, pricing
+from . import framing, keycheck, ledger, links, media, pricing
 from .config import Settings
 from .doctor import KeyReport, check_configured, check_provider
 from .errors import InputError, KlingUIError
@@ -99,6 +99,7 @@ class Studio:
         self.gate = Gate(self.settings)
         self.images = services.jobs.images  # the few threads that decode frames
         self._stories: dict[str, StoryRun] = {}
+        self._key_checks = keycheck.RecentCounts()  # visitors' Check key, per address
 
     # --- who is asking ------------------------------------------------------------------------
 
@@ -319,16 +320,30 @@ class Studio:
         return target
 
     async def check_key(self, caller: Caller, provider: str, api_key: str | None) -> str:
-        """What the provider says about a key, in words (free: no job is sent)."""
-        if provider not in PROVIDERS or not PROVIDERS[provider].needs_key:
+        """What the provider says about a key, in words (free: no job is sent).
+
+        A visitor's check reads only the key typed in (never the server's: the operator's
+        balance is not theirs to see) and is counted per network address (keycheck.py)."""
+        cls = PROVIDERS.get(provider)
+        if cls is None or not cls.needs_key:
             return "The offline preview needs no key."
+        typed = (api_key or "").strip() or None
+        if caller.visitor:
+            if typed is None:
+                return keycheck.type_a_key(cls.label)
+            if not self._key_checks.take(caller.address or caller.owner):
+                return keycheck.TOO_MANY
         report = await check_provider(
-            provider, self.settings, self.services.client, api_key=api_key
+            provider,
+            self.settings,
+            self.services.client,
+            api_key=typed,
+            server_key=not caller.visitor,
         )
         message = ("✓ " if report.ready else "⚠ ") + report.message
-        if api_key and report.key_accepted:
+        if typed and report.key_accepted:
             picked = await self.services.jobs.resume_pending(
-                api_key=api_key, provider=provider, owner=caller.owner
+                api_key=typed, provider=provider, owner=caller.owner
             )
             if picked:
                 message += f" Picked up {len(picked)} job(s) that waited for this key."

@@ -293,8 +293,9 @@ def _wire_job_card(page: Page, layout: Layout) -> None:
 def _wire_check_key(page: Page, layout: Layout) -> None:
     form = layout.form
 
-    async def check_key(token: str | None, provider: str, *typed: str):
-        caller = page.caller(token)
+    # Special arguments come first: Gradio only injects positional ones.
+    async def check_key(request: gr.Request, token: str | None = None, provider="", *typed: str):
+        caller = page.caller(token, request)  # with its address: checks are counted by it
         key = typed_key(provider, dict(zip(form.keys, typed, strict=True)))
         return await page.studio.check_key(caller, provider, key)
 

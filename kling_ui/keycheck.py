@@ -1,0 +1,54 @@
+"""The page's Check key: a visitor's own key only, a few checks a minute per caller.
+
+A visitor must never read the operator's account through it (balance, jobs running), so an
+empty field sends nothing and the server's key is never tried. Each check is a call to the
+provider on a visitor's behalf, so checks are counted per network address (the keyed
+digest in Caller.address). The counts live in this process's memory: a restart forgets
+them, which lets at most one more budget's worth through.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+
+CHECKS_PER_WINDOW = 10
+WINDOW_SECONDS = 60.0
+TOO_MANY = "Too many key checks from here: wait a minute, then try again."
+
+
+def type_a_key(label: str) -> str:
+    return f"Type your {label} key in the field above, then press Check key (nothing was sent)."
+
+
+class RecentCounts:
+    """At most `limit` events per `window` seconds for each caller (a sliding window)."""
+
+    def __init__(
+        self,
+        limit: int = CHECKS_PER_WINDOW,
+        window: float = WINDOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._seen: dict[str, deque[float]] = {}
+
+    def take(self, who: str) -> bool:
+        """Count one event for `who`; False (and nothing counted) when over the budget."""
+        now = self.clock()
+        if len(self._seen) > 10_000:  # many addresses: drop the ones that went quiet
+            self._forget_before(now - self.window)
+        recent = self._seen.setdefault(who, deque())
+        while recent and recent[0] <= now - self.window:
+            recent.popleft()
+        if len(recent) >= self.limit:
+            return False
+        recent.append(now)
+        return True
+
+    def _forget_before(self, cutoff: float) -> None:
+        for who in [w for w, times in self._seen.items() if not times or times[-1] <= cutoff]:
+            del self._seen[who]
