@@ -368,9 +368,11 @@ class Studio:
         job = self.require(caller, job_id)
         if job.is_active:
             raise KlingUIError("This job can't be deleted now: it is still running.")
-        # Links first: a hard link would keep serving the video after the file moved.
-        for kept in (job.video_path, *(job.request.get(f) for f in FRAME_FIELDS)):
-            links.revoke(kept)
+        # Links first, every one: a hard link would keep serving a file after it moved
+        # (the video, its sidecars and thumbnail, the kept frames, the continue frame).
+        kept = [*self.files(job).existing(), *(job.request.get(f) for f in FRAME_FIELDS)]
+        for path in kept:
+            links.revoke(path)
         return self.services.trash.delete(job.id)
 
     def restore(self, caller: Caller, job_id: str | None) -> JobRecord:

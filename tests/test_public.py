@@ -424,3 +424,35 @@ def test_the_api_refuses_server_files_too(public):
     answer = HTTP.get(f"{url}/gradio_api/call/generate/{event_id}", timeout=20).text
     assert "event: error" in answer and "root:" not in answer
     assert set(cache.rglob("passwd")) == before  # never copied into the cache
+
+
+def test_delete_revokes_every_link_of_the_job(public):
+    """Video, sidecar, clean last frame, thumbnail, start frame and the continue frame: each
+    one published as the page does, each one gone (and 404) the moment the job is deleted."""
+    from kling_ui.jobfiles import JobFiles
+    from kling_ui.links import publish
+    from kling_ui.store import JobStore
+
+    url, settings = public["url"], public["settings"]
+    page = visitor(url, "203.0.113.21")
+    generate(page, prompt="Every link")
+    [row] = history(page)  # shows the thumbnail, made on first sight
+    job_id = row[-1]
+    note = page.fire("continue", "click", [page.token, job_id]).shown()
+    assert "last frame" in note[-1]
+    store = JobStore(settings.db_path)
+    files = JobFiles.of(store.get(job_id), settings.inputs_dir)
+    store.close()
+    sources = [files.video, files.sidecar, files.last_frame, files.thumbnail]
+    sources += files.kept_inputs()  # the start frame and the continue frame
+    assert files.continue_frame in sources and all(s.is_file() for s in sources), sources
+    links = [Path(publish(source)) for source in sources]
+    for link in links:
+        assert HTTP.get(f"{url}/gradio_api/file={link}").status_code == 200, link
+    page.select_row("history-table", row).result()
+    deleted = page.fire("history-confirm", "click", [page.token, job_id])
+    deleted.result()
+    assert deleted.error is None, deleted.error
+    for link in links:
+        assert not link.exists(), link
+        assert HTTP.get(f"{url}/gradio_api/file={link}").status_code in (403, 404), link
