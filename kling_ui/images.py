@@ -144,6 +144,8 @@ async def fetch_image_bytes(
                         )
                     chunks.append(chunk)
                 return b"".join(chunks)
+        except UnsafeURL as exc:  # the connection itself refused the address
+            raise InputError({field: f"{label}: {exc}."}) from exc
         except httpx.HTTPError as exc:
             raise InputError(
                 {field: f"{label}: couldn't download the image ({type(exc).__name__})."}

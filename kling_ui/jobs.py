@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from . import pricing
+from . import __version__, pricing
 from .admission import Admission
 from .config import Settings
 from .errors import ErrorCode, KlingUIError
@@ -23,7 +23,7 @@ from .frames import prepare_inputs
 from .gate import ImageWork
 from .keyprints import KeyPrints
 from .keys import PayingKey, key_choices
-from .netsafety import Resolver, system_resolver
+from .netsafety import Resolver, download_client, system_resolver
 from .providers.base import CancelOutcome, Inputs, Provider
 from .providers.factory import create_provider
 from .request import GenerationRequest, parse_request
@@ -56,6 +56,7 @@ class JobManager:
         self.client = client
         # Result videos come through here (any public https host, checked at connect time).
         self.downloads = downloads or client
+        self._image_client: httpx.AsyncClient | None = None  # made on first use
         self._live: dict[str, JobRun] = {}
         # Runs whose ending could not be written to the store (see JobRun.unrecorded).
         self._ended: dict[str, JobRecord] = {}
@@ -80,9 +81,26 @@ class JobManager:
         """A salted fingerprint that recognises a key again without storing it."""
         return self._keyprints.of(provider, key)
 
+    @property
+    def image_client(self) -> httpx.AsyncClient:
+        """Visitors' image URLs are fetched here: public addresses only, checked where the
+        connection is made with the resolver that checked the URL, so a name can't answer
+        public to the check and private to the connection (DNS rebinding)."""
+        if self._image_client is None:
+            self._image_client = download_client(
+                timeout=httpx.Timeout(self.settings.request_timeout),
+                user_agent=f"kling-ui/{__version__}",
+                resolver=self.resolver,
+            )
+        return self._image_client
+
     async def prepare_inputs(self, request: GenerationRequest, provider: Provider) -> Inputs:
         return await prepare_inputs(
-            request, provider, client=self.client, resolver=self.resolver, run=self.images.run
+            request,
+            provider,
+            client=self.image_client,
+            resolver=self.resolver,
+            run=self.images.run,
         )
 
     async def submit(
@@ -322,6 +340,9 @@ class JobManager:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self.images.close()
+        if self._image_client is not None:
+            await self._image_client.aclose()
+            self._image_client = None
 
     # --- helpers ---------------------------------------------------------------------------
 

@@ -104,3 +104,36 @@ def test_address_classes():
         "not-an-ip",
     ):
         assert not is_public_address(private), private
+
+
+async def test_an_image_url_is_fetched_from_the_address_that_was_checked(settings):
+    """DNS rebinding: the name answers public when checked, private when connected to. The
+    fetch must connect through the same check (and refuse), not resolve the name again."""
+    from kling_ui.jobs import JobManager
+    from kling_ui.providers.factory import create_provider
+    from kling_ui.request import parse_request
+    from kling_ui.store import JobStore
+
+    answers = []
+
+    async def rebinding(host: str, port: int) -> list[str]:
+        answers.append(host)
+        return ["93.184.216.34"] if len(answers) == 1 else ["127.0.0.1"]
+
+    data = png_bytes(picture((640, 480)))
+
+    async def image(request):  # what the private address would serve
+        return Response(data, media_type="image/png")
+
+    inside = Starlette(routes=[Route("/a.png", image)])
+    store = JobStore(settings.db_path)
+    # The general client reaches the "private" server, as a second real lookup would.
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=inside)) as client:
+        manager = JobManager(settings, store, client, resolver=rebinding)
+        request = parse_request({"image": "https://rebind.example.test/a.png", "prompt": "p"})
+        provider = create_provider("preview", settings=settings, client=client)
+        with pytest.raises(InputError, match="private or local network address"):
+            await manager.prepare_inputs(request, provider)
+        await manager.aclose()
+    assert answers == ["rebind.example.test", "rebind.example.test"]
+    store.close()
