@@ -44,7 +44,9 @@ def test_the_tool_schema_is_typed_and_fully_described(mcp_app):
     schema = tool.inputSchema
     jsonschema.Draft202012Validator.check_schema(schema)
     for name, prop in schema["properties"].items():
-        assert prop.get("type") not in (None, {}), name  # every input has a real type
+        kinds = [prop, *prop.get("anyOf", [])]  # every input has a real type (or null)
+        assert any(kind.get("type") not in (None, {}) for kind in kinds), name
+        assert all(kind.get("type") not in (None, {}) for kind in prop.get("anyOf", [])), name
         assert prop["description"].endswith("."), (name, prop["description"])  # whole
     segments = schema["properties"]["multi_prompt"]
     assert segments["type"] == "array"
@@ -117,3 +119,42 @@ def test_the_http_api_checks_types_strictly(mcp_app, field, value, message):
     answer = _call_api(mcp_app, [fields[name] for name in order])
     assert "event: error" in answer and message in answer, answer
     assert len(answer) < 600  # one short line, never a huge value echoed back
+
+
+def test_end_image_admits_null_in_the_schema_and_in_a_call(mcp_app, tmp_path):
+    """The documented "omit or null for none" holds: MCP clients validate against the
+    schema before calling, so null must be in it."""
+    tools = asyncio.run(_session_call(mcp_app, lambda s: s.list_tools())).tools
+    [tool] = [t for t in tools if t.name == "generate"]
+    schema = tool.inputSchema
+    jsonschema.Draft202012Validator.check_schema(schema)
+    call = {"image": "https://example.com/a.jpg", "prompt": "p"}
+    jsonschema.validate({**call, "end_image": None}, schema)
+    jsonschema.validate({**call, "end_image": "https://example.com/b.jpg"}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**call, "end_image": 5}, schema)
+    assert "null" in schema["properties"]["end_image"]["description"]
+    data_url = "data:image/jpeg;base64," + base64.b64encode(ASSET.read_bytes()).decode()
+    arguments = {"image": data_url, "prompt": "Hold still", "duration": 3, "end_image": None}
+    result = asyncio.run(
+        _session_call(mcp_app, lambda s: s.call_tool("generate", arguments=arguments))
+    )
+    assert not result.isError, result.content
+    # A nullable file field is not converted by Gradio's MCP layer: a data URL still works.
+    arguments["end_image"] = data_url
+    result = asyncio.run(
+        _session_call(mcp_app, lambda s: s.call_tool("generate", arguments=arguments))
+    )
+    assert not result.isError, result.content
+    # And through gradio_client, end_image given as None.
+    from gradio_client import Client, handle_file
+
+    client = Client(mcp_app, verbose=False)
+    video = client.predict(
+        image=handle_file(str(ASSET)),
+        prompt="Hold still",
+        end_image=None,
+        duration=3,
+        api_name="/generate",
+    )
+    assert media.probe(video).duration == pytest.approx(3, abs=0.1)

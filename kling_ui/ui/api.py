@@ -12,7 +12,14 @@ from ..links import publish
 from ..providers.registry import PROVIDERS
 from ..request import DURATION_DEFAULT
 from ..service import Studio
-from .api_schema import DESCRIPTIONS, SHOT_TYPES, SegmentsInput, strict_fields
+from .api_schema import (
+    DESCRIPTIONS,
+    SHOT_TYPES,
+    OptionalImage,
+    SegmentsInput,
+    saved_data_url,
+    strict_fields,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +47,7 @@ def wire_public_api(studio: Studio) -> None:
                 multi_prompt=multi_prompt,
                 provider=provider,
             )
-            fields.update(image=image, end_image=end_image)
+            fields.update(image=saved_data_url(image), end_image=saved_data_url(end_image))
             job = await studio.generate_and_wait(studio.api_caller(http), fields, provider=provider)
         except KlingUIError as exc:
             raise gr.Error(exc.user_message) from exc
@@ -83,7 +90,7 @@ def _hidden_components() -> tuple[list, gr.Video, gr.Button]:
         inputs = [
             gr.Image(type="filepath", label="image"),
             gr.Textbox(label="prompt"),
-            gr.Image(type="filepath", label="end_image"),
+            OptionalImage(None, label="end_image"),
             gr.Number(DURATION_DEFAULT, label="duration", precision=0),
             gr.Checkbox(False, label="sound"),
             gr.Radio(list(SHOT_TYPES), value=SHOT_TYPES[0], label="shot_type"),

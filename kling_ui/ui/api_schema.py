@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import gradio as gr
+from gradio import processing_utils
+from gradio.data_classes import ImageData
+from gradio.utils import get_upload_folder
 
 from .. import pricing
 from ..errors import InputError
@@ -71,6 +74,26 @@ class SegmentsInput(gr.JSON):
 
     def api_info(self) -> dict[str, Any]:
         return {**SEGMENTS_SCHEMA, "description": DESCRIPTIONS["multi_prompt"]}
+
+
+class OptionalImage(gr.JSON):
+    """An image input that may be null (end_image). gr.Image's schema says "an image" only,
+    so MCP clients, which check arguments against the schema, refused the documented null;
+    and gr.Image's data model refuses the plain URL text that MCP then passes through. The
+    value (a file, an https or data: URL, or null) is checked by the handler (uploads.py)."""
+
+    def api_info(self) -> dict[str, Any]:
+        image = {**ImageData.model_json_schema(), "additional_description": "a URL or a file"}
+        return {"anyOf": [image, {"type": "null"}]}
+
+
+def saved_data_url(value: Any) -> Any:
+    """A data: URL that arrives as text, saved to Gradio's upload cache as Gradio saves the
+    files it converts; anything else unchanged. Gradio's MCP layer converts only file fields
+    whose whole schema is a file, which a nullable one is not."""
+    if isinstance(value, str) and value.startswith("data:image/"):
+        return processing_utils.save_base64_to_cache(value, get_upload_folder())
+    return value
 
 
 def strict_fields(
