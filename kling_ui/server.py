@@ -22,6 +22,7 @@ from gradio.utils import get_upload_folder
 
 from . import doorbell
 from .config import Settings, load_settings
+from .headers import SecurityHeaders
 from .janitor import run_janitor
 from .logs import setup_logging
 from .providers.factory import configured_providers
@@ -69,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await services.aclose()
 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    # nosniff, a referrer policy, a CSP a Space may frame; no /openapi.json (headers.py)
+    app.add_middleware(SecurityHeaders)
     refuse_named_calls_to_private_events(app, demo)
     # Gradio checks that a file in an event's payload was uploaded (or made by the app)
     # only once it believes it has launched; a mounted app never does, so any server path

@@ -605,3 +605,32 @@ def test_a_frame_of_another_shape_is_flagged_on_upload_and_a_crop_fixes_it(page)
     expect(note).not_to_contain_text("squash", timeout=10_000)
     width = page.eval_on_selector("#end-frame img", "img => img.naturalWidth / img.naturalHeight")
     assert abs(width - 16 / 9) < 0.01
+
+
+def test_the_content_security_policy_blocks_nothing_the_page_uses(browser, stack):
+    """The CSP is on (headers.py): a whole journey (upload, generate, play, History, Story)
+    must not trip it, or the page would quietly lose a part."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+        " (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    console = []
+    page.on("console", lambda m: console.append(m.text))
+    answer = page.goto(stack["url"])
+    assert "frame-ancestors" in (answer.headers.get("content-security-policy") or "")
+    expect(page.locator("#generate")).to_be_visible()
+    upload(page, "start-frame", assets.path("sunset_lake.jpg"))
+    page.locator("#prompt textarea").fill("A policy check")
+    use_preview(page)
+    set_duration(page, 3)
+    generate_and_wait_for_video(page, 3)
+    for tab in ("History", "Story", "Studio"):
+        page.get_by_role("tab", name=tab, exact=True).click()
+        page.wait_for_timeout(300)
+    violations = page.evaluate("() => window.__csp")
+    context.close()
+    assert violations == []
+    assert not [m for m in console if "Content Security Policy" in m], console

@@ -456,3 +456,46 @@ def test_delete_revokes_every_link_of_the_job(public):
     for link in links:
         assert not link.exists(), link
         assert HTTP.get(f"{url}/gradio_api/file={link}").status_code in (403, 404), link
+
+
+def test_every_answer_carries_the_security_headers_and_the_space_may_frame_it(public):
+    url = public["url"]
+    page = visitor(url, "203.0.113.31")
+    out = generate(page, prompt="Headers")
+    answers = {
+        "page": HTTP.get(url),
+        "config": HTTP.get(f"{url}/config"),
+        "video": HTTP.get(out[VIDEO]["url"]),
+        "missing": HTTP.get(f"{url}/no-such-page"),
+    }
+    for name, answer in answers.items():
+        headers = answer.headers
+        assert headers.get("x-content-type-options") == "nosniff", name
+        assert headers.get("referrer-policy") == "strict-origin-when-cross-origin", name
+        assert "x-frame-options" not in headers, name  # a Space shows it in an iframe
+        policy = dict(
+            part.strip().split(" ", 1)
+            for part in headers.get("content-security-policy", "").split(";")
+            if part.strip()
+        )
+        ancestors = policy.get("frame-ancestors", "").split()
+        assert {"https://huggingface.co", "https://*.hf.space"} <= set(ancestors), name
+        assert "*" not in ancestors and policy.get("object-src") == "'none'", name
+    assert answers["page"].status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/openapi.json",
+        "/gradio_api/openapi.json",
+        "/docs",
+        "/redoc",
+        "/docs/oauth2-redirect",
+        "/gradio_api/docs",
+    ],
+)
+def test_no_api_schema_or_docs_pages_are_served(public, path):
+    answer = HTTP.get(public["url"] + path)
+    assert answer.status_code == 404, (path, answer.status_code)
+    assert answer.headers.get("x-content-type-options") == "nosniff"
