@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import pricing
 from .config import Settings, load_settings
-from .errors import ConfigError, InputError, KlingUIError
+from .errors import RESUMABLE_CODES, ConfigError, ErrorCode, InputError, KlingUIError
 from .pricing import estimate, format_money
 from .providers.registry import PROVIDERS
 from .records import JobRecord
@@ -170,7 +170,21 @@ def _finish(job: JobRecord, out: Path | None) -> int:
         print(path, flush=True)
         return 0
     _say(f"error: job {job.id} {job.state}: {job.error_message or 'no details'}")
+    hint = resume_hint(job)
+    if hint:
+        _say(hint)
     return EXIT_UNKNOWN if job.state == JobState.UNKNOWN else EXIT_FAILED
+
+
+def resume_hint(job: JobRecord) -> str | None:
+    """The operator's command for a job that resume can still carry on. A job's stored
+    message is a visitor's (it says Check again); the CLI says what to type."""
+    command = f"`python -m kling_ui jobs resume {job.id}`"
+    if job.state == JobState.NOT_SAVED and job.error_code == ErrorCode.DISK:
+        return f"free some space, then {command} saves it while the provider's link lives"
+    held = job.state == JobState.NOT_SAVED and job.error_code != ErrorCode.EXPIRED
+    failed = job.state == JobState.FAILED and job.error_code in RESUMABLE_CODES
+    return f"{command} tries again" if held or failed else None
 
 
 def _check_out(out: Path | None) -> None:
@@ -414,7 +428,10 @@ def main(argv: list[str] | None = None) -> int:
         command = commands[args.command]
         return asyncio.run(command(args, settings))
     except InputError as exc:
-        for problem in exc.problems.values():  # a batch has one line per bad line
+        # The operator's words when there are (they may name a path); a batch has one
+        # line per bad line.
+        problems = [exc.operator_message] if exc.operator_message else exc.problems.values()
+        for problem in problems:
             _say(f"error: {problem}")
         return EXIT_INPUT
     except ConfigError as exc:

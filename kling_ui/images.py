@@ -96,12 +96,23 @@ def _read_file(path: Path, field: str) -> bytes:
                 {field: f"{label} is {size / 1e6:.0f} MB; files over 50 MB are not accepted."}
             )
         return path.read_bytes()
+    # A visitor is told the file's name only (the folder is the server's); the CLI, which
+    # is the operator's, shows where it looked.
     except FileNotFoundError as exc:
-        raise InputError({field: f"{label}: no file at {path}."}) from exc
+        raise _unreadable(field, f"no file named {path.name}", f"no file at {path}") from exc
     except IsADirectoryError as exc:
-        raise InputError({field: f"{label}: {path} is a folder, not an image."}) from exc
+        raise _unreadable(field, "that is a folder, not an image", f"{path} is a folder") from exc
     except OSError as exc:
-        raise InputError({field: f"{label}: can't read {path} ({exc.strerror})."}) from exc
+        raise _unreadable(
+            field, f"can't read {path.name} ({exc.strerror})", f"can't read {path} ({exc.strerror})"
+        ) from exc
+
+
+def _unreadable(field: str, visitor: str, operator: str) -> InputError:
+    label = FIELD_LABELS.get(field, field)
+    error = InputError({field: f"{label}: {visitor}."})
+    error.for_operator(f"{label}: {operator}.")
+    return error
 
 
 async def fetch_image_bytes(

@@ -155,8 +155,7 @@ class JobRun:
             f"The video could not be saved here yet: this server can't write to its disk "
             f"({_why(exc)}). The job is kept: it is paid for on {label} (request id "
             f"{self.job.request_id}) and stays there while its link lives "
-            f"({self.provider.link_lifetime}). Check again later to save it (from the "
-            f"command line: `python -m kling_ui jobs resume {self.id}`).",
+            f"({self.provider.link_lifetime}). Check again later to save it.",
             code=ErrorCode.DISK,
         )
 
@@ -284,8 +283,7 @@ class JobRun:
             minutes = round(self.settings.job_deadline / 60)
             raise JobTimedOut(
                 f"No result from {self.provider.label} after {minutes} min (request id "
-                f"{self.job.request_id}). It may still finish there: "
-                f"`python -m kling_ui jobs resume {self.id}` checks again."
+                f"{self.job.request_id}). It may still finish there: Check again asks later."
             )
 
     def _status_failed(self, exc: ProviderError, failures: int, retry: RetryPolicy) -> float:
@@ -382,10 +380,8 @@ class JobRun:
         log.info("job %s: saved %s (%.1fs)", self.id, dest, info.duration)
 
     def _link_life(self) -> str:
-        return (
-            f"while its link lives ({self.provider.link_lifetime}): "
-            f"`python -m kling_ui jobs resume {self.id}` or Retry in History saves it"
-        )
+        # Visitors' words; the CLI adds the operator's command (__main__.resume_hint).
+        return f"while its link lives ({self.provider.link_lifetime}): Check again saves it"
 
     async def _download(self, url: str, dest: Path) -> None:
         label, request_id = self.provider.label, self.job.request_id
@@ -411,8 +407,7 @@ class JobRun:
             except KlingUIError as exc:
                 if not exc.transient or retry.gives_up(attempt + 1):
                     raise ResultNotSaved(
-                        f"{exc.user_message} (request id {request_id}). "
-                        f"`python -m kling_ui jobs resume {self.id}` tries again.",
+                        f"{exc.user_message} (request id {request_id}). Check again tries again.",
                     ) from exc
                 await asyncio.sleep(jitter(retry.delay(attempt)))
 

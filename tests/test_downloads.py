@@ -72,7 +72,7 @@ async def test_videos_on_another_host_are_saved_and_a_refused_one_is_kept_for_la
             refusing = JobManager(local, store, client, downloads=strict)
             job = await refusing.wait((await refusing.submit(request, provider=kind)).id)
             assert job.state == "not_saved" and job.error_code == "untrusted_host"
-            assert "https" in job.error_message and "jobs resume" in job.error_message
+            assert "https" in job.error_message and "Check again" in job.error_message
             await refusing.aclose()
 
             allowing = JobManager(local, store, client, downloads=lax)

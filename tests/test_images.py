@@ -107,7 +107,7 @@ async def test_corrupt_bytes_are_refused(make_image, fmt):
 
 
 async def test_missing_file_and_folder(tmp_path):
-    with pytest.raises(InputError, match="no file at"):
+    with pytest.raises(InputError, match=r"no file named nope\.jpg"):
         await prepared(tmp_path / "nope.jpg")
     with pytest.raises(InputError, match="is a folder"):
         await prepared(tmp_path)

@@ -221,7 +221,7 @@ async def test_the_deadline_ends_a_job_that_never_finishes(settings, client, mak
     manager = JobManager(settings, JobStore(settings.db_path), client)
     job = await generate(manager, make_image)
     assert job.state == "failed" and job.error_code == "timeout"
-    assert job.request_id in job.error_message and "jobs resume" in job.error_message
+    assert job.request_id in job.error_message and "Check again" in job.error_message
     await manager.aclose()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 import uuid
@@ -26,6 +27,8 @@ from .base import (
     Running,
     Succeeded,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -153,7 +156,12 @@ class PreviewProvider(Provider):
             return Canceled("The preview render was stopped.")
         error = task.exception()
         if error is not None:
-            return Failed(f"The preview render failed ({type(error).__name__}: {error}).")
+            # The error may name server paths: the log gets it, the visitor its kind.
+            log.error("preview %s: render failed", request_id, exc_info=error)
+            return Failed(
+                f"The preview render failed ({type(error).__name__}); details are in the "
+                "server log."
+            )
         return Succeeded(task.result().resolve().as_uri(), cost=0.0)
 
     async def cancel(self, request_id: str) -> CancelOutcome:
