@@ -66,4 +66,5 @@ async def generate(
     url = video["url"] if isinstance(video, dict) else video
     response = await client.get(url)  # the client holds the video once it is downloaded
     response.raise_for_status()
-    return time.monotonic(), (video.get("path") if isinstance(video, dict) else url)
+    # Wall-clock time: the fake provider's log (job ends, status calls) is on time.time() too.
+    return time.time(), (video.get("path") if isinstance(video, dict) else url)

@@ -8,11 +8,9 @@ do when asked to.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..clock import SYSTEM_CLOCK, Clock
 from .clips import sample_video_bytes
 
 
@@ -99,8 +98,12 @@ class FakeProvider:
         run_seconds: float = 0.5,
         max_concurrent: int | None = None,
         video_size: tuple[int, int] = (160, 90),
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.api_key = api_key
+        # Jobs progress, and faults answer late, on this clock: a test's VirtualClock runs a
+        # job's life in milliseconds, the real one (servers on loopback) in real time.
+        self.clock = clock
         self.queue_seconds = queue_seconds
         self.run_seconds = run_seconds
         self.max_concurrent = max_concurrent
@@ -146,7 +149,7 @@ class FakeProvider:
             j.id: {"created": j.created, "done_at": j.done_at(), "duration": j.duration}
             for j in self.jobs.values()
         }
-        return JSONResponse({"now": time.monotonic(), "calls": calls, "jobs": jobs})
+        return JSONResponse({"now": self.clock.now(), "calls": calls, "jobs": jobs})
 
     # --- shared behaviour -------------------------------------------------------------------
 
@@ -169,7 +172,7 @@ class FakeProvider:
             "query": dict(request.query_params),
             "headers": dict(request.headers),
             "json": body,
-            "time": time.monotonic(),
+            "time": self.clock.now(),
         }
         self.calls.append(call)
         return call
@@ -186,11 +189,11 @@ class FakeProvider:
             return await handler(request, call)
         if fault.process:
             response = await handler(request, call)
-            await asyncio.sleep(fault.delay)
+            await self.clock.sleep(fault.delay)
             if fault.status == 0:
                 return response
         else:
-            await asyncio.sleep(fault.delay)
+            await self.clock.sleep(fault.delay)
             if fault.status == 0:
                 return await handler(request, call)
         if fault.raw is not None:
@@ -203,7 +206,7 @@ class FakeProvider:
         return JSONResponse(fault.body, status_code=fault.status, headers=fault.headers)
 
     def active_jobs(self) -> int:
-        now = time.monotonic()
+        now = self.clock.now()
         return sum(1 for j in self.jobs.values() if j.state(now) in ("queued", "running"))
 
     def create_job(self, body: dict[str, Any], duration: int, sound: bool) -> FakeJob:
@@ -211,7 +214,7 @@ class FakeProvider:
             job = FakeJob(
                 id=self.new_id(),
                 body=body,
-                created=time.monotonic(),
+                created=self.clock.now(),
                 queue_seconds=self.queue_seconds,
                 run_seconds=self.run_seconds,
                 duration=duration,
@@ -222,7 +225,7 @@ class FakeProvider:
         return job
 
     def queue_position(self, job: FakeJob) -> int:
-        now = time.monotonic()
+        now = self.clock.now()
         return sum(
             1
             for other in self.jobs.values()
@@ -243,7 +246,7 @@ class FakeProvider:
         await self.record("download", request)
         fault = self.take_fault("download")
         if fault is not None:
-            await asyncio.sleep(fault.delay)
+            await self.clock.sleep(fault.delay)
             return Response(fault.raw or b"", status_code=fault.status or 500)
         job = self.jobs.get(request.path_params["job_id"])
         if self.expire_results:
@@ -253,7 +256,7 @@ class FakeProvider:
                 status_code=403,
                 media_type="application/xml",
             )
-        if job is None or job.state(time.monotonic()) != "done":
+        if job is None or job.state(self.clock.now()) != "done":
             return Response(b"Not Found", status_code=404)
         data = sample_video_bytes(job.duration, job.sound, self.video_size)
         return Response(data, media_type="video/mp4")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from starlette.requests import Request
@@ -123,7 +122,7 @@ class FakeRunComfy(FakeProvider):
         job = self._job_or_error(request)
         if isinstance(job, Response):
             return job
-        state = job.state(time.monotonic())
+        state = job.state(self.clock.now())
         unfinished = state in ("queued", "running")
         word = self.status_word if unfinished or self.force_status else None
         body: dict[str, Any] = {"request_id": job.id, "status": word or _STATUS[state]}
@@ -137,7 +136,7 @@ class FakeRunComfy(FakeProvider):
         job = self._job_or_error(request)
         if isinstance(job, Response):
             return job
-        state = job.state(time.monotonic())
+        state = job.state(self.clock.now())
         body: dict[str, Any] = {
             "request_id": job.id,
             "status": _STATUS[state],
@@ -164,7 +163,7 @@ class FakeRunComfy(FakeProvider):
         job = self._job_or_error(request)
         if isinstance(job, Response):
             return job
-        state = job.state(time.monotonic())
+        state = job.state(self.clock.now())
         if state == "queued":
             job.canceled = True
             return JSONResponse(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from typing import Any
 
 import httpx
@@ -155,7 +154,7 @@ class FakeRunningHub(FakeProvider):
     async def _call_back(self, job: FakeJob, url: str) -> None:
         # RunningHub calls webhookUrl when a task ends; its v2 payload is undocumented, so
         # this sends a plausible one and the client must not depend on it.
-        await asyncio.sleep(max(0.0, job.done_at() - time.monotonic()))
+        await self.clock.sleep(max(0.0, job.done_at() - self.clock.now()))
         payload = {"taskId": job.id, "event": "TASK_END", "eventData": "{}"}
         # Nobody listening is fine: the poller finds the result anyway.
         async with httpx.AsyncClient(timeout=5) as client:
@@ -170,7 +169,7 @@ class FakeRunningHub(FakeProvider):
         job = self.jobs.get(str(task_id))
         if job is None:
             return _business_error("807", "Task not found")
-        state = job.state(time.monotonic())
+        state = job.state(self.clock.now())
         if state == "done":
             rate = self.cny_per_second * (0.87 / 0.69 if job.sound else 1.0)
             return JSONResponse(
