@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator
 
 import httpx
 
 from . import __version__, pricing
 from .admission import Admission
+from .clock import SYSTEM_CLOCK, Clock
 from .config import Settings
 from .errors import ErrorCode, KlingUIError
 from .frames import prepare_inputs
@@ -47,8 +47,10 @@ class JobManager:
         resolver: Resolver = system_resolver,
         downloads: httpx.AsyncClient | None = None,
         images: ImageWork | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.settings = settings
+        self.clock = clock  # what runs and their providers' pauses are timed by
         # Frames are decoded here a few at a time (the page's checks and crops share it).
         self.images = images or ImageWork(settings.image_workers)
         self.resolver = resolver
@@ -69,13 +71,15 @@ class JobManager:
     # --- submitting -------------------------------------------------------------------------
 
     def provider(self, name: str, api_key: str | None = None) -> Provider:
-        return create_provider(
+        provider = create_provider(
             name,
             settings=self.settings,
             client=self.client,
             api_key=api_key,
             downloads=self.downloads,
         )
+        provider.clock = self.clock
+        return provider
 
     def fingerprint(self, provider: str, key: str | None) -> str | None:
         """A salted fingerprint that recognises a key again without storing it."""
@@ -137,6 +141,7 @@ class JobManager:
             store=self.store,
             on_change=self._notify,
             inputs=inputs,
+            clock=self.clock,
         )
         run.task = asyncio.create_task(run.run(), name=f"job-{job.id}")
         self._live[job.id] = run
@@ -187,7 +192,7 @@ class JobManager:
             if run is not None:
                 run.cancel_requested = True
             else:
-                self.move(job_id, JobState.CANCELED, finished_at=time.time())
+                self.move(job_id, JobState.CANCELED, finished_at=self.clock.now())
             return "Canceled before anything was sent: nothing was charged."
         provider = run.provider if run is not None else self.provider(job.provider, api_key)
         label = provider.label
@@ -203,7 +208,7 @@ class JobManager:
             self.move(
                 job_id,
                 JobState.CANCELED,
-                finished_at=time.time(),
+                finished_at=self.clock.now(),
                 error_message=f"Canceled on {label}.",
                 notice=None,
             )
@@ -288,7 +293,7 @@ class JobManager:
                 error_code=ErrorCode.INTERRUPTED,
                 error_message="Interrupted before it was sent: nothing was charged. "
                 "Generate again.",
-                finished_at=time.time(),
+                finished_at=self.clock.now(),
             )
             return
         provider = self.provider(job.provider, api_key) if api_key else None
@@ -299,7 +304,7 @@ class JobManager:
             error_code=ErrorCode.SUBMIT_UNKNOWN,
             error_message="The app stopped while sending this job: it may "
             f"have been created and charged. {hint}".strip(),
-            finished_at=time.time(),
+            finished_at=self.clock.now(),
         )
 
     async def _rerender(self, job: JobRecord) -> bool:
@@ -313,7 +318,7 @@ class JobManager:
                 JobState.FAILED,
                 error_code=ErrorCode.INTERRUPTED,
                 error_message=f"The preview was interrupted and can't restart: {exc.user_message}",
-                finished_at=time.time(),
+                finished_at=self.clock.now(),
             )
             return False
         job = self.move(

@@ -13,11 +13,11 @@ import dataclasses
 import itertools
 import logging
 import sqlite3
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from . import media
+from .clock import SYSTEM_CLOCK, Clock
 from .config import Settings
 from .doorbell import doorbell_url
 from .errors import (
@@ -92,6 +92,7 @@ class JobRun:
         store: JobStore,
         on_change: Callable[[str], None],
         inputs: Inputs | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.job = job
         self.provider = provider
@@ -99,6 +100,7 @@ class JobRun:
         self.store = store
         self.on_change = on_change
         self.inputs = inputs
+        self.clock = clock  # the job's deadline, its pauses and its stamps (tests step it)
         self.cancel_requested = False
         self.unrecorded = False  # the final state could not be written (disk full, ...)
         self.task: asyncio.Task[None] | None = None
@@ -164,7 +166,7 @@ class JobRun:
         changes = {
             "error_code": exc.stored_code,
             "error_message": exc.user_message,
-            "finished_at": time.time() if exc.state.is_final else None,
+            "finished_at": self.clock.now() if exc.state.is_final else None,
         }
         try:
             self.move(exc.state, **changes)
@@ -187,23 +189,23 @@ class JobRun:
         except KlingUIError as exc:
             raise JobFailed(exc.user_message, code=ErrorCode.PREPARE) from exc
         retry = submit_retry(self.settings)
-        started = time.time()
+        started = self.clock.now()
         for refusals in itertools.count():
             if self.cancel_requested:
                 raise JobCanceled("Canceled before anything was sent: nothing charged.")
             # Recorded before sending: after a crash, "sent at" without a request id = unknown.
-            self.move(submitted_at=time.time())
+            self.move(submitted_at=self.clock.now())
             try:
                 request_id = await self.provider.submit(payload)
             except RateLimitError as exc:  # refused: nothing was created
-                if retry.gives_up(refusals, time.time() - started):
+                if retry.gives_up(refusals, self.clock.now() - started):
                     raise JobFailed(
                         exc.user_message, code=ErrorCode.LIMIT, provider_code=exc.provider_code
                     ) from exc
                 delay = retry.delay(refusals, exc.retry_after)
                 self.move(submitted_at=None, notice=exc.user_message)
                 log.info("job %s: no job created (%s); again in %.1fs", self.id, exc, delay)
-                await asyncio.sleep(jitter(delay))
+                await self.clock.sleep(jitter(delay))
                 continue
             except ProviderError as exc:
                 raise self._not_submitted(exc) from exc
@@ -258,7 +260,7 @@ class JobRun:
         previous, failures = plan.shortest, 0
         while True:
             self._check_deadline(started + self.settings.job_deadline)
-            elapsed = time.time() - started
+            elapsed = self.clock.now() - started
             pause = next_delay(elapsed, expected.seconds, expected.spread, previous, plan)
             previous = pause
             try:
@@ -279,7 +281,7 @@ class JobRun:
             self.wake.clear()
 
     def _check_deadline(self, deadline: float) -> None:
-        if time.time() > deadline:
+        if self.clock.now() > deadline:
             minutes = round(self.settings.job_deadline / 60)
             raise JobTimedOut(
                 f"No result from {self.provider.label} after {minutes} min (request id "
@@ -296,7 +298,7 @@ class JobRun:
             message = f"{exc.user_message} (request id {self.job.request_id}), {failures} times"
             raise JobFailed(message, code=exc.code, provider_code=exc.provider_code) from exc
         if failures >= TROUBLE_AFTER and self.job.trouble_since is None:
-            self.move(trouble_since=time.time())
+            self.move(trouble_since=self.clock.now())
         return retry.delay(failures, exc.retry_after)
 
     def _status_refused(self, exc: KlingUIError, provider_code: str | None) -> JobFailed:
@@ -359,7 +361,7 @@ class JobRun:
                 code=ErrorCode.BAD_VIDEO,
             ) from exc
         warnings = probe_warnings(info, parse_request(self.job.request))
-        finished = time.time()
+        finished = self.clock.now()
         cost = status.cost if status.cost is not None else self.job.cost_estimate
         currency = status.currency or self.job.currency
         write_sidecar(
@@ -409,7 +411,7 @@ class JobRun:
                     raise ResultNotSaved(
                         f"{exc.user_message} (request id {request_id}). Check again tries again.",
                     ) from exc
-                await asyncio.sleep(jitter(retry.delay(attempt)))
+                await self.clock.sleep(jitter(retry.delay(attempt)))
 
 
 def _why(exc: OSError | sqlite3.Error) -> str:

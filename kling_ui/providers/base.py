@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import tempfile
 from abc import ABC, abstractmethod
@@ -14,6 +13,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from ..clock import SYSTEM_CLOCK, Clock
 from ..errors import (
     BadResponseError,
     NotFoundError,
@@ -115,6 +115,8 @@ class Provider(ABC):
     link_lifetime: ClassVar[str] = "for an unknown time: retry soon"
     # Shown when a submit's outcome is unknown: where the user can check for a job.
     dashboard_hint: ClassVar[str] = ""
+    # What the pauses between status checks are timed by (the JobManager sets its own).
+    clock: Clock = SYSTEM_CLOCK
 
     def check(self, request: GenerationRequest) -> None:  # noqa: B027 (optional hook)
         """Refuse (InputError) what this provider can't do, before anything is stored."""
@@ -147,12 +149,7 @@ class Provider(ABC):
     ) -> None:
         """Pause between status checks, returning early when `wake` is set (a "check now"
         or a provider's callback); a local provider may also return when it is done."""
-        if wake is None:
-            await asyncio.sleep(timeout)
-            return
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):  # never swallows a cancel (see JobManager.watch)
-                await wake.wait()
+        await self.clock.sleep(timeout, wake)
 
     @abstractmethod
     async def download(self, url: str, dest: Path) -> None:

@@ -183,15 +183,19 @@ class PreviewProvider(Provider):
     ) -> None:
         # Return the moment the render ends instead of sleeping a whole poll interval.
         task = self._renders[request_id].task if request_id in self._renders else None
-        waits: set[asyncio.Future] = set()
-        if task is not None and not task.done():
-            waits.add(task)
+        if task is None:
+            await self.clock.sleep(timeout, wake)
+            return
+        if task.done():
+            return
+        # A render is real work on this machine: it is waited for in real time, never on
+        # the clock (a test's clock that jumps over idle waits would poll it in a loop).
+        waits: set[asyncio.Future] = {task}
         woken = asyncio.ensure_future(wake.wait()) if wake is not None else None
         if woken is not None:
             waits.add(woken)
         try:
-            if waits:
-                await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:  # also when this wait is cancelled: no task left waiting on `wake`
             if woken is not None:
                 woken.cancel()
