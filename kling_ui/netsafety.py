@@ -125,6 +125,7 @@ def download_client(
     user_agent: str,
     allow_private: bool = False,
     resolver: Resolver = system_resolver,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
     """The client that fetches result videos from whatever host a provider names.
 
@@ -132,17 +133,11 @@ def download_client(
     advance (RunningHub serves from Tencent COS buckets that change without notice); what
     protects the server is where it connects: https only, public addresses only, on every
     hop. `allow_private` (KLING_UI_ALLOW_PRIVATE_DOWNLOADS) admits loopback and private
-    links over http too, for the fake providers in tests.
+    links over http too, for the fake providers in tests. A `transport` given (tests: fake
+    providers in-process) replaces the connections; the https rule still holds.
     """
-    transport = httpx.AsyncHTTPTransport(verify=tls_context())
-    # httpx builds its pool without a way to pass a network backend: build it again with
-    # ours (same TLS context and limits).
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=tls_context(),
-        max_connections=50,
-        max_keepalive_connections=10,
-        network_backend=PublicOnlyBackend(resolver, allow_private=allow_private),
-    )
+    if transport is None:
+        transport = public_transport(resolver, allow_private=allow_private)
 
     async def https_only(request: httpx.Request) -> None:
         if request.url.scheme != "https" and not allow_private:
@@ -156,3 +151,17 @@ def download_client(
         headers={"User-Agent": user_agent},
         event_hooks={"request": [https_only]},
     )
+
+
+def public_transport(resolver: Resolver, *, allow_private: bool) -> httpx.AsyncHTTPTransport:
+    """Connections to public addresses only (each one checked as it is made)."""
+    transport = httpx.AsyncHTTPTransport(verify=tls_context())
+    # httpx builds its pool without a way to pass a network backend: build it again with
+    # ours (same TLS context and limits).
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=tls_context(),
+        max_connections=50,
+        max_keepalive_connections=10,
+        network_backend=PublicOnlyBackend(resolver, allow_private=allow_private),
+    )
+    return transport

@@ -15,12 +15,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import gradio as gr
+import httpx
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from gradio.utils import get_upload_folder
 
 from . import doorbell
+from .clock import SYSTEM_CLOCK, Clock
 from .config import Settings, load_settings
 from .headers import SecurityHeaders
 from .janitor import run_janitor
@@ -35,10 +37,16 @@ from .ui.words import I18N
 log = logging.getLogger("kling_ui.app")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The studio as an ASGI app; unfinished jobs resume when it starts."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> FastAPI:
+    """The studio as an ASGI app; unfinished jobs resume when it starts. `transport` and
+    `clock` replace the network and real time for providers and jobs (see build_services)."""
     settings = settings or load_settings()
-    services = build_services(settings)
+    services = build_services(settings, transport=transport, clock=clock)
     demo = build_studio(Studio(services))
     # Gradio's queue runs at most `max_threads` events at once (40 by default), whatever each
     # event's concurrency_limit says. launch(max_threads=...) raises it; a mounted app has to

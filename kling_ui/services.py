@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import httpx
 
 from . import __version__
+from .clock import SYSTEM_CLOCK, Clock
 from .config import Settings
 from .janitor import clean_leftovers
 from .jobs import JobManager
@@ -18,9 +19,13 @@ from .store import JobStore
 from .trash import Trash
 
 
-def make_client(settings: Settings) -> httpx.AsyncClient:
-    """One client for the app's life: pooled connections, a timeout on every request."""
+def make_client(
+    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """One client for the app's life: pooled connections, a timeout on every request.
+    `transport` replaces the network (tests: fake providers in-process)."""
     return httpx.AsyncClient(
+        transport=transport,
         verify=tls_context(),
         timeout=httpx.Timeout(settings.request_timeout, connect=10.0),
         # An idle connection is dropped after 2 s, well before common server keep-alive
@@ -51,12 +56,19 @@ class Services:
         self.store.close()
 
 
-def build_services(settings: Settings | None = None) -> Services:
+def build_services(
+    settings: Settings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> Services:
+    """Everything long-lived, over the network (or `transport`) and on real time (or
+    `clock`): tests pass fake providers in-process and a clock that skips idle waits."""
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     clean_leftovers(settings.data_dir)
     store = JobStore(settings.db_path)
-    client = make_client(settings)
+    client = make_client(settings, transport)
     owners = Owners(
         settings.data_dir,
         multi_user=settings.is_multi_user,
@@ -67,8 +79,9 @@ def build_services(settings: Settings | None = None) -> Services:
         timeout=httpx.Timeout(settings.request_timeout * 4, connect=10.0),
         user_agent=f"kling-ui/{__version__}",
         allow_private=settings.allow_private_downloads,
+        transport=transport,
     )
-    jobs = JobManager(settings, store, client, downloads=downloads)
+    jobs = JobManager(settings, store, client, downloads=downloads, clock=clock)
     trash = Trash(jobs)
     trash.purge()  # what waited past its time while the app was off
     return Services(settings, store, client, jobs, owners, downloads, trash)
