@@ -26,6 +26,7 @@ from kling_ui.config import Settings
 from kling_ui.jobs import JobManager
 from kling_ui.store import JobStore
 from kling_ui.testing import FakeRunComfy, FakeRunningHub, clean_environment
+from kling_ui.testing.clock import VirtualClock
 
 # Each test process gets its own Gradio cache, set before any test module imports Gradio
 # (some of its modules read the variable once): the suite's uploads and published links never
@@ -157,8 +158,8 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(
         _env_file=None,
         data_dir=tmp_path / "data",
-        poll_interval=0.02,
-        poll_interval_max=0.1,
+        # The app's own pace between status checks (1 s, up to 30 s): on the test clock
+        # (`clock`) those waits are skipped, not shortened.
         request_timeout=5.0,
         runcomfy_api_key=RC_KEY,
         runninghub_api_key=RH_KEY,
@@ -174,15 +175,22 @@ RH_FILES = "https://rh-images-1252422369.cos.ap-beijing.myqcloud.test"
 
 
 @pytest.fixture
-def fake_rc() -> FakeRunComfy:
-    fake = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.05, run_seconds=0.1)
+def clock() -> VirtualClock:
+    """The fakes' and the jobs' time: it jumps over every wait while nothing else runs, so
+    a job queued and running for seconds at a fake finishes in milliseconds."""
+    return VirtualClock()
+
+
+@pytest.fixture
+def fake_rc(clock: VirtualClock) -> FakeRunComfy:
+    fake = FakeRunComfy(api_key=RC_KEY, queue_seconds=2, run_seconds=5, clock=clock)
     fake.result_base = RC_FILES
     return fake
 
 
 @pytest.fixture
-def fake_rh() -> FakeRunningHub:
-    fake = FakeRunningHub(api_key=RH_KEY, queue_seconds=0.05, run_seconds=0.1)
+def fake_rh(clock: VirtualClock) -> FakeRunningHub:
+    fake = FakeRunningHub(api_key=RH_KEY, queue_seconds=2, run_seconds=5, clock=clock)
     fake.result_base = RH_FILES
     return fake
 
@@ -192,6 +200,18 @@ class HostRouter(httpx.AsyncBaseTransport):
 
     def __init__(self, apps: dict[str, object]) -> None:
         self.transports = {host: httpx.ASGITransport(app=app) for host, app in apps.items()}
+
+    @classmethod
+    def to_fakes(cls, fake_rc: FakeRunComfy, fake_rh: FakeRunningHub) -> HostRouter:
+        """The providers' API hosts and result hosts (RC_BASE, RC_FILES, ...) to the fakes."""
+        return cls(
+            {
+                httpx.URL(RC_BASE).host: fake_rc.app,
+                httpx.URL(RC_FILES).host: fake_rc.app,
+                httpx.URL(RH_BASE).host: fake_rh.app,
+                httpx.URL(RH_FILES).host: fake_rh.app,
+            }
+        )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         transport = self.transports.get(request.url.host)
@@ -204,22 +224,17 @@ class HostRouter(httpx.AsyncBaseTransport):
 async def client(
     fake_rc: FakeRunComfy, fake_rh: FakeRunningHub
 ) -> AsyncIterator[httpx.AsyncClient]:
-    transport = HostRouter(
-        {
-            httpx.URL(RC_BASE).host: fake_rc.app,
-            httpx.URL(RC_FILES).host: fake_rc.app,
-            httpx.URL(RH_BASE).host: fake_rh.app,
-            httpx.URL(RH_FILES).host: fake_rh.app,
-        }
-    )
+    transport = HostRouter.to_fakes(fake_rc, fake_rh)
     async with httpx.AsyncClient(transport=transport, timeout=5.0) as http:
         yield http
 
 
 @pytest.fixture
-async def manager(settings: Settings, client: httpx.AsyncClient) -> AsyncIterator[JobManager]:
+async def manager(
+    settings: Settings, client: httpx.AsyncClient, clock: VirtualClock
+) -> AsyncIterator[JobManager]:
     store = JobStore(settings.db_path)
-    jobs = JobManager(settings, store, client)
+    jobs = JobManager(settings, store, client, clock=clock)
     yield jobs
     await jobs.aclose()
     store.close()
@@ -236,6 +251,14 @@ def studio(settings: Settings, manager: JobManager, client: httpx.AsyncClient):
     owners = Owners(settings.data_dir, multi_user=False)
     services = Services(settings, manager.store, client, manager, owners, client, Trash(manager))
     return Studio(services)
+
+
+async def until(manager: JobManager, job_id: str, done: Callable[[object], object]):
+    """The job as soon as `done(job)` holds: woken by its changes, never by polling."""
+    async for job in manager.watch(job_id):
+        if done(job):
+            return job
+    raise AssertionError(f"job {job_id} ended before that: {manager.get(job_id)}")
 
 
 def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ from kling_ui.store import JobStore
 from kling_ui.testing import Fault
 from kling_ui.ui.present import status_markdown
 
-from .conftest import RC_KEY, RH_KEY
+from .conftest import RC_KEY, RH_KEY, until
 
 PROVIDERS = ["runcomfy", "runninghub"]
 
@@ -212,13 +212,15 @@ async def test_a_concurrency_limit_waits_and_resubmits(
     assert fake.submits == 2 and len(fake.jobs) == 1  # the refused one created nothing
 
 
-async def test_the_deadline_ends_a_job_that_never_finishes(settings, client, make_image, fake_rc):
+async def test_the_deadline_ends_a_job_that_never_finishes(
+    settings, client, clock, make_image, fake_rc
+):
     from kling_ui.jobs import JobManager
     from kling_ui.store import JobStore
 
-    fake_rc.run_seconds = 60
-    settings = settings.model_copy(update={"job_deadline": 0.4})
-    manager = JobManager(settings, JobStore(settings.db_path), client)
+    fake_rc.run_seconds = 3 * 3600
+    settings = settings.model_copy(update={"job_deadline": 600})
+    manager = JobManager(settings, JobStore(settings.db_path), client, clock=clock)
     job = await generate(manager, make_image)
     assert job.state == "failed" and job.error_code == "timeout"
     assert job.request_id in job.error_message and "Check again" in job.error_message
@@ -256,13 +258,13 @@ async def test_a_missing_key_names_the_setting_for_the_operator_only(settings, c
     assert "RUNCOMFY_API_KEY" not in caught.value.user_message  # the page never does
 
 
-async def test_cancel_a_queued_runcomfy_job(manager, make_image, fake_rc):
+async def test_cancel_a_queued_runcomfy_job(manager, clock, make_image, fake_rc):
     fake_rc.queue_seconds = 30
     request = parse_request({"image": str(make_image()), "prompt": "p"})
-    job = await manager.submit(request, provider="runcomfy")
-    while manager.store.get(job.id).request_id is None:
-        await asyncio.sleep(0.02)
-    message = await manager.cancel(job.id)
+    with clock.frozen():  # queued while the cancel is sent
+        job = await manager.submit(request, provider="runcomfy")
+        await until(manager, job.id, lambda j: j.request_id)
+        message = await manager.cancel(job.id)
     assert message == "Canceled on RunComfy."
     job = await asyncio.wait_for(manager.wait(job.id), 5)
     assert job.state == "canceled"
@@ -270,24 +272,26 @@ async def test_cancel_a_queued_runcomfy_job(manager, make_image, fake_rc):
 
 
 async def test_cancel_a_running_runcomfy_job_says_it_goes_on_and_keeps_the_video(
-    manager, make_image, fake_rc
+    manager, clock, make_image, fake_rc
 ):
-    fake_rc.queue_seconds, fake_rc.run_seconds = 0, 0.6
+    fake_rc.queue_seconds, fake_rc.run_seconds = 0, 60
     request = parse_request({"image": str(make_image()), "prompt": "p"})
-    job = await manager.submit(request, provider="runcomfy")
-    while manager.store.get(job.id).state != "running":
-        await asyncio.sleep(0.02)
-    message = await manager.cancel(job.id)
+    with clock.frozen():  # running while the cancel is sent
+        job = await manager.submit(request, provider="runcomfy")
+        await until(manager, job.id, lambda j: j.state == "running")
+        message = await manager.cancel(job.id)
     assert "can't stop a job that has already started" in message and "may be charged" in message
     assert_saved(await asyncio.wait_for(manager.wait(job.id), 10))
 
 
-async def test_cancel_on_runninghub_is_explained_and_the_video_kept(manager, make_image, fake_rh):
+async def test_cancel_on_runninghub_is_explained_and_the_video_kept(
+    manager, clock, make_image, fake_rh
+):
     request = parse_request({"image": str(make_image()), "prompt": "p"})
-    job = await manager.submit(request, provider="runninghub")
-    while manager.store.get(job.id).request_id is None:
-        await asyncio.sleep(0.02)
-    message = await manager.cancel(job.id)
+    with clock.frozen():  # unfinished while the cancel is sent
+        job = await manager.submit(request, provider="runninghub")
+        await until(manager, job.id, lambda j: j.request_id)
+        message = await manager.cancel(job.id)
     assert message.startswith("RunningHub has no way to cancel a job")
     assert_saved(await asyncio.wait_for(manager.wait(job.id), 10))
     assert fake_rh.submits == 1
@@ -367,22 +371,22 @@ async def test_a_refused_request_does_not_block_its_corrected_twin(manager, make
 
 
 async def test_a_visitors_own_key_job_waits_for_that_key_after_a_restart(
-    settings, client, make_image, fake_rh
+    settings, client, clock, make_image, fake_rh
 ):
     from kling_ui.jobs import JobManager
 
-    fake_rh.api_key, fake_rh.run_seconds = "visitor-own-key-1", 1.0
+    fake_rh.api_key, fake_rh.run_seconds = "visitor-own-key-1", 60
     request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})
     store = JobStore(settings.db_path)
-    before = JobManager(settings, store, client)
-    job = await before.submit(
-        request, provider="runninghub", owner="b-v", api_key="visitor-own-key-1"
-    )
-    while store.get(job.id).request_id is None:
-        await asyncio.sleep(0.02)
-    await before.aclose()  # the app stops; the key was never stored
+    before = JobManager(settings, store, client, clock=clock)
+    with clock.frozen():  # unfinished when the app stops
+        job = await before.submit(
+            request, provider="runninghub", owner="b-v", api_key="visitor-own-key-1"
+        )
+        await until(before, job.id, lambda j: j.request_id)
+        await before.aclose()  # the app stops; the key was never stored
 
-    after = JobManager(settings, store, client)
+    after = JobManager(settings, store, client, clock=clock)
     assert await after.resume_pending() == []
     held = store.get(job.id)
     assert held.state == "waiting_for_key" and "enter that key again" in held.error_message
@@ -428,17 +432,16 @@ async def test_a_video_that_cannot_be_written_is_kept_for_a_retry(manager, make_
 
 
 async def test_a_store_that_breaks_mid_job_still_ends_the_job_for_its_watchers(
-    manager, make_image, fake_rc
+    manager, clock, make_image, fake_rc
 ):
     import sqlite3
 
-    fake_rc.run_seconds = 0.5
     request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})
-    job = await manager.submit(request, provider="runcomfy")
-    while manager.store.get(job.id).request_id is None:
-        await asyncio.sleep(0.02)
-    with sqlite3.connect(manager.settings.db_path) as db:  # the store is damaged under us
-        db.execute("DROP TABLE jobs")
+    with clock.frozen():  # unfinished when the store breaks
+        job = await manager.submit(request, provider="runcomfy")
+        await until(manager, job.id, lambda j: j.request_id)
+        with sqlite3.connect(manager.settings.db_path) as db:  # the store is damaged under us
+            db.execute("DROP TABLE jobs")
     ended = await asyncio.wait_for(manager.wait(job.id), timeout=10)
     # It can't be written, but the provider has it: held, never "failed".
     assert ended.state == "not_saved" and ended.error_code == "disk"
@@ -515,16 +518,17 @@ async def test_a_full_disk_holds_the_paid_job_and_the_store_says_so_once_it_can(
     store.close()
 
 
-async def test_a_stopped_wait_stops_even_as_the_job_changes(manager, make_image, fake_rc):
+async def test_a_stopped_wait_stops_even_as_the_job_changes(manager, clock, make_image, fake_rc):
     # Python 3.11's asyncio.wait_for returns normally when it is cancelled just as what it
     # waits for happens. A story stopped at that moment went on and paid for its next shot.
-    fake_rc.queue_seconds, fake_rc.run_seconds = 5, 5  # the job stays active throughout
     request = parse_request({"image": str(make_image()), "prompt": "p"})
-    job = await manager.submit(request, provider="runcomfy")
-    waiter = asyncio.create_task(manager.wait(job.id))
-    await asyncio.sleep(0.05)  # parked until the job changes
-    manager.move(job.id, notice="news")  # the job changes...
-    waiter.cancel()  # ...in the same moment the page that waits goes away
-    with pytest.raises(asyncio.CancelledError):
-        await waiter
-    assert manager.get(job.id).is_active  # only the wait stopped: the job goes on
+    with clock.frozen():  # the job stays active throughout
+        job = await manager.submit(request, provider="runcomfy")
+        await until(manager, job.id, lambda j: j.request_id)
+        waiter = asyncio.create_task(manager.wait(job.id))
+        await asyncio.sleep(0)  # one turn of the loop: the waiter parks until the job changes
+        manager.move(job.id, notice="news")  # the job changes...
+        waiter.cancel()  # ...in the same moment the page that waits goes away
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        assert manager.get(job.id).is_active  # only the wait stopped: the job goes on
