@@ -63,36 +63,36 @@ def test_a_small_sample_is_not_trusted_to_be_regular():
 
 
 async def test_a_silent_provider_shows_trouble_until_it_answers(manager, make_image, fake_rc):
-    fake_rc.run_seconds = 0.3
     fake_rc.inject("status", Fault.server_error(503), times=5)
     request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})
     job = await manager.submit(request, provider="runcomfy")
     seen_trouble = False
-    async for update in manager.watch(job.id, poll_store=0.05):
+    async for update in manager.watch(job.id):
         seen_trouble = seen_trouble or update.trouble_since is not None
     final = manager.store.get(job.id)
     assert seen_trouble and final.trouble_since is None
     assert final.state == "succeeded" and fake_rc.submits == 1
 
 
-async def test_check_now_asks_at_once(settings, client, make_image, fake_rc):
+async def test_check_now_asks_at_once(settings, client, clock, make_image, fake_rc):
     from kling_ui.jobs import JobManager
     from kling_ui.store import JobStore
 
+    from .conftest import until
+
     slow = settings.model_copy(update={"poll_interval": 20.0, "poll_interval_max": 30.0})
     store = JobStore(slow.db_path)
-    jobs = JobManager(slow, store, client)
-    fake_rc.queue_seconds, fake_rc.run_seconds = 0.0, 0.2
+    jobs = JobManager(slow, store, client, clock=clock)
+    fake_rc.queue_seconds, fake_rc.run_seconds = 0.0, 5.0
     request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})
-    job = await jobs.submit(request, provider="runcomfy")
-    while store.get(job.id).request_id is None:
-        await asyncio.sleep(0.02)
-    await asyncio.sleep(0.5)  # done upstream; the next scheduled check is 20 s away
-    assert store.get(job.id).expected_at is not None
-    started = time.monotonic()
-    assert jobs.check_now(job.id)
-    done = await asyncio.wait_for(jobs.wait(job.id), timeout=10)
-    assert done.state == "succeeded" and time.monotonic() - started < 5
+    with clock.frozen():  # time moves only by hand: nothing but check_now can wake the run
+        job = await jobs.submit(request, provider="runcomfy")
+        await until(jobs, job.id, lambda j: j.state == "running")
+        clock.advance(5)  # done upstream; the next scheduled check is 20 s away
+        assert store.get(job.id).expected_at is not None
+        assert jobs.check_now(job.id)
+        done = await asyncio.wait_for(jobs.wait(job.id), timeout=10)
+    assert done.state == "succeeded" and len(fake_rc.calls_to("status")) == 2
     assert not jobs.check_now(job.id)  # nothing follows it any more
     await jobs.aclose()
     store.close()
@@ -106,7 +106,8 @@ def test_a_runninghub_callback_rings_the_doorbell_and_the_job_is_found_at_once(t
     from .conftest import RH_KEY
     from .pagedriver import HTTP, Page
 
-    rh = FakeRunningHub(api_key=RH_KEY, queue_seconds=0.0, run_seconds=0.5)
+    # Real time, over real sockets: the provider's callback reaches the app on loopback.
+    rh = FakeRunningHub(api_key=RH_KEY, queue_seconds=0.0, run_seconds=0.2)
     with serve_on_loopback(rh.app) as rh_url:
         settings = Settings(
             _env_file=None,
@@ -145,7 +146,7 @@ async def test_a_stopped_pause_between_checks_stops_even_as_it_is_woken(settings
         provider = create_provider(name, settings=settings, client=client)
         wake = asyncio.Event()
         pause = asyncio.create_task(provider.wait("some-request", 5.0, wake))
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0)  # one turn of the loop: the pause starts waiting
         wake.set()
         pause.cancel()
         with pytest.raises(asyncio.CancelledError):
