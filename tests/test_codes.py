@@ -141,7 +141,7 @@ async def test_an_unknown_status_never_fails_a_paid_job(manager, make_image, fak
     request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})
     job = await manager.submit(request, provider="runcomfy")
     notes = set()
-    async for update in manager.watch(job.id, poll_store=0.05):
+    async for update in manager.watch(job.id):
         notes.add(update.notice)
     assert manager.store.get(job.id).state == "succeeded"
     assert any(n and "warming_up" in n for n in notes)
@@ -154,7 +154,6 @@ async def test_an_unknown_code_keeps_polling_up_to_a_limit(manager, make_image, 
     job = await manager.wait((await manager.submit(request, provider="runninghub")).id)
     assert job.state == "succeeded" and fake_rh.submits == 1
     fake_rh.inject("query", Fault(status=200, body=odd), times=100)
-    manager.settings.poll_interval_max = 0.02  # twenty quick asks, not twenty backed-off ones
     again = parse_request({"image": str(make_image()), "prompt": "q", "duration": 3})
     job = await manager.wait((await manager.submit(again, provider="runninghub")).id)
     assert job.state == "failed" and job.error_code == "7777"

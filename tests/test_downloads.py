@@ -56,10 +56,12 @@ async def test_the_address_checked_is_the_address_connected_to():
 
 @pytest.mark.parametrize("kind", ["runcomfy", "runninghub"])
 async def test_videos_on_another_host_are_saved_and_a_refused_one_is_kept_for_later(
-    kind, settings, make_image
+    kind, settings, clock, make_image
 ):
-    fake = FakeRunComfy(api_key=RC_KEY) if kind == "runcomfy" else FakeRunningHub(api_key=RH_KEY)
-    fake.queue_seconds, fake.run_seconds = 0.0, 0.2
+    # Real sockets (where a download may connect is checked as it connects), and the fake
+    # and the jobs on the test clock: the job's waits are skipped, its requests are real.
+    fake_class = FakeRunComfy if kind == "runcomfy" else FakeRunningHub
+    fake = fake_class(api_key=RC_KEY if kind == "runcomfy" else RH_KEY, clock=clock)
     with serve_on_loopback(fake.app) as url:
         local = settings.with_provider(kind, base_url=url)  # API on 127.0.0.1
         store = JobStore(local.db_path)
@@ -69,13 +71,13 @@ async def test_videos_on_another_host_are_saved_and_a_refused_one_is_kept_for_la
             download_client(timeout=TIMEOUT, user_agent="t", allow_private=True) as lax,
         ):
             request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})
-            refusing = JobManager(local, store, client, downloads=strict)
+            refusing = JobManager(local, store, client, downloads=strict, clock=clock)
             job = await refusing.wait((await refusing.submit(request, provider=kind)).id)
             assert job.state == "not_saved" and job.error_code == "untrusted_host"
             assert "https" in job.error_message and "Check again" in job.error_message
             await refusing.aclose()
 
-            allowing = JobManager(local, store, client, downloads=lax)
+            allowing = JobManager(local, store, client, downloads=lax, clock=clock)
             assert await allowing.resume(job.id)
             saved = await allowing.wait(job.id)
             assert saved.state == "succeeded", saved.error_message

@@ -24,7 +24,10 @@ def loopback_rc():
 
 
 async def run(settings, url, make_image, timeout=0.5):
-    settings = settings.with_provider("runcomfy", base_url=url)
+    # Real time, as the sockets' timeouts are: the app checks every 0.05-0.15 s here.
+    settings = settings.with_provider("runcomfy", base_url=url).model_copy(
+        update={"poll_interval": 0.05, "poll_interval_max": 0.15}
+    )
     async with httpx.AsyncClient(timeout=timeout) as client:
         manager = JobManager(settings, JobStore(settings.db_path), client)
         request = parse_request({"image": str(make_image()), "prompt": "p"})

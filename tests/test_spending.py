@@ -14,12 +14,12 @@ from kling_ui.store import JobStore
 
 
 @pytest.fixture
-async def make_manager(settings, client):
+async def make_manager(settings, client, clock):
     managers = []
 
     def make(**changes) -> JobManager:
         custom = settings.model_copy(update=changes)
-        manager = JobManager(custom, JobStore(custom.db_path), client)
+        manager = JobManager(custom, JobStore(custom.db_path), client, clock=clock)
         managers.append(manager)
         return manager
 
