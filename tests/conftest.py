@@ -13,7 +13,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from unittest import mock
 
@@ -25,7 +26,7 @@ from PIL import Image
 from kling_ui.config import Settings
 from kling_ui.jobs import JobManager
 from kling_ui.store import JobStore
-from kling_ui.testing import FakeRunComfy, FakeRunningHub, clean_environment
+from kling_ui.testing import FakeRunComfy, FakeRunningHub, clean_environment, serve_on_loopback
 from kling_ui.testing.clock import VirtualClock
 
 # Each test process gets its own Gradio cache, set before any test module imports Gradio
@@ -181,18 +182,22 @@ def clock() -> VirtualClock:
     return VirtualClock()
 
 
+def fakes_on(clock: VirtualClock) -> tuple[FakeRunComfy, FakeRunningHub]:
+    """Both fake providers on `clock`: 2 s queued, 5 s running, results on their own hosts."""
+    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=2, run_seconds=5, clock=clock)
+    rh = FakeRunningHub(api_key=RH_KEY, queue_seconds=2, run_seconds=5, clock=clock)
+    rc.result_base, rh.result_base = RC_FILES, RH_FILES
+    return rc, rh
+
+
 @pytest.fixture
 def fake_rc(clock: VirtualClock) -> FakeRunComfy:
-    fake = FakeRunComfy(api_key=RC_KEY, queue_seconds=2, run_seconds=5, clock=clock)
-    fake.result_base = RC_FILES
-    return fake
+    return fakes_on(clock)[0]
 
 
 @pytest.fixture
 def fake_rh(clock: VirtualClock) -> FakeRunningHub:
-    fake = FakeRunningHub(api_key=RH_KEY, queue_seconds=2, run_seconds=5, clock=clock)
-    fake.result_base = RH_FILES
-    return fake
+    return fakes_on(clock)[1]
 
 
 class HostRouter(httpx.AsyncBaseTransport):
@@ -218,6 +223,29 @@ class HostRouter(httpx.AsyncBaseTransport):
         if transport is None:
             raise httpx.ConnectError(f"no route to {request.url.host}", request=request)
         return await transport.handle_async_request(request)
+
+
+@contextlib.contextmanager
+def serve_studio(
+    settings: Settings, clock: VirtualClock, fake_rc: FakeRunComfy, fake_rh: FakeRunningHub
+) -> Iterator[str]:
+    """The studio on loopback (the page's event streams need a real server), its providers
+    in-process at RC_BASE and RH_BASE, and its jobs on `clock` with the fakes."""
+    from kling_ui.server import create_app
+
+    app = create_app(settings, transport=HostRouter.to_fakes(fake_rc, fake_rh), clock=clock)
+    with serve_on_loopback(app) as url:
+        yield url
+
+
+def eventually(check: Callable[[], object], timeout: float = 20.0) -> object:
+    """`check()` once it is true. For work done by another thread (the served app): it is
+    looked at every 10 ms, the one real-time wait the app's tests need."""
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        assert time.monotonic() < deadline, "never happened"
+        time.sleep(0.01)
+    return result
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,11 +14,19 @@ from gradio_client import Client, handle_file
 
 from kling_ui import assets, media
 from kling_ui.config import Settings
-from kling_ui.server import create_app
 from kling_ui.store import MIGRATIONS, JobStore
-from kling_ui.testing import FakeRunComfy, FakeRunningHub, serve_on_loopback
+from kling_ui.testing.clock import VirtualClock
 
-from .conftest import RC_KEY, RH_KEY, form_payload
+from .conftest import (
+    RC_BASE,
+    RC_KEY,
+    RH_BASE,
+    RH_KEY,
+    eventually,
+    fakes_on,
+    form_payload,
+    serve_studio,
+)
 from .pagedriver import HTTP
 from .pagedriver import Page as PageDriver
 
@@ -29,26 +36,21 @@ CANARY = "canary-key-7f3a9c1e55d2"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    """The app plus both fakes on loopback, shared by this module's tests."""
-    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.1, run_seconds=0.3)
-    rh = FakeRunningHub(api_key=RH_KEY, queue_seconds=0.1, run_seconds=0.3)
-    data = tmp_path_factory.mktemp("app") / "data"
-    with serve_on_loopback(rc.app) as rc_url, serve_on_loopback(rh.app) as rh_url:
-        settings = Settings(
-            _env_file=None,
-            data_dir=data,
-            poll_interval=0.05,
-            poll_interval_max=0.15,
-            runcomfy_api_key=RC_KEY,
-            runcomfy_base_url=rc_url,
-            runninghub_base_url=rh_url,  # no server key: RunningHub needs the visitor's
-            multi_user=True,
-            mcp=False,
-            allow_private_downloads=True,  # the fakes' video links are on loopback
-            preview_short_side=360,  # 720 (the default) renders 4x slower; see test_preview
-        )
-        with serve_on_loopback(create_app(settings)) as url:
-            yield {"url": url, "rc": rc, "rh": rh, "settings": settings}
+    """The app on loopback with both fakes in-process on its clock, shared by this module."""
+    clock = VirtualClock()
+    rc, rh = fakes_on(clock)
+    settings = Settings(
+        _env_file=None,
+        data_dir=tmp_path_factory.mktemp("app") / "data",
+        runcomfy_api_key=RC_KEY,
+        runcomfy_base_url=RC_BASE,
+        runninghub_base_url=RH_BASE,  # no server key: RunningHub needs the visitor's
+        multi_user=True,
+        mcp=False,
+        preview_short_side=360,  # 720 (the default) renders 4x slower; see test_preview
+    )
+    with serve_studio(settings, clock, rc, rh) as url:
+        yield {"url": url, "rc": rc, "rh": rh, "settings": settings, "clock": clock}
 
 
 class Page(PageDriver):
@@ -181,22 +183,19 @@ def test_a_tiny_image_is_refused_with_its_size(stack, make_image):
 
 
 def test_cancel_a_queued_job(stack):
-    rc = stack["rc"]
-    rc.queue_seconds = 30
+    page, rc = Page(stack["url"]), stack["rc"]
+    rc.queue_seconds = 60
     try:
-        page = Page(stack["url"])
-        job = page.generate(provider="runcomfy")
-        deadline = time.monotonic() + 20
-        while not any(r for r in page.history() if "Queued" in r[1]):
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
-        job_id = page.history()[0][-1]
-        message = page.cancel(job_id)
-        assert "Canceled on RunComfy." in message
-        out = final(job)
-        assert "Canceled" in out[STATUS]
+        with stack["clock"].frozen():  # queued while the cancel is sent
+            job = page.generate(provider="runcomfy")
+            eventually(lambda: any(r for r in page.history() if "Queued" in r[1]))
+            job_id = page.history()[0][-1]
+            message = page.cancel(job_id)
     finally:
-        rc.queue_seconds = 0.1
+        rc.queue_seconds = 2
+    assert "Canceled on RunComfy." in message
+    out = final(job)
+    assert "Canceled" in out[STATUS]
 
 
 def test_history_survives_a_reload_and_stays_private(stack):
@@ -294,75 +293,59 @@ def test_the_store_file_is_a_valid_sqlite_db_after_all_this(stack):
 
 
 def test_jobs_survive_the_tab_closing(stack):
-    rc = stack["rc"]
-    rc.run_seconds = 1.5
+    page, rc = Page(stack["url"]), stack["rc"]
+    rc.run_seconds = 60
     try:
-        page = Page(stack["url"])
-        job = page.generate(provider="runcomfy")
-        deadline = time.monotonic() + 20
-        while not page.history():
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
-        job.close()  # closing the tab: the page stops listening to the event
-        reopened = Page(stack["url"], page.token)
-        deadline = time.monotonic() + 30
-        while "Done" not in reopened.history()[0][1]:
-            assert time.monotonic() < deadline, reopened.history()
-            time.sleep(0.3)
+        with stack["clock"].frozen():  # unfinished when the tab closes
+            job = page.generate(provider="runcomfy")
+            eventually(page.history)
+            job.close()  # closing the tab: the page stops listening to the event
+            reopened = Page(stack["url"], page.token)
+            assert "Done" not in reopened.history()[0][1]
+        eventually(lambda: "Done" in reopened.history()[0][1])
     finally:
-        rc.run_seconds = 0.3
+        rc.run_seconds = 5
 
 
-def test_the_app_starts_and_resumes_jobs_left_running(tmp_path, make_image):
+def test_the_app_starts_and_resumes_jobs_left_running(tmp_path):
     """A job left 'running' by a previous process is finished by the next app start."""
-    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.0, run_seconds=0.3)
-    with serve_on_loopback(rc.app) as rc_url:
-        settings = Settings(
-            _env_file=None,
-            data_dir=tmp_path / "data",
-            poll_interval=0.1,
-            runcomfy_api_key=RC_KEY,
-            runcomfy_base_url=rc_url,
-            mcp=False,
-            allow_private_downloads=True,  # the fakes' video links are on loopback
-        )
-        # A previous process submitted and recorded the job, then died.
-        seed = HTTP.post(
-            f"{rc_url}/v1/models/kling/kling-video-o3/pro/image-to-video",
-            headers={"Authorization": f"Bearer {RC_KEY}"},
-            json={"image": "https://x.test/a.jpg", "prompt": "p", "duration": 3},
-        )
-        request_id = seed.json()["request_id"]
-        from kling_ui.store import JobRecord
+    from kling_ui.store import JobRecord
 
-        store = JobStore(settings.db_path)
-        store.insert(
-            JobRecord(
-                id="leftover0001",
-                owner="local",
-                provider="runcomfy",
-                request={
-                    "image": "https://x.test/a.jpg",
-                    "prompt": "p",
-                    "duration": 3,
-                    "sound": False,
-                    "shot_type": "customize",
-                    "end_image": None,
-                    "multi_prompt": [],
-                },
-                state="running",
-                request_id=request_id,
-                submitted_at=time.time(),
-            )
+    clock = VirtualClock()
+    rc, rh = fakes_on(clock)
+    settings = Settings(
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        runcomfy_api_key=RC_KEY,
+        runcomfy_base_url=RC_BASE,
+        mcp=False,
+    )
+    # A previous process submitted and recorded the job, then died.
+    request = {"image": "https://x.test/a.jpg", "prompt": "p", "duration": 3}
+    request_id = rc.create_job(request, duration=3, sound=False).id
+    store = JobStore(settings.db_path)
+    store.insert(
+        JobRecord(
+            id="leftover0001",
+            owner="local",
+            provider="runcomfy",
+            request={
+                **request,
+                "sound": False,
+                "shot_type": "customize",
+                "end_image": None,
+                "multi_prompt": [],
+            },
+            state="running",
+            request_id=request_id,
+            submitted_at=clock.now(),
         )
-        with serve_on_loopback(create_app(settings)):
-            deadline = time.monotonic() + 20
-            while store.get("leftover0001").state != "succeeded":
-                assert time.monotonic() < deadline, store.get("leftover0001")
-                time.sleep(0.1)
-        assert rc.submits == 1
-        assert Path(store.get("leftover0001").video_path).exists()
-        store.close()
+    )
+    with serve_studio(settings, clock, rc, rh):
+        eventually(lambda: store.get("leftover0001").state == "succeeded")
+    assert rc.submits == 0  # the app never sent it again
+    assert Path(store.get("leftover0001").video_path).exists()
+    store.close()
 
 
 def test_check_key_and_check_again_from_the_page(stack):
