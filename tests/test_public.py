@@ -17,9 +17,10 @@ from kling_ui.config import Settings
 from kling_ui.janitor import clean_upload_folder
 from kling_ui.logs import RedactingFilter, setup_logging
 from kling_ui.server import create_app
-from kling_ui.testing import FakeRunComfy, serve_on_loopback
+from kling_ui.testing import serve_on_loopback
+from kling_ui.testing.clock import VirtualClock
 
-from .conftest import RC_KEY, form_payload
+from .conftest import RC_BASE, RC_KEY, fakes_on, form_payload, serve_studio
 from .pagedriver import HTTP, Page
 
 ASSET = str(assets.path("sunset_lake.jpg"))
@@ -28,27 +29,23 @@ ERRORS, STATUS, VIDEO = 0, 3, 5  # outputs of the page's generate event
 
 @pytest.fixture(scope="module")
 def public(tmp_path_factory):
-    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.05, run_seconds=0.15)
-    data = tmp_path_factory.mktemp("public") / "data"
-    with serve_on_loopback(rc.app) as rc_url:
-        settings = Settings(
-            _env_file=None,
-            data_dir=data,
-            poll_interval=0.05,
-            poll_interval_max=0.15,
-            runcomfy_api_key=RC_KEY,
-            runcomfy_base_url=rc_url,
-            multi_user=True,
-            mcp=False,
-            allow_private_downloads=True,  # the fakes' video links are on loopback
-            byok_only=True,
-            rate_limit="3/hour",
-            preview_short_side=360,  # renders 4x faster than the default 720
-            trusted_proxies="127.0.0.1",  # the tests stand in for a proxy that names visitors
-            max_upload_mb=1,
-        )
-        with serve_on_loopback(create_app(settings)) as url:
-            yield {"url": url, "rc": rc, "settings": settings}
+    clock = VirtualClock()
+    rc, rh = fakes_on(clock)
+    settings = Settings(
+        _env_file=None,
+        data_dir=tmp_path_factory.mktemp("public") / "data",
+        runcomfy_api_key=RC_KEY,
+        runcomfy_base_url=RC_BASE,
+        multi_user=True,
+        mcp=False,
+        byok_only=True,
+        rate_limit="3/hour",
+        preview_short_side=360,  # renders 4x faster than the default 720
+        trusted_proxies="127.0.0.1",  # the tests stand in for a proxy that names visitors
+        max_upload_mb=1,
+    )
+    with serve_studio(settings, clock, rc, rh) as url:
+        yield {"url": url, "rc": rc, "settings": settings}
 
 
 def visitor(url: str, address: str = "203.0.113.5", token: str | None = None) -> Page:
