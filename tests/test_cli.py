@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,9 @@ import pytest
 from kling_ui import assets, media
 from kling_ui.store import JobStore
 from kling_ui.testing import FakeRunComfy, FakeRunningHub, serve_on_loopback
+from kling_ui.testing.clock import VirtualClock
 
-from .conftest import PYTHON, RC_KEY, RH_KEY, cli_env, cli_here
+from .conftest import PYTHON, RC_KEY, RH_KEY, cli_env, cli_here, eventually
 
 
 def cli(*args: str, env: dict, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -29,12 +29,21 @@ def cli(*args: str, env: dict, cwd: Path, timeout: float = 120) -> subprocess.Co
     )
 
 
-@pytest.fixture
-def fakes():
-    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.1, run_seconds=0.25)
-    rh = FakeRunningHub(api_key=RH_KEY, queue_seconds=0.1, run_seconds=0.25)
+@pytest.fixture(scope="module")
+def fake_servers():
+    """Both fakes on loopback for the module (the CLI is its own client, on real time). Their
+    clock is the test clock, which nothing sleeps on here: real time that a test can step."""
+    clock = VirtualClock()
+    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.05, run_seconds=0.1, clock=clock)
+    rh = FakeRunningHub(api_key=RH_KEY, queue_seconds=0.05, run_seconds=0.1, clock=clock)
     with serve_on_loopback(rc.app) as rc_url, serve_on_loopback(rh.app) as rh_url:
-        yield {"runcomfy": (rc, rc_url), "runninghub": (rh, rh_url)}
+        yield {"runcomfy": (rc, rc_url), "runninghub": (rh, rh_url), "clock": clock}
+
+
+@pytest.fixture
+def fakes(fake_servers):
+    """The module's fakes; each test counts their calls from where it starts."""
+    return fake_servers
 
 
 def provider_env(tmp_path, fakes):
@@ -51,6 +60,8 @@ def provider_env(tmp_path, fakes):
 def test_generate_saves_a_playable_mp4_and_prints_its_path(tmp_path, make_image, fakes, provider):
     out = tmp_path / "exports" / "clip.mp4"
     out.parent.mkdir()
+    fake = fakes[provider][0]
+    before = fake.submits
     result = cli_here(
         "generate",
         "--provider",
@@ -75,8 +86,7 @@ def test_generate_saves_a_playable_mp4_and_prints_its_path(tmp_path, make_image,
     assert result.stdout.strip().splitlines()[-1] == str(out)
     info = media.probe(out)
     assert info.video_codec == "h264" and info.has_audio and abs(info.duration - 6) < 0.2
-    fake = fakes[provider][0]
-    assert fake.submits == 1
+    assert fake.submits == before + 1
     assert "request id:" in result.stderr and "succeeded" in result.stderr
     assert RC_KEY not in result.stderr + result.stdout and RH_KEY not in result.stderr
 
@@ -121,14 +131,15 @@ def test_bad_input_exits_non_zero_with_one_line_and_sends_nothing(
     small = make_image((200, 200))
     base = ["generate", "--provider", "runcomfy", "--image", str(make_image()), "--prompt", "p"]
     args = [str(small) if a == "SMALL" else a for a in args]
+    calls = len(fakes["runcomfy"][0].calls)
     result = cli_here(*base, *args, env=provider_env(tmp_path, fakes), cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message), result.stderr
     assert result.stdout == ""
     # Nothing submitted: at most the free balance read, which comes before decoding frames.
-    calls = fakes["runcomfy"][0].calls
-    assert {(call["method"], call["path"]) for call in calls} <= {("GET", "/prod/v2/balance")}
+    new = fakes["runcomfy"][0].calls[calls:]
+    assert {(call["method"], call["path"]) for call in new} <= {("GET", "/prod/v2/balance")}
 
 
 def test_a_missing_key_is_one_line_naming_the_variable(tmp_path, make_image):
@@ -159,7 +170,8 @@ def test_a_bad_setting_is_one_line(tmp_path, make_image):
 
 def test_a_killed_process_resumes_without_a_second_submit(tmp_path, make_image, fakes):
     fake, _url = fakes["runcomfy"]
-    fake.queue_seconds, fake.run_seconds = 0.2, 1.5  # still running when killed
+    fake.queue_seconds, fake.run_seconds = 0, 3600  # still running when killed
+    before = fake.submits
     env = provider_env(tmp_path, fakes)
     process = subprocess.Popen(
         [
@@ -180,24 +192,27 @@ def test_a_killed_process_resumes_without_a_second_submit(tmp_path, make_image, 
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 30
-    while not fake.jobs or not fake.calls_to("status"):
-        assert time.monotonic() < deadline and process.poll() is None
-        time.sleep(0.05)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait(10)
+    try:
+        # Another process does the work: its first status check is awaited in real time.
+        eventually(lambda: fake.submits > before and fake.calls_to("status"), timeout=30)
+        assert process.poll() is None
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(10)
+        fake.queue_seconds, fake.run_seconds = 0.05, 0.1
 
     store = JobStore(tmp_path / "data" / "jobs.sqlite3")
     [job] = store.list()
     assert job.state in ("queued", "running") and job.request_id in fake.jobs
     store.close()
+    fakes["clock"].advance(3600)  # the hour at the provider passes: the job is done there
 
     result = cli_here("jobs", "resume", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "resuming 1 job(s)" in result.stderr
     path = Path(result.stdout.strip().splitlines()[-1])
     assert media.probe(path).duration == pytest.approx(5, abs=0.2)
-    assert fake.submits == 1
+    assert fake.submits == before + 1
 
     listing = cli_here("jobs", "list", env=env, cwd=tmp_path)
     assert job.id in listing.stdout and "succeeded" in listing.stdout
@@ -209,6 +224,7 @@ def test_out_is_checked_before_anything_is_paid_and_a_folder_gets_the_file(
     tmp_path, make_image, fakes
 ):
     missing = tmp_path / "no-such-folder" / "clip.mp4"
+    calls = len(fakes["runcomfy"][0].calls)
     refused = cli_here(
         "generate",
         "--provider",
@@ -223,7 +239,7 @@ def test_out_is_checked_before_anything_is_paid_and_a_folder_gets_the_file(
         cwd=tmp_path,
     )
     assert refused.returncode == 2 and "--out" in refused.stderr
-    assert fakes["runcomfy"][0].calls == []
+    assert len(fakes["runcomfy"][0].calls) == calls
     folder = tmp_path / "exports"
     folder.mkdir()
     done = cli_here(

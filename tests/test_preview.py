@@ -202,7 +202,7 @@ async def test_the_provider_renders_off_the_event_loop_and_reports_progress(tmp_
     while not isinstance(status := await provider.status(request_id), Succeeded):
         progress.append(getattr(status, "progress", None))
         ticks += 1  # the loop keeps turning while the render runs in a thread
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.01)  # real time: the render is real work in another thread
     assert ticks > 5 and any(p and 0 < p < 1 for p in progress)
     await provider.download(status.video_url, tmp_path / "out.mp4")
     assert media.probe(tmp_path / "out.mp4").duration == pytest.approx(5, abs=1 / FPS)
@@ -214,7 +214,7 @@ async def test_the_provider_cancels_a_render(tmp_path, make_image):
     request_id = await provider.submit(
         await provider.prepare(Inputs(request, await prepare_image(request.image)))
     )
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0.05)  # real time: the render (a thread) gets under way
     await provider.cancel(request_id)
     await provider.wait(request_id, 10)
     assert isinstance(await provider.status(request_id), Canceled)
@@ -240,7 +240,7 @@ async def test_renders_take_turns_in_their_own_pool_and_say_where_they_wait(tmp_
         started = asyncio.get_running_loop().time()
         await asyncio.to_thread(lambda: None)
         default_pool_free.append(asyncio.get_running_loop().time() - started < 0.5)
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0.02)  # real time: the renders are real work in their pool
     assert (ids[2], 1) in seen and (ids[1], 0) in seen  # third waits behind the second
     assert all(default_pool_free)
     names = {t.name for t in threading.enumerate()}

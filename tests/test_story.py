@@ -197,7 +197,7 @@ async def test_a_story_stopped_mid_shot_waits_for_that_shot_instead_of_paying_ag
     lines = load_lines(story, story=True)
     first = asyncio.create_task(run_story(manager, lines, tmp_path / "out"))
     while not manager.store.list():  # shot 1 is submitted...
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0.02)  # real time: its frames are prepared in a thread
     first.cancel()  # ...and the page that ran the story goes away
     with pytest.raises(asyncio.CancelledError):
         await first
