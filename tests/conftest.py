@@ -351,16 +351,14 @@ async def wire_inputs(make_image, **fields):
 
 
 async def poll_to_end(provider, request_id: str, limit: int = 100):
-    """Ask for the status until it is final (the fakes finish in well under a second)."""
-    import asyncio
-
+    """Ask for the status every second, by the provider's clock, until it is final."""
     from kling_ui.providers.base import Queued, Running
 
     for _ in range(limit):
         status = await provider.status(request_id)
         if not isinstance(status, (Queued, Running)):
             return status
-        await asyncio.sleep(0.03)
+        await provider.wait(request_id, 1.0)
     raise AssertionError(f"{request_id} never finished")
 
 

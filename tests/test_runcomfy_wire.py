@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from kling_ui import media
@@ -26,8 +24,10 @@ MODEL = "/v1/models/kling/kling-video-o3/pro/image-to-video"
 
 
 @pytest.fixture
-def provider(client):
-    return RunComfyProvider(client=client, api_key=RC_KEY, base_url=RC_BASE)
+def provider(client, clock):
+    provider = RunComfyProvider(client=client, api_key=RC_KEY, base_url=RC_BASE)
+    provider.clock = clock  # its pauses between checks skip ahead with the fake's time
+    return provider
 
 
 async def test_submit_sends_the_exact_body_and_headers(provider, fake_rc, make_image):
@@ -64,7 +64,7 @@ async def test_a_job_goes_queued_running_succeeded_with_cost(provider, fake_rc, 
     seen = {type(first)}
     status = first
     while not isinstance(status, Succeeded):
-        await asyncio.sleep(0.03)
+        await provider.wait(request_id, 1.0)
         status = await provider.status(request_id)
         seen.add(type(status))
     assert Running in seen

@@ -28,8 +28,10 @@ SUBMIT = "/openapi/v2/kling-video-o3-pro/image-to-video"
 
 
 @pytest.fixture
-def provider(client):
-    return RunningHubProvider(client=client, api_key=RH_KEY, base_url=RH_BASE)
+def provider(client, clock):
+    provider = RunningHubProvider(client=client, api_key=RH_KEY, base_url=RH_BASE)
+    provider.clock = clock  # its pauses between checks skip ahead with the fake's time
+    return provider
 
 
 async def test_local_frames_are_uploaded_then_referenced(provider, fake_rh, make_image):
