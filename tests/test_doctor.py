@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from kling_ui.doctor import check_provider
@@ -11,7 +9,7 @@ from kling_ui.errors import InputError
 from kling_ui.request import parse_request
 from kling_ui.testing import FakeRunComfy, FakeRunningHub, serve_on_loopback
 
-from .conftest import PYTHON, RC_KEY, RH_KEY, ROOT, cli_env, cli_here
+from .conftest import RC_KEY, RH_KEY, ROOT, cli_env, cli_here
 
 
 async def test_each_provider_reports_its_balance_in_its_currency(
@@ -72,14 +70,7 @@ def test_doctor_prints_balances_and_exits_by_readiness(tmp_path):
             RUNNINGHUB_API_KEY=RH_KEY,
             RUNNINGHUB_BASE_URL=rh_url,
         )
-        run = subprocess.run(
-            [PYTHON, "-m", "kling_ui", "doctor"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        run = cli_here("doctor", env=env, cwd=ROOT)  # main(), not a process: it is not about one
         assert run.returncode == 0, run.stderr
         assert "RunComfy: ready, balance $25.00" in run.stdout
         assert "RunningHub: ready, balance ¥35.20" in run.stdout
