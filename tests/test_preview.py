@@ -220,6 +220,22 @@ async def test_the_provider_cancels_a_render(tmp_path, make_image):
     assert isinstance(await provider.status(request_id), Canceled)
 
 
+async def test_a_render_is_waited_for_even_on_a_clock_that_skips_idle_waits(tmp_path, make_image):
+    # A render is real work: the pause between checks ends when it does, not when the test
+    # clock has jumped over the pause (which would poll a render in a loop).
+    from kling_ui.testing.clock import VirtualClock
+
+    provider = PreviewProvider(work_dir=tmp_path / "renders", short_side=240)
+    provider.clock = VirtualClock()
+    request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})
+    request_id = await provider.submit(
+        await provider.prepare(Inputs(request, await prepare_image(request.image)))
+    )
+    await provider.wait(request_id, 600)
+    assert isinstance(await provider.status(request_id), Succeeded)
+    assert provider.clock.offset == 0
+
+
 async def test_renders_take_turns_in_their_own_pool_and_say_where_they_wait(tmp_path, make_image):
     import threading
 
