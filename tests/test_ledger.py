@@ -26,9 +26,9 @@ CAP = 0.80
 
 
 @pytest.fixture
-async def capped(settings, client):
+async def capped(settings, client, clock):
     custom = settings.model_copy(update={"daily_cap_usd": CAP, "rate_limit": "5/hour"})
-    manager = JobManager(custom, JobStore(custom.db_path), client)
+    manager = JobManager(custom, JobStore(custom.db_path), client, clock=clock)
     yield manager
     await manager.aclose()
 
@@ -58,9 +58,9 @@ async def test_deleting_jobs_gives_no_money_back(capped, make_image, fake_rc):
     assert fake_rc.submits == 2
 
 
-async def test_deleting_jobs_does_not_reset_the_rate_limit(settings, client, make_image):
+async def test_deleting_jobs_does_not_reset_the_rate_limit(settings, client, clock, make_image):
     custom = settings.model_copy(update={"rate_limit": "2/hour"})
-    manager = JobManager(custom, JobStore(custom.db_path), client)
+    manager = JobManager(custom, JobStore(custom.db_path), client, clock=clock)
     request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})
     for n in range(2):
         job = await manager.submit(
