@@ -369,25 +369,25 @@ def test_check_key_and_check_again_from_the_page(stack):
 def test_check_key_on_the_page_never_shows_the_servers_account(tmp_path):
     """A Space with the operator's RunningHub key: a visitor's empty field reads nothing,
     and key checks are counted by network address (a fresh page token starts no new count)."""
-    rh = FakeRunningHub(api_key=RH_KEY)
-    with serve_on_loopback(rh.app) as rh_url:
-        settings = Settings(
-            _env_file=None,
-            data_dir=tmp_path / "data",
-            runninghub_api_key=RH_KEY,
-            runninghub_base_url=rh_url,
-            multi_user=True,
-            mcp=False,
-        )
-        with serve_on_loopback(create_app(settings)) as url:
-            page = Page(url)
-            said = page.fire("check-key", "click", [page.token, "runninghub", "", ""]).shown()
-            assert "type" in said[0].lower() and "¥" not in said[0], said[0]
-            assert rh.calls_to("account") == []
-            for n in range(10):
-                tab = Page(url)  # a new browser each time, from the same address
-                said = tab.fire("check-key", "click", [tab.token, "runninghub", "", f"k{n}"])
-                assert "refused the key" in said.shown()[0]
-            said = page.fire("check-key", "click", [page.token, "runninghub", "", RH_KEY]).shown()
-            assert said[0].startswith("Too many key checks") and "¥" not in said[0]
-            assert len(rh.calls_to("account")) == 10
+    clock = VirtualClock()
+    rc, rh = fakes_on(clock)
+    settings = Settings(
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        runninghub_api_key=RH_KEY,
+        runninghub_base_url=RH_BASE,
+        multi_user=True,
+        mcp=False,
+    )
+    with serve_studio(settings, clock, rc, rh) as url:
+        page = Page(url)
+        said = page.fire("check-key", "click", [page.token, "runninghub", "", ""]).shown()
+        assert "type" in said[0].lower() and "¥" not in said[0], said[0]
+        assert rh.calls_to("account") == []
+        for n in range(10):
+            tab = Page(url)  # a new browser each time, from the same address
+            said = tab.fire("check-key", "click", [tab.token, "runninghub", "", f"k{n}"])
+            assert "refused the key" in said.shown()[0]
+        said = page.fire("check-key", "click", [page.token, "runninghub", "", RH_KEY]).shown()
+        assert said[0].startswith("Too many key checks") and "¥" not in said[0]
+        assert len(rh.calls_to("account")) == 10

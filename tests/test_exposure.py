@@ -65,10 +65,10 @@ def assert_for_visitors(text: str | None, settings) -> None:
     assert not ABSOLUTE_PATH.search(text), text
 
 
-def studio_over(settings, client):
+def studio_over(settings, client, clock):
     """The service on `settings` (as the conftest's `studio`, with these settings)."""
     store = JobStore(settings.db_path)
-    manager = JobManager(settings, store, client)
+    manager = JobManager(settings, store, client, clock=clock)
     owners = Owners(settings.data_dir, multi_user=True)
     services = Services(settings, store, client, manager, owners, client, Trash(manager))
     return Studio(services)
@@ -85,10 +85,10 @@ async def generate_as_visitor(studio, frame, provider: str):
 
 
 async def test_a_timed_out_job_tells_the_visitor_to_check_again(
-    settings, client, fake_rc, tmp_path
+    settings, client, clock, fake_rc, tmp_path
 ):
     fake_rc.run_seconds = 60
-    studio = studio_over(settings.model_copy(update={"job_deadline": 0.4}), client)
+    studio = studio_over(settings.model_copy(update={"job_deadline": 0.4}), client, clock)
     job = await generate_as_visitor(studio, upload_of(tmp_path), "runcomfy")
     assert (job.state, job.error_code) == ("failed", "timeout")
     assert_for_visitors(job.error_message, settings)
@@ -96,10 +96,10 @@ async def test_a_timed_out_job_tells_the_visitor_to_check_again(
     await studio.services.jobs.aclose()
 
 
-async def test_a_video_that_cant_be_written_tells_no_path(settings, client, tmp_path):
+async def test_a_video_that_cant_be_written_tells_no_path(settings, client, clock, tmp_path):
     settings.data_dir.mkdir(parents=True)
     settings.videos_dir.write_text("not a folder")  # the video can't be written under it
-    studio = studio_over(settings, client)
+    studio = studio_over(settings, client, clock)
     job = await generate_as_visitor(studio, upload_of(tmp_path), "runcomfy")
     assert (job.state, job.error_code) == ("not_saved", "disk")
     assert_for_visitors(job.error_message, settings)
@@ -107,18 +107,18 @@ async def test_a_video_that_cant_be_written_tells_no_path(settings, client, tmp_
     await studio.services.jobs.aclose()
 
 
-async def test_a_failed_preview_render_tells_no_path(settings, client, tmp_path):
+async def test_a_failed_preview_render_tells_no_path(settings, client, clock, tmp_path):
     settings.data_dir.mkdir(parents=True)
     (settings.data_dir / "renders").write_text("not a folder")  # the render can't be written
-    studio = studio_over(settings, client)
+    studio = studio_over(settings, client, clock)
     job = await generate_as_visitor(studio, upload_of(tmp_path), "preview")
     assert job.state == "failed", job
     assert_for_visitors(job.error_message, settings)
     await studio.services.jobs.aclose()
 
 
-async def test_a_missing_frame_is_named_without_its_path(settings, client):
-    studio = studio_over(settings, client)
+async def test_a_missing_frame_is_named_without_its_path(settings, client, clock):
+    studio = studio_over(settings, client, clock)
     gone = settings.inputs_dir / "gone-start.png"  # inside the data dir: may be handed in
     with pytest.raises(InputError) as refused:
         await studio.generate(visitor(), {**FIELDS, "image": str(gone)}, provider="preview")

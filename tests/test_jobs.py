@@ -489,21 +489,20 @@ def full_disk(tmp_path: Path):
 
 
 async def test_a_full_disk_holds_the_paid_job_and_the_store_says_so_once_it_can(
-    settings, client, make_image, fake_rc, full_disk
+    settings, client, clock, make_image, fake_rc, full_disk
 ):
     """Found: with the disk full mid-job, the page said "Failed (OperationalError)" while
     the store still said queued. Now the job is held as not saved; the store records that
     as soon as it can be written; Check again saves the video, never paying twice."""
     settings = settings.model_copy(update={"data_dir": full_disk.path / "data"})
     store = JobStore(settings.db_path)
-    manager = JobManager(settings, store, client)
+    manager = JobManager(settings, store, client, clock=clock)
     studio = Studio(Services(settings, store, client, manager, None, client, None))
-    fake_rc.run_seconds = 0.5
     request = parse_request({"image": str(make_image()), "prompt": "p", "duration": 3})
-    job = await manager.submit(request, provider="runcomfy")
-    while store.get(job.id).request_id is None:
-        await asyncio.sleep(0.02)
-    full_disk.fill()
+    with clock.frozen():  # unfinished when the disk fills
+        job = await manager.submit(request, provider="runcomfy")
+        await until(manager, job.id, lambda j: j.request_id)
+        full_disk.fill()
     ended = await asyncio.wait_for(manager.wait(job.id), timeout=20)
     assert ended.state == "not_saved" and ended.error_code == "disk"
     assert_held_for_a_full_disk(studio.job(OPERATOR, job.id), "RunComfy")
