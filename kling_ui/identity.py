@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .models import DEFAULT_MODEL
+
 FRAME_FIELDS = ("image", "end_image")
 MAX_HASHED_BYTES = 64 * 1024 * 1024
 
@@ -28,6 +30,9 @@ def request_identity(
     would make every clip made before look new, and be paid for again.
     """
     settings = {**fields, **dict.fromkeys(FRAME_FIELDS)}
+    if settings.get("model", DEFAULT_MODEL) == DEFAULT_MODEL:
+        # Requests carried no model before the catalogue: O3 Pro's identity stays as it was.
+        settings.pop("model", None)
     frames = frame_digests([fields.get(name) for name in FRAME_FIELDS])
     text = json.dumps([*scope, provider, settings, frames], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -7,6 +7,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from . import models
 from .errors import InputError
 
 PROMPT_MAX = 2500
@@ -25,6 +26,7 @@ FIELD_LABELS = {
     "sound": "Sound",
     "shot_type": "Shot type",
     "multi_prompt": "Segments",
+    "model": "Model",
 }
 
 
@@ -36,11 +38,10 @@ class FieldProblem(ValueError):
         self.field = field
 
 
-def _check_duration(value: int, label: str) -> int:
-    if not DURATION_MIN <= value <= DURATION_MAX:
-        raise ValueError(
-            f"{label} must be between {DURATION_MIN} and {DURATION_MAX} seconds (got {value})."
-        )
+def _check_duration(value: int, label: str, bounds: tuple[int, int] | None = None) -> int:
+    low, high = bounds or (DURATION_MIN, DURATION_MAX)
+    if not low <= value <= high:
+        raise ValueError(f"{label} must be between {low} and {high} seconds (got {value}).")
     return value
 
 
@@ -95,6 +96,8 @@ class GenerationRequest(BaseModel):
     sound: bool = False
     shot_type: ShotType = "customize"
     multi_prompt: tuple[Segment, ...] = ()
+    # A catalogue model id (models.py); the wire bodies are the provider adapters' business.
+    model: str = models.DEFAULT_MODEL
 
     @field_validator("image", mode="before")
     @classmethod
@@ -121,7 +124,17 @@ class GenerationRequest(BaseModel):
     @field_validator("duration")
     @classmethod
     def _duration(cls, value: int) -> int:
-        return _check_duration(value, "Duration")
+        # Any model's bounds here; the chosen model's own durations in _model_allows.
+        return _check_duration(value, "Duration", models.duration_bounds())
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, value: str) -> str:
+        if models.find(value) is None:
+            raise ValueError(
+                f"Unknown model '{value[:60]}'; choose one of: {', '.join(models.CATALOGUE)}."
+            )
+        return value
 
     @field_validator("multi_prompt", mode="before")
     @classmethod
@@ -133,10 +146,18 @@ class GenerationRequest(BaseModel):
         return value
 
     @model_validator(mode="after")
+    def _model_allows(self) -> GenerationRequest:
+        entry = models.find(self.model)
+        if entry is not None:
+            _check_model_rules(self, entry)
+        return self
+
+    @model_validator(mode="after")
     def _segments_fit(self) -> GenerationRequest:
         if not self.multi_prompt:
             return self
-        if self.end_image:
+        entry = models.find(self.model)
+        if self.end_image and not (entry and entry.end_frame_with_segments):
             raise FieldProblem(
                 "end_image",
                 "An end frame can't be combined with segments: "
@@ -153,6 +174,29 @@ class GenerationRequest(BaseModel):
     def public_dict(self) -> dict[str, Any]:
         """JSON-ready parameters for the store, sidecars and re-use (never contains keys)."""
         return self.model_dump(mode="json")
+
+
+def _check_model_rules(request: GenerationRequest, entry: models.ModelEntry) -> None:
+    """What this model can't do, said per field before anything is sent (models.py)."""
+    name = entry.label
+    if request.duration not in entry.durations:
+        low, high = entry.duration_range
+        allowed = (
+            f"between {low} and {high} seconds"
+            if len(entry.durations) == high - low + 1
+            else f"one of {', '.join(map(str, entry.durations))} seconds"
+        )
+        raise FieldProblem("duration", f"{name} makes clips {allowed} (got {request.duration}).")
+    if request.sound and not entry.sound:
+        raise FieldProblem("sound", f"{name} makes no sound: turn sound off.")
+    if request.end_image and not entry.end_frame:
+        raise FieldProblem("end_image", f"{name} takes no end frame: remove it.")
+    if request.multi_prompt and not entry.segments:
+        raise FieldProblem("multi_prompt", f"{name} takes no segments: remove them.")
+    if request.shot_type not in entry.shot_types:
+        raise FieldProblem(
+            "shot_type", f"{name} offers the shot types: {', '.join(entry.shot_types)}."
+        )
 
 
 def parse_request(data: Mapping[str, Any]) -> GenerationRequest:
