@@ -43,7 +43,7 @@ class Admission:
         settings: Settings,
         store: JobStore,
         keyprints: KeyPrints,
-        make_provider: Callable[[str, str | None], Provider],
+        make_provider: Callable[[str, str | None, str], Provider],
         prepare: Callable[[GenerationRequest, Provider], Awaitable[Inputs]],
     ) -> None:
         self.settings = settings
@@ -100,9 +100,9 @@ class Admission:
         visitor: bool,
         caller: str | None,
     ) -> Admitted:
-        chosen = self.make_provider(provider, api_key)
+        chosen = self.make_provider(provider, api_key, request.model)
         chosen.check(request)
-        estimate = pricing.estimate(provider, request.duration, request.sound)
+        estimate = pricing.estimate(provider, request.duration, request.sound, request.model)
         key = resolve_key(provider, api_key, self.settings)
 
         def spending_rules(db: sqlite3.Connection) -> None:
@@ -132,6 +132,7 @@ class Admission:
             id=job_id,
             owner=owner,
             provider=provider,
+            model=request.model,
             request=request.public_dict(),
             cost_estimate=estimate.amount,
             currency=estimate.currency,

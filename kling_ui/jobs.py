@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from . import __version__, pricing
+from . import __version__, models, pricing
 from .admission import Admission
 from .clock import SYSTEM_CLOCK, Clock
 from .config import Settings
@@ -70,13 +70,16 @@ class JobManager:
 
     # --- submitting -------------------------------------------------------------------------
 
-    def provider(self, name: str, api_key: str | None = None) -> Provider:
+    def provider(
+        self, name: str, api_key: str | None = None, model: str = models.DEFAULT_MODEL
+    ) -> Provider:
         provider = create_provider(
             name,
             settings=self.settings,
             client=self.client,
             api_key=api_key,
             downloads=self.downloads,
+            model=model,
         )
         provider.clock = self.clock
         return provider
@@ -194,7 +197,9 @@ class JobManager:
             else:
                 self.move(job_id, JobState.CANCELED, finished_at=self.clock.now())
             return "Canceled before anything was sent: nothing was charged."
-        provider = run.provider if run is not None else self.provider(job.provider, api_key)
+        provider = (
+            run.provider if run is not None else self.provider(job.provider, api_key, job.model)
+        )
         label = provider.label
         try:
             outcome = await provider.cancel(job.request_id)
@@ -264,7 +269,7 @@ class JobManager:
         return False
 
     def _follow_again(self, job: JobRecord, key: PayingKey) -> None:
-        provider = self.provider(job.provider, key.value)
+        provider = self.provider(job.provider, key.value, job.model)
         state = job.state if job.is_active else JobState.RUNNING
         job = self.move(job.id, state, error_code=None, error_message=None, finished_at=None)
         self.start(job, provider, None)
@@ -296,7 +301,7 @@ class JobManager:
                 finished_at=self.clock.now(),
             )
             return
-        provider = self.provider(job.provider, api_key) if api_key else None
+        provider = self.provider(job.provider, api_key, job.model) if api_key else None
         hint = provider.dashboard_hint if provider else ""
         self.move(
             job.id,
@@ -309,7 +314,7 @@ class JobManager:
 
     async def _rerender(self, job: JobRecord) -> bool:
         # The preview is free and deterministic: after a restart, render it again.
-        provider = self.provider("preview")
+        provider = self.provider("preview", model=job.model)
         try:
             inputs = await self.prepare_inputs(parse_request(job.request), provider)
         except KlingUIError as exc:

@@ -23,8 +23,6 @@ from . import pricing
 from .records import JobRecord
 from .state import JobState
 
-MODEL = "kling-video-o3-pro"  # the one model today; the catalogue (models.py) will name more
-
 SCHEMA = (
     """
     CREATE TABLE ledger (
@@ -83,7 +81,7 @@ def record(db: sqlite3.Connection, job: JobRecord) -> None:
             job.owner,
             job.caller,
             job.provider,
-            MODEL,
+            job.model,
             job.key_fingerprint,
             job.cost_estimate or 0.0,
             job.currency or "USD",

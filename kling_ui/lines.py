@@ -1,5 +1,5 @@
 """A batch or story file's lines: JSON Lines, one clip a line, with the `generate` options as
-keys (image, prompt, end_image, duration, sound, shot_type, segments, provider). Relative
+keys (image, prompt, end_image, duration, sound, shot_type, segments, provider, model). Relative
 paths are taken from the file's folder. Every line is checked, frames included, before
 anything is sent; InputError names each bad line.
 """
@@ -17,7 +17,17 @@ from .images import normalise_image
 from .providers.registry import PROVIDERS
 from .request import GenerationRequest, parse_request
 
-KEYS = {"image", "prompt", "end_image", "duration", "sound", "shot_type", "segments", "provider"}
+KEYS = {
+    "image",
+    "prompt",
+    "end_image",
+    "duration",
+    "sound",
+    "shot_type",
+    "segments",
+    "provider",
+    "model",
+}
 
 
 @dataclass
@@ -32,7 +42,10 @@ class Line:
 
     def estimate(self) -> pricing.Estimate:
         return pricing.estimate(
-            self.provider, int(self.fields.get("duration") or 5), bool(self.fields.get("sound"))
+            self.provider,
+            int(self.fields.get("duration") or 5),
+            bool(self.fields.get("sound")),
+            self.fields.get("model"),
         )
 
 
@@ -92,6 +105,8 @@ def line_from_options(
         "shot_type": data.get("shot_type", "customize"),
         "multi_prompt": data.get("segments") or [],
     }
+    if "model" in data:  # absent: the default model (and a line's identity as before)
+        fields["model"] = data["model"]
     chained = story and not fields["image"]
     if chained and first:
         raise InputError({"image": "the first shot of a story needs an image."})

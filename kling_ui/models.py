@@ -11,7 +11,7 @@ imports from the rest of the app, so every module can read it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 DEFAULT_MODEL = "kling-video-o3-pro"  # what every caller gets without asking
 
@@ -81,6 +81,12 @@ def register(entry: ModelEntry) -> ModelEntry:
     """Add (or replace) a model: every part of the app offers it from then on."""
     CATALOGUE[entry.id] = entry
     return entry
+
+
+def with_offer(model: str, provider: str, offer: Offer) -> ModelEntry:
+    """Model `model` offered by `provider` too (a new provider's line in the catalogue)."""
+    entry = CATALOGUE[model]
+    return replace(entry, offers={**entry.offers, provider: offer})
 
 
 def find(model: str | None) -> ModelEntry | None:

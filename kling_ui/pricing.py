@@ -1,9 +1,12 @@
-"""Cost estimates per provider, duration and sound (shown before anything is spent)."""
+"""Cost estimates per model, provider, duration and sound (shown before anything is spent).
+
+Prices are the catalogue's (models.py), per model and provider; the preview is free."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import models
 from .providers.registry import PROVIDERS
 
 SYMBOLS = {"USD": "$", "CNY": "¥"}
@@ -22,13 +25,19 @@ class Estimate:
         return f"about {format_money(self.amount, self.currency)}"
 
 
-def estimate(provider: str, duration: int, sound: bool) -> Estimate:
-    """The provider's list price for this clip. Its reported cost replaces it when it comes."""
-    cls = PROVIDERS.get(provider)
-    if cls is None:
-        return Estimate(0.0, "USD")
-    silent, with_sound = cls.price_per_second
-    return Estimate(round((with_sound if sound else silent) * duration, 2), cls.currency)
+def price(provider: str, model: str | None = None) -> tuple[float, float, str]:
+    """(per second without sound, with sound, currency) of `model` on `provider`; nothing
+    for the preview, an unknown provider or a model it doesn't offer."""
+    offer = models.offer(provider, model)
+    if offer is None:
+        return 0.0, 0.0, "USD"
+    return (*offer.price_per_second, offer.currency)
+
+
+def estimate(provider: str, duration: int, sound: bool, model: str | None = None) -> Estimate:
+    """The list price of this clip. The provider's reported cost replaces it when it comes."""
+    silent, with_sound, currency = price(provider, model)
+    return Estimate(round((with_sound if sound else silent) * duration, 2), currency)
 
 
 def format_money(amount: float, currency: str | None) -> str:
@@ -36,10 +45,9 @@ def format_money(amount: float, currency: str | None) -> str:
     return f"{symbol}{amount:.2f}" if symbol else f"{amount:.2f} {currency or ''}".strip()
 
 
-def sound_surcharge(provider: str) -> str:
-    """The sound surcharge, written one way everywhere ("+26 %"), from the provider's prices."""
-    cls = PROVIDERS.get(provider)
-    silent, with_sound = cls.price_per_second if cls else (0.0, 0.0)
+def sound_surcharge(provider: str, model: str | None = None) -> str:
+    """The sound surcharge, written one way everywhere ("+26 %"), from the model's prices."""
+    silent, with_sound, _ = price(provider, model)
     if not silent:
         return "nothing"
     return f"+{round((with_sound / silent - 1) * 100)} %"

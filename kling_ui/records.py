@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .models import DEFAULT_MODEL
 from .state import JobState
 
 
@@ -51,6 +52,7 @@ class JobRecord:
     submitted_at: float | None = None
     finished_at: float | None = None
     kind: JobKind = JobKind.CLIP
+    model: str = DEFAULT_MODEL  # the catalogue model it ran (models.py)
 
     def __post_init__(self) -> None:
         # Rows and callers may hand in the plain strings.

@@ -260,7 +260,7 @@ class Studio:
         # A limit the person set for themselves: checked before the job is admitted, not
         # in the admitting transaction (the deployment's own cap is, in admission.py).
         spent = sum(pricing.to_usd(a, c) for c, a in self.spent_today(caller).items())
-        estimate = pricing.estimate(provider, request.duration, request.sound)
+        estimate = pricing.estimate(provider, request.duration, request.sound, request.model)
         wanted = pricing.to_usd(estimate.amount, estimate.currency)
         if wanted > 0 and spent + wanted > limit:
             raise SpendingRefused(

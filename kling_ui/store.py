@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import ledger
+from .models import DEFAULT_MODEL
 from .records import JobKind, JobRecord
 from .state import ACTIVE, HELD, JobState
 
@@ -111,6 +112,12 @@ def m006_spend_ledger(db: sqlite3.Connection) -> None:
         ledger.record(db, job)
         if job.is_final:
             ledger.settle(db, job, at=job.finished_at or job.updated_at)
+
+
+@migration
+def m007_model(db: sqlite3.Connection) -> None:
+    # Every job before the model catalogue ran Kling O3 Pro.
+    db.execute(f"ALTER TABLE jobs ADD COLUMN model TEXT NOT NULL DEFAULT '{DEFAULT_MODEL}'")
 
 
 class JobStore:

@@ -72,9 +72,9 @@ async def test_the_store_says_submitting_before_the_submit_arrives(manager, make
     seen = []
     original = fake_rc._do_submit
 
-    async def spy(request, call):
+    async def spy(request, call, offer):
         seen.extend(j.state for j in manager.store.list())
-        return await original(request, call)
+        return await original(request, call, offer)
 
     fake_rc._do_submit = spy
     await generate(manager, make_image)

@@ -1,4 +1,5 @@
-"""Adding a provider is one class and one registry line: everything else finds it."""
+"""Adding a provider is one class, one registry line and its offer in the model catalogue:
+everything else finds it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kling_ui import pricing
+from kling_ui import models, pricing
 from kling_ui.__main__ import build_parser
 from kling_ui.config import Settings
 from kling_ui.logs import setup_logging
@@ -29,7 +30,6 @@ class ThrowawayProvider(HTTPProvider):
     key_env = "THROWAWAY_API_KEY"
     base_url_env = "THROWAWAY_BASE_URL"
     default_base_url = "https://api.throwaway.test"
-    price_per_second = (0.5, 0.75)
     currency = "EUR"
 
     async def prepare(self, inputs: Inputs) -> dict[str, Any]:
@@ -45,6 +45,14 @@ class ThrowawayProvider(HTTPProvider):
 @pytest.fixture
 def registered(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Settings:
     monkeypatch.setitem(PROVIDERS, "throwaway", ThrowawayProvider)
+    offer = models.Offer(
+        endpoint="kling-o3-pro",
+        fields=models.RUNCOMFY_O3_FIELDS,
+        price_per_second=(0.5, 0.75),
+        currency="EUR",
+    )
+    o3_pro = models.with_offer(models.DEFAULT_MODEL, "throwaway", offer)
+    monkeypatch.setitem(models.CATALOGUE, models.DEFAULT_MODEL, o3_pro)
     monkeypatch.setenv("THROWAWAY_API_KEY", "throwaway-secret-1234")
     monkeypatch.setenv("THROWAWAY_BASE_URL", "https://eu.throwaway.test/")
     return Settings(_env_file=None, data_dir=tmp_path / "data")

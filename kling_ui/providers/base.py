@@ -13,9 +13,11 @@ from typing import Any, ClassVar
 
 import httpx
 
+from .. import models
 from ..clock import SYSTEM_CLOCK, Clock
 from ..errors import (
     BadResponseError,
+    InputError,
     NotFoundError,
     ProviderConnectionError,
     ProviderHTTPError,
@@ -93,10 +95,12 @@ class Inputs:
 
 
 class Provider(ABC):
-    """One way to run Kling O3 Pro image-to-video. Adapters keep their wire schema private.
+    """One way to run a catalogue model image-to-video. Adapters keep their wire schema private.
 
-    A provider's facts live here, on its class, and nowhere else: settings, the form, prices,
-    logs, the CLI and the docs read them from the registry (providers/__init__.py).
+    A provider's facts live here, on its class, and nowhere else: settings, the form, logs,
+    the CLI and the docs read them from the registry (providers/registry.py). What depends on
+    the model (endpoint, body field names, price, image limit) is the catalogue's
+    (models.py): an instance runs one model, its `offer`.
     """
 
     name: ClassVar[str]
@@ -107,16 +111,28 @@ class Provider(ABC):
     base_url_env: ClassVar[str | None] = None
     default_base_url: ClassVar[str] = ""
     key_url: ClassVar[str] = ""  # where a person gets a key
-    # List price per second of video, (without sound, with sound), in `currency`.
-    price_per_second: ClassVar[tuple[float, float]] = (0.0, 0.0)
-    currency: ClassVar[str] = "USD"
-    max_image_bytes: ClassVar[int] = MAX_BYTES
+    currency: ClassVar[str] = "USD"  # what the account bills in (prices: the catalogue's)
+    # True for a provider that runs any catalogue model (the offline preview), for free.
+    any_model: ClassVar[bool] = False
+    model: str = models.DEFAULT_MODEL
+    offer: models.Offer | None = None  # None only where any_model is set
     # How long a result link is known to stay valid, in words, for "retry while it lives".
     link_lifetime: ClassVar[str] = "for an unknown time: retry soon"
     # Shown when a submit's outcome is unknown: where the user can check for a job.
     dashboard_hint: ClassVar[str] = ""
     # What the pauses between status checks are timed by (the JobManager sets its own).
     clock: Clock = SYSTEM_CLOCK
+
+    @property
+    def max_image_bytes(self) -> int:
+        return self.offer.max_image_bytes if self.offer else MAX_BYTES
+
+    def use_model(self, model: str) -> None:
+        """Run `model`; InputError (on the model field) when this provider doesn't offer it."""
+        self.model = model
+        self.offer = models.offer(self.name, model)
+        if self.offer is None and not self.any_model:
+            raise InputError({"model": not_offered(self.name, self.label, model)})
 
     def check(self, request: GenerationRequest) -> None:  # noqa: B027 (optional hook)
         """Refuse (InputError) what this provider can't do, before anything is stored."""
@@ -170,11 +186,20 @@ class HTTPProvider(Provider):
         api_key: str,
         base_url: str,
         downloads: httpx.AsyncClient | None = None,
+        model: str = models.DEFAULT_MODEL,
     ) -> None:
+        self.use_model(model)
         self._client = client
         self._downloads = downloads or client
         self._api_key = api_key
         self.base_url = base_url.rstrip("/")
+
+    @property
+    def _offer(self) -> models.Offer:
+        """The model this instance runs, on this provider (use_model refused any other)."""
+        if self.offer is None:
+            raise InputError({"model": not_offered(self.name, self.label, self.model)})
+        return self.offer
 
     def __repr__(self) -> str:  # never show the key
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -256,6 +281,15 @@ class HTTPProvider(Provider):
             os.replace(tmp, dest)
         finally:
             tmp.unlink(missing_ok=True)
+
+
+def not_offered(provider: str, label: str, model: str) -> str:
+    offered = [models.label(m) for m, e in models.CATALOGUE.items() if provider in e.offers]
+    return (
+        f"{label} doesn't offer {models.label(model)}; choose "
+        + (" or ".join(offered) if offered else "another provider")
+        + "."
+    )
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import httpx
 
+from .. import models
 from ..config import Settings
-from ..errors import ConfigError
+from ..errors import ConfigError, InputError
 from ..keys import resolve_key
-from .base import Provider
+from .base import Provider, not_offered
 from .preview import PreviewProvider
 from .registry import paid_providers, provider_class
 
@@ -19,17 +20,23 @@ def create_provider(
     client: httpx.AsyncClient,
     api_key: str | None = None,
     downloads: httpx.AsyncClient | None = None,
+    model: str = models.DEFAULT_MODEL,
 ) -> Provider:
-    """Build provider `name`, with `api_key` or else the server's key from settings.
+    """Build provider `name` to run `model`, with `api_key` or else the server's key.
 
-    `downloads` fetches result videos (netsafety.download_client); `client` by default."""
+    `downloads` fetches result videos (netsafety.download_client); `client` by default.
+    InputError (on the model field) first when `name` doesn't offer `model`."""
     cls = provider_class(name)
+    if not cls.any_model and models.offer(name, model) is None:
+        raise InputError({"model": not_offered(name, cls.label, model)})
     if cls is PreviewProvider:
-        return PreviewProvider(
+        preview = PreviewProvider(
             work_dir=settings.data_dir / "renders",
             workers=settings.preview_workers,
             short_side=settings.preview_short_side,
         )
+        preview.use_model(model)
+        return preview
     key = resolve_key(name, api_key, settings)
     if key is None:
         raise ConfigError(
@@ -40,6 +47,7 @@ def create_provider(
         api_key=key.value,
         base_url=settings.base_url(name),
         downloads=downloads,
+        model=model,
     )
 
 

@@ -82,6 +82,7 @@ class PreviewProvider(Provider):
     name = "preview"
     label = "Offline preview (free)"
     needs_key = False
+    any_model = True  # an animatic of any model's request, for free
     link_lifetime = "until the app restarts"
 
     def __init__(

@@ -7,6 +7,7 @@ from settings is factory.py's job.
 
 from __future__ import annotations
 
+from .. import models
 from ..errors import ConfigError
 from .base import Provider
 from .preview import PreviewProvider
@@ -30,3 +31,11 @@ def provider_class(name: str) -> type[Provider]:
 def paid_providers() -> list[str]:
     """Providers that need a key (every one but the offline preview), in registry order."""
     return [name for name, cls in PROVIDERS.items() if cls.needs_key]
+
+
+def models_for(provider: str) -> list[str]:
+    """The catalogue models `provider` runs, in catalogue order (the preview: every one)."""
+    cls = PROVIDERS.get(provider)
+    if cls is None:
+        return []
+    return [m for m, entry in models.CATALOGUE.items() if cls.any_model or provider in entry.offers]

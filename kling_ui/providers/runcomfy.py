@@ -1,4 +1,4 @@
-"""RunComfy Model API adapter for kling/kling-video-o3/pro/image-to-video."""
+"""RunComfy Model API adapter: the catalogue's models (models.py) at their model paths."""
 
 from __future__ import annotations
 
@@ -33,7 +33,6 @@ from .base import (
 )
 from .errormap import ErrorAnswer, ErrorRule, anything, error_for
 
-MODEL_ID = "kling/kling-video-o3/pro/image-to-video"
 BALANCE_URL = "https://api.runcomfy.net/prod/v2/balance"  # runcomfy-com/runcomfy-cli
 # RunComfy's own nodes refuse other ids; so do we, before putting one into a URL path.
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
@@ -55,11 +54,8 @@ class RunComfyProvider(HTTPProvider):
     base_url_env = "RUNCOMFY_BASE_URL"
     default_base_url = "https://model-api.runcomfy.net"
     key_url = "https://www.runcomfy.com/profile"
-    # Not published for this model; the O3 Pro list price elsewhere (2026-04), +25 % with sound.
-    price_per_second = (0.112, 0.14)
     currency = "USD"
-    # No upload endpoint: local frames travel as data URIs, which RunComfy caps at 6 MiB.
-    max_image_bytes = 6 * 1024 * 1024
+    # No upload endpoint: local frames travel as data URIs (the catalogue's 6 MiB limit).
     dashboard_hint = "Check your RunComfy dashboard (Generations / Usage) before trying again."
 
     def __init__(self, *, base_url: str, **kwargs: Any) -> None:
@@ -69,25 +65,29 @@ class RunComfyProvider(HTTPProvider):
     # --- wire -------------------------------------------------------------------------------
 
     async def prepare(self, inputs: Inputs) -> dict[str, Any]:
-        req = inputs.request
+        # The field names are the model's (the catalogue's); the order is the wire's.
+        req, names = inputs.request, self._offer.fields
         body: dict[str, Any] = {
-            "image": inputs.image.url or inputs.image.data_uri(),
-            "prompt": req.prompt,
-            "duration": req.duration,
-            "sound": req.sound,
-            "shot_type": req.shot_type,
+            names.start_frame: inputs.image.url or inputs.image.data_uri(),
+            names.prompt: req.prompt,
+            names.duration: req.duration,
+            names.sound: req.sound,
+            names.shot_type: req.shot_type,
         }
-        if inputs.end_image is not None:
-            body["end_image"] = inputs.end_image.url or inputs.end_image.data_uri()
-        if req.multi_prompt:
-            body["multi_prompt"] = [
+        if inputs.end_image is not None and names.end_frame:
+            body[names.end_frame] = inputs.end_image.url or inputs.end_image.data_uri()
+        if req.multi_prompt and names.segments:
+            body[names.segments] = [
                 {"prompt": s.prompt, "duration": s.duration} for s in req.multi_prompt
             ]
         return body
 
     async def submit(self, payload: dict[str, Any]) -> str:
         response = await self._send(
-            "POST", f"{self.base_url}/models/{MODEL_ID}", json=payload, headers=self._auth
+            "POST",
+            f"{self.base_url}/models/{self._offer.endpoint}",
+            json=payload,
+            headers=self._auth,
         )
         body = self._raise_for_status(response)
         request_id = str(body.get("request_id") or "")

@@ -1,4 +1,4 @@
-"""RunningHub OpenAPI v2 adapter for kling-video-o3-pro/image-to-video."""
+"""RunningHub OpenAPI v2 adapter: the catalogue's models (models.py) at their endpoints."""
 
 from __future__ import annotations
 
@@ -40,7 +40,6 @@ from .base import (
 from .errormap import ErrorAnswer, ErrorRule, anything, error_for
 
 log = logging.getLogger(__name__)
-ENDPOINT = "kling-video-o3-pro/image-to-video"
 # RunningHub spells the automatic shot type differently from RunComfy and Kling.
 _SHOT_TYPE = {"customize": "customize", "intelligent": "intelligence"}
 _QUEUED = {"CREATE", "QUEUED"}
@@ -73,10 +72,9 @@ class RunningHubProvider(HTTPProvider):
     base_url_env = "RUNNINGHUB_BASE_URL"
     default_base_url = "https://www.runninghub.ai"
     key_url = "https://www.runninghub.ai/enterprise-api/sharedApi"
-    # RunningHub's price list for O3 Pro image-to-video (2026-04-29).
-    price_per_second = (0.69, 0.87)
-    # The China site bills in yuan. The international site's billing currency is not
-    # documented (third-party reports say USD); accountStatus says, once read.
+    # Prices per model: the catalogue's (models.py). The China site bills in yuan; the
+    # international site's billing currency is not documented (third-party reports say
+    # USD); accountStatus says, once read.
     currency = "CNY"
     link_lifetime = "about 24 hours, as third-party clients report"
     dashboard_hint = "Check your RunningHub task list (Workspace / API calls) before trying again."
@@ -125,26 +123,17 @@ class RunningHubProvider(HTTPProvider):
           may ignore it, the API marks it required)
         - end frame: lastImageUrl, multiShot false (not combinable with multi-shot)
         """
-        req = inputs.request
+        req, names = inputs.request, self._offer.fields
         body: dict[str, Any] = {
-            "prompt": req.prompt,
-            "firstImageUrl": inputs.image.url or await self.upload(inputs.image),
-            "duration": req.duration,
+            names.prompt: req.prompt,
+            names.start_frame: inputs.image.url or await self.upload(inputs.image),
+            names.duration: req.duration,
             # RunningHub defaults sound to true: always say what the user chose.
-            "sound": req.sound,
+            names.sound: req.sound,
         }
-        if req.multi_prompt:
-            body.update(multiShot=True, shotType="customize")
-            body["multiPrompt"] = [
-                {"index": i, "prompt": s.prompt, "duration": s.duration}
-                for i, s in enumerate(req.multi_prompt, start=1)
-            ]
-        elif req.shot_type == "intelligent":
-            body.update(multiShot=True, shotType=_SHOT_TYPE["intelligent"])
-        else:
-            body["multiShot"] = False
-        if inputs.end_image is not None:
-            body["lastImageUrl"] = inputs.end_image.url or await self.upload(inputs.end_image)
+        body.update(self._shots(req))
+        if inputs.end_image is not None and names.end_frame:
+            body[names.end_frame] = inputs.end_image.url or await self.upload(inputs.end_image)
         if inputs.callback_url:
             # Only a doorbell: the result is still read from the authenticated query.
             body["webhookUrl"] = inputs.callback_url
@@ -152,9 +141,25 @@ class RunningHubProvider(HTTPProvider):
         log.debug("RunningHub submit body: %s", {k: v for k, v in body.items()})
         return body
 
+    def _shots(self, req: GenerationRequest) -> dict[str, Any]:
+        """Kling's multi-shot switch, shot type and segments, in the model's field names."""
+        names = self._offer.fields
+        multi_shot = names.multi_shot
+        if multi_shot is None:  # an endpoint without Kling's multi-shot mode
+            return {}
+        if req.multi_prompt and names.segments:
+            segments = [
+                {"index": i, "prompt": s.prompt, "duration": s.duration}
+                for i, s in enumerate(req.multi_prompt, start=1)
+            ]
+            return {multi_shot: True, names.shot_type: "customize", names.segments: segments}
+        if req.shot_type == "intelligent":
+            return {multi_shot: True, names.shot_type: _SHOT_TYPE["intelligent"]}
+        return {multi_shot: False}
+
     async def submit(self, payload: dict[str, Any]) -> str:
         response = await self._send(
-            "POST", f"{self.api_base}/{ENDPOINT}", json=payload, headers=self._auth
+            "POST", f"{self.api_base}/{self._offer.endpoint}", json=payload, headers=self._auth
         )
         body = self._raise_for_status(response)
         task_id = body.get("taskId") or body.get("task_id")

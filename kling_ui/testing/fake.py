@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .. import models
 from ..clock import SYSTEM_CLOCK, Clock
 from .clips import sample_video_bytes
 
@@ -72,6 +73,8 @@ class FakeJob:
     sound: bool
     fail_message: str | None = None
     canceled: bool = False
+    endpoint: str = ""  # the catalogue model's endpoint it was submitted to
+    rate: float = 0.0  # what a second of it costs (the model's price, sound included)
 
     def state(self, now: float) -> str:
         if self.canceled:
@@ -122,6 +125,31 @@ class FakeProvider:
 
     def routes(self) -> list[Route]:
         raise NotImplementedError
+
+    async def _do_submit(
+        self, request: Request, call: dict[str, Any], offer: models.Offer
+    ) -> Response:
+        raise NotImplementedError
+
+    def offers(self, provider: str) -> dict[str, models.Offer]:
+        """The catalogue's models on `provider`, by endpoint: one submit route each."""
+        return {
+            entry.offers[provider].endpoint: entry.offers[provider]
+            for entry in models.CATALOGUE.values()
+            if provider in entry.offers
+        }
+
+    def submit_route(self, path: str, offer: models.Offer) -> Route:
+        """POST `path` runs `_do_submit(request, call, offer)` (looked up at each call, so a
+        test may wrap it), recorded as a "submit" call."""
+
+        async def submit(request: Request) -> Response:
+            async def handle(request: Request, call: dict[str, Any]) -> Response:
+                return await self._do_submit(request, call, offer)
+
+            return await self.answer("submit", request, handle)
+
+        return Route(path, submit, methods=["POST"])
 
     def new_id(self) -> str:
         return f"req_{next(self._ids):06d}"
@@ -209,7 +237,14 @@ class FakeProvider:
         now = self.clock.now()
         return sum(1 for j in self.jobs.values() if j.state(now) in ("queued", "running"))
 
-    def create_job(self, body: dict[str, Any], duration: int, sound: bool) -> FakeJob:
+    def create_job(
+        self,
+        body: dict[str, Any],
+        duration: int,
+        sound: bool,
+        offer: models.Offer | None = None,
+    ) -> FakeJob:
+        silent, with_sound = offer.price_per_second if offer else (0.0, 0.0)
         with self._lock:
             job = FakeJob(
                 id=self.new_id(),
@@ -220,6 +255,8 @@ class FakeProvider:
                 duration=duration,
                 sound=sound,
                 fail_message=self._fail_next.popleft() if self._fail_next else None,
+                endpoint=offer.endpoint if offer else "",
+                rate=with_sound if sound else silent,
             )
             self.jobs[job.id] = job
         return job

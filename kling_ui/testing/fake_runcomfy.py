@@ -1,4 +1,5 @@
-"""A fake RunComfy Model API speaking the real wire protocol (see reference/providers.md §1)."""
+"""A fake RunComfy Model API speaking the real wire protocol (docs/providers.md): every
+catalogue model's path (models.py), each checked against that model's field names."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .. import models
 from .fake import FakeJob, FakeProvider, check_segments, is_int
 
-MODEL_PATH = "/v1/models/kling/kling-video-o3/pro/image-to-video"
-_FIELDS = {"image", "prompt", "end_image", "duration", "sound", "shot_type", "multi_prompt"}
+_DEFAULT = models.offer("runcomfy")
+assert _DEFAULT is not None
+MODEL_PATH = f"/v1/models/{_DEFAULT.endpoint}"  # the default model's (O3 Pro)
 _STATUS = {
     "queued": "in_queue",
     "running": "in_progress",
@@ -28,12 +31,14 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 class FakeRunComfy(FakeProvider):
     """Routes: submit, status, result, cancel, and the CDN that serves results."""
 
-    cost_per_second = 0.112
     output_style = "video"  # or "videos": RunComfy's nodes accept both shapes
 
     def routes(self) -> list[Route]:
         return [
-            Route(MODEL_PATH, self._submit, methods=["POST"]),
+            *(
+                self.submit_route(f"/v1/models/{endpoint}", offer)
+                for endpoint, offer in self.offers("runcomfy").items()
+            ),
             Route("/v1/requests/{request_id}/status", self._status, methods=["GET"]),
             Route("/v1/requests/{request_id}/result", self._result, methods=["GET"]),
             Route("/v1/requests/{request_id}/cancel", self._cancel, methods=["POST"]),
@@ -60,9 +65,6 @@ class FakeRunComfy(FakeProvider):
 
     # --- routes -----------------------------------------------------------------------------
 
-    async def _submit(self, request: Request) -> Response:
-        return await self.answer("submit", request, self._do_submit)
-
     async def _status(self, request: Request) -> Response:
         return await self.answer("status", request, self._do_status)
 
@@ -88,18 +90,23 @@ class FakeRunComfy(FakeProvider):
 
     # --- handlers ---------------------------------------------------------------------------
 
-    async def _do_submit(self, request: Request, call: dict[str, Any]) -> Response:
+    async def _do_submit(
+        self, request: Request, call: dict[str, Any], offer: models.Offer
+    ) -> Response:
         if not self.authorised(request):
             return _error(401, "400004", "Invalid or expired token")
         body = call["json"]
-        problem = _validate(body)
+        problem = _validate(body, offer.fields)
         if problem:
             return _error(422, "422001", problem)
         if self.max_concurrent is not None and self.active_jobs() >= self.max_concurrent:
             return JSONResponse(
                 {"error": "rate limited"}, status_code=429, headers={"Retry-After": "1"}
             )
-        job = self.create_job(body, body.get("duration", 5), bool(body.get("sound", False)))
+        names = offer.fields
+        job = self.create_job(
+            body, body.get(names.duration, 5), bool(body.get(names.sound, False)), offer
+        )
         base = f"{str(request.base_url).rstrip('/')}/v1/requests/{job.id}"
         return JSONResponse(
             {
@@ -140,7 +147,7 @@ class FakeRunComfy(FakeProvider):
         body: dict[str, Any] = {
             "request_id": job.id,
             "status": _STATUS[state],
-            "model_id": "kling/kling-video-o3/pro/image-to-video",
+            "model_id": job.endpoint,
             "created_at": "2026-11-21T10:00:00Z",
         }
         if state == "queued":
@@ -153,8 +160,7 @@ class FakeRunComfy(FakeProvider):
                 error=None,
             )
             if request.query_params.get("include_cost") == "true":
-                rate = self.cost_per_second * (1.25 if job.sound else 1.0)
-                body["cost"] = round(rate * job.duration, 4)
+                body["cost"] = round(job.rate * job.duration, 4)
         if state == "failed":
             body["error"] = {"code": "GENERATION_FAILED", "message": job.fail_message}
         return JSONResponse(body)
@@ -174,27 +180,29 @@ class FakeRunComfy(FakeProvider):
         )
 
 
-def _validate(body: Any) -> str | None:
-    """Reject what the real schema rejects (types, ranges, enums, segment sums)."""
+def _validate(body: Any, names: models.WireFields) -> str | None:
+    """Reject what the real schema rejects (types, ranges, enums, segment sums), in the
+    model's own field names."""
     if not isinstance(body, dict):
         return "body must be a JSON object"
-    unknown = set(body) - _FIELDS
+    known = {n for n in vars(names).values() if n}
+    unknown = set(body) - known
     if unknown:
         return f"unknown fields: {sorted(unknown)}"
-    for name in ("image", "prompt"):
+    for name in (names.start_frame, names.prompt):
         if not isinstance(body.get(name), str) or not body[name]:
             return f"{name} is required"
-    for name in ("image", "end_image"):
-        value = body.get(name)
+    for name in (names.start_frame, names.end_frame):
+        value = body.get(name) if name else None
         if value is not None and not str(value).startswith(("https://", "http://", "data:image/")):
             return f"{name} must be a URL or a data URI"
-    duration = body.get("duration", 5)
+    duration = body.get(names.duration, 5)
     if not is_int(duration) or not 3 <= duration <= 15:
-        return "duration must be an integer between 3 and 15"
-    if not isinstance(body.get("sound", False), bool):
-        return "sound must be a boolean"
-    if body.get("shot_type", "customize") not in ("customize", "intelligent"):
-        return "shot_type must be one of customize, intelligent"
-    if "multi_prompt" in body:
-        return check_segments(body["multi_prompt"], duration, with_index=False)
+        return f"{names.duration} must be an integer between 3 and 15"
+    if not isinstance(body.get(names.sound, False), bool):
+        return f"{names.sound} must be a boolean"
+    if body.get(names.shot_type, "customize") not in ("customize", "intelligent"):
+        return f"{names.shot_type} must be one of customize, intelligent"
+    if names.segments and names.segments in body:
+        return check_segments(body[names.segments], duration, with_index=False)
     return None

@@ -1,4 +1,5 @@
-"""A fake RunningHub OpenAPI v2 speaking the real wire protocol (see reference/providers.md §2)."""
+"""A fake RunningHub OpenAPI v2 speaking the real wire protocol (docs/providers.md): every
+catalogue model's endpoint (models.py), each checked against that model's field names."""
 
 from __future__ import annotations
 
@@ -11,20 +12,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .. import models
 from .fake import FakeJob, FakeProvider, check_segments, is_int
 
-SUBMIT_PATH = "/openapi/v2/kling-video-o3-pro/image-to-video"
-_FIELDS = {
-    "prompt",
-    "firstImageUrl",
-    "lastImageUrl",
-    "duration",
-    "sound",
-    "multiShot",
-    "shotType",
-    "multiPrompt",
-    "webhookUrl",
-}
+_DEFAULT = models.offer("runninghub")
+assert _DEFAULT is not None
+SUBMIT_PATH = f"/openapi/v2/{_DEFAULT.endpoint}"  # the default model's (O3 Pro)
+_CALLBACK = "webhookUrl"  # RunningHub's, for every model
 _STATUS = {
     "queued": "QUEUED",
     "running": "RUNNING",
@@ -57,8 +51,6 @@ def _business_error(code: str, message: str) -> JSONResponse:
 class FakeRunningHub(FakeProvider):
     """Routes: media upload, submit, query, and the CDN that serves results."""
 
-    cny_per_second = 0.69
-
     def __init__(self, **kwargs: Any) -> None:
         self.uploads: dict[str, bytes] = {}
         self.use_snake_case_id = False  # some deployments answer task_id
@@ -78,7 +70,10 @@ class FakeRunningHub(FakeProvider):
     def routes(self) -> list[Route]:
         return [
             Route("/openapi/v2/media/upload/binary", self._upload, methods=["POST"]),
-            Route(SUBMIT_PATH, self._submit, methods=["POST"]),
+            *(
+                self.submit_route(f"/openapi/v2/{endpoint}", offer)
+                for endpoint, offer in self.offers("runninghub").items()
+            ),
             Route("/openapi/v2/query", self._query, methods=["POST"]),
             Route("/files/{job_id}.mp4", self.serve_video, methods=["GET"]),
             Route("/media/{name}", self._media, methods=["GET"]),
@@ -90,9 +85,6 @@ class FakeRunningHub(FakeProvider):
 
     async def _upload(self, request: Request) -> Response:
         return await self.answer("upload", request, self._do_upload)
-
-    async def _submit(self, request: Request) -> Response:
-        return await self.answer("submit", request, self._do_submit)
 
     async def _account(self, request: Request) -> Response:
         return await self.answer("account", request, self._do_account)
@@ -133,18 +125,21 @@ class FakeRunningHub(FakeProvider):
         data = self.uploads.get(name)
         return Response(data, media_type="image/jpeg") if data else Response(status_code=404)
 
-    async def _do_submit(self, request: Request, call: dict[str, Any]) -> Response:
+    async def _do_submit(
+        self, request: Request, call: dict[str, Any], offer: models.Offer
+    ) -> Response:
         if not self.authorised(request):
             return _business_error("1002", "API key verification failed")
         body = call["json"]
-        problem = self._validate(body, str(request.base_url))
+        problem = self._validate(body, str(request.base_url), offer.fields)
         if problem:
             return _business_error("301", f"Invalid parameters: {problem}")
         if self.max_concurrent is not None and self.active_jobs() >= self.max_concurrent:
             return _business_error("1520", "Concurrent task limit reached")
-        job = self.create_job(body, body["duration"], body["sound"])
-        if isinstance(body.get("webhookUrl"), str):
-            self.callbacks.append(asyncio.create_task(self._call_back(job, body["webhookUrl"])))
+        names = offer.fields
+        job = self.create_job(body, body[names.duration], body[names.sound], offer)
+        if isinstance(body.get(_CALLBACK), str):
+            self.callbacks.append(asyncio.create_task(self._call_back(job, body[_CALLBACK])))
         id_field = "task_id" if self.use_snake_case_id else "taskId"
         answer = _task(job.id, "RUNNING")
         answer.pop("taskId")
@@ -171,7 +166,7 @@ class FakeRunningHub(FakeProvider):
             return _business_error("807", "Task not found")
         state = job.state(self.clock.now())
         if state == "done":
-            rate = self.cny_per_second * (0.87 / 0.69 if job.sound else 1.0)
+            rate = job.rate
             return JSONResponse(
                 _task(
                     job.id,
@@ -207,19 +202,20 @@ class FakeRunningHub(FakeProvider):
             )
         return JSONResponse(_task(job.id, _STATUS[state]))
 
-    def _validate(self, body: Any, base_url: str) -> str | None:
+    def _validate(self, body: Any, base_url: str, names: models.WireFields) -> str | None:
+        """Reject what the real endpoint rejects, in the model's own field names."""
         if not isinstance(body, dict):
             return "body must be a JSON object"
-        unknown = set(body) - _FIELDS
+        unknown = set(body) - {n for n in vars(names).values() if n} - {_CALLBACK}
         if unknown:
             return f"unknown fields {sorted(unknown)}"
-        prompt = body.get("prompt")
+        prompt = body.get(names.prompt)
         if not isinstance(prompt, str) or not prompt or len(prompt) > 2500:
-            return "prompt is required (at most 2500 characters)"
-        for name in ("firstImageUrl", "lastImageUrl"):
-            value = body.get(name)
-            if name == "firstImageUrl" and not value:
-                return "firstImageUrl is required"
+            return f"{names.prompt} is required (at most 2500 characters)"
+        for name in (names.start_frame, names.end_frame):
+            value = body.get(name) if name else None
+            if name == names.start_frame and not value:
+                return f"{name} is required"
             if value is None:
                 continue
             if not isinstance(value, str) or not value.startswith(("https://", "http://")):
@@ -228,27 +224,32 @@ class FakeRunningHub(FakeProvider):
                 stored = value.split("/media/", 1)[1].replace("_", "/", 1)
                 if stored not in self.uploads:
                     return f"{name} refers to a file that was never uploaded"
-        duration = body.get("duration")
+        duration = body.get(names.duration)
         if not is_int(duration) or not 3 <= duration <= 15:
-            return "duration must be an integer 3-15"
-        if not isinstance(body.get("sound"), bool):
-            return "sound must be a boolean"
-        if not isinstance(body.get("multiShot", False), bool):
-            return "multiShot must be a boolean"
-        if body.get("shotType", "customize") not in ("customize", "intelligence"):
-            return "shotType must be customize or intelligence"
-        # Kling's multi-shot rules (Omni-Video API): segments need multiShot with
-        # shotType customize; "intelligence" takes none; no end frame in multi-shot.
-        if body.get("multiShot"):
-            if body.get("lastImageUrl"):
-                return "lastImageUrl is not supported with multiShot"
-            if body.get("shotType", "customize") == "intelligence":
-                return (
-                    "multiPrompt is not used with intelligence" if "multiPrompt" in body else None
-                )
-            if not body.get("multiPrompt"):
-                return "multiPrompt is required when multiShot is true"
-            return check_segments(body["multiPrompt"], duration, with_index=True)
-        if "multiPrompt" in body:
-            return "multiPrompt needs multiShot true"
-        return None
+            return f"{names.duration} must be an integer 3-15"
+        if not isinstance(body.get(names.sound), bool):
+            return f"{names.sound} must be a boolean"
+        return _multi_shot_problem(body, names, duration)
+
+
+def _multi_shot_problem(
+    body: dict[str, Any], names: models.WireFields, duration: int
+) -> str | None:
+    """Kling's multi-shot rules (Omni-Video API): segments need the multi-shot switch with
+    shot type customize; "intelligence" takes none; no end frame in multi-shot."""
+    switch, shot_type, segments = names.multi_shot or "", names.shot_type, names.segments or ""
+    if not isinstance(body.get(switch, False), bool):
+        return f"{switch} must be a boolean"
+    if body.get(shot_type, "customize") not in ("customize", "intelligence"):
+        return f"{shot_type} must be customize or intelligence"
+    if body.get(switch):
+        if names.end_frame and body.get(names.end_frame):
+            return f"{names.end_frame} is not supported with {switch}"
+        if body.get(shot_type, "customize") == "intelligence":
+            return f"{segments} is not used with intelligence" if segments in body else None
+        if not body.get(segments):
+            return f"{segments} is required when {switch} is true"
+        return check_segments(body[segments], duration, with_index=True)
+    if segments in body:
+        return f"{segments} needs {switch} true"
+    return None

@@ -98,13 +98,10 @@ def which_provider_markdown() -> str:
     for cls in PROVIDERS.values():
         if not cls.needs_key:
             continue
-        silent, sound = cls.price_per_second
-        price = (
-            f"{_per_second(silent, cls.currency)}/s "
-            f"({_per_second(sound, cls.currency)}/s with sound)"
-        )
+        silent, sound, currency = pricing.price(cls.name)  # the default model's
+        price = f"{_per_second(silent, currency)}/s ({_per_second(sound, currency)}/s with sound)"
         key = f" · [get a key]({cls.key_url})" if cls.key_url else ""
-        lines.append(f"- **{cls.label}**: about {price}, billed in {cls.currency}{key}")
+        lines.append(f"- **{cls.label}**: about {price}, billed in {currency}{key}")
     lines.append("- **Offline preview**: free, here, no key: an animatic of your timing.")
     return "\n".join(lines)
 
