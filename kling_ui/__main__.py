@@ -1,4 +1,4 @@
-"""CLI: python -m kling_ui generate | serve | jobs ...
+"""CLI: python -m kling_ui generate | models | serve | jobs ...
 
 Progress goes to stderr; `generate` prints the saved video's path as its last stdout line.
 Every failure is one line on stderr and a non-zero exit (no traceback).
@@ -16,11 +16,11 @@ import sys
 import time
 from pathlib import Path
 
-from . import pricing
+from . import models, pricing
 from .config import Settings, load_settings
 from .errors import RESUMABLE_CODES, ConfigError, ErrorCode, InputError, KlingUIError
 from .pricing import estimate, format_money
-from .providers.registry import PROVIDERS
+from .providers.registry import PROVIDERS, models_for
 from .records import JobRecord
 from .request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, SHOT_TYPES, parse_request
 from .service import OPERATOR, Studio, open_studio
@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", required=True)
     _generate_parser(sub)
+    sub.add_parser("models", help="every model per provider, with its price per second")
     _file_parsers(sub)
     sub.add_parser("serve", help="start the web studio")
     sub.add_parser(
@@ -66,6 +67,12 @@ def _generate_parser(sub) -> None:
     )
     gen = sub.add_parser("generate", help="generate one video and wait for it")
     gen.add_argument("--provider", choices=sorted(PROVIDERS), default="preview")
+    gen.add_argument(
+        "--model",
+        choices=list(models.CATALOGUE),
+        default=models.DEFAULT_MODEL,
+        help=f"the model (default {models.DEFAULT_MODEL}; `models` lists them with prices)",
+    )
     gen.add_argument("--image", required=True, help="start frame: a file path or https URL")
     gen.add_argument("--prompt", required=True)
     gen.add_argument("--end-image", help="optional end frame: a file path or https URL")
@@ -207,12 +214,15 @@ async def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
         "sound": args.sound,
         "shot_type": args.shot_type,
         "multi_prompt": args.segment,
+        "model": args.model,
     }
     request = parse_request(fields)  # bad input is said before the store is even opened
     async with open_studio(settings) as studio:
         job = await studio.generate(OPERATOR, fields, provider=args.provider)
-        cost = estimate(args.provider, request.duration, request.sound)
-        _say(f"job {job.id} on {args.provider} · {request.duration} s · {cost.text()}")
+        cost = estimate(args.provider, request.duration, request.sound, request.model)
+        # The model is named only when it isn't the default: the line stays as it was.
+        model = f" · {models.label(request.model)}" if request.model != models.DEFAULT_MODEL else ""
+        _say(f"job {job.id} on {args.provider}{model} · {request.duration} s · {cost.text()}")
         try:
             job = await _follow(studio, job.id)
         except asyncio.CancelledError:
@@ -222,6 +232,30 @@ async def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
             )
             return EXIT_INTERRUPTED
         return _finish(job, args.out)
+
+
+async def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
+    """Every model each provider runs, with its list price per second (catalogue's)."""
+    rows = [["provider", "model", "label", "per second", "with sound", "currency"]]
+    for provider in PROVIDERS:
+        for model in models_for(provider):
+            silent, sound, currency = pricing.price(provider, model)
+            free = not PROVIDERS[provider].needs_key
+            rows.append(
+                [
+                    provider,
+                    model,
+                    models.label(model),
+                    "free" if free else f"{silent:g}",
+                    "free" if free else f"{sound:g}",
+                    "-" if free else currency,
+                ]
+            )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())
+    return 0
 
 
 async def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
@@ -419,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         commands = {
             "generate": cmd_generate,
+            "models": cmd_models,
             "jobs": cmd_jobs,
             "doctor": cmd_doctor,
             "batch": cmd_batch,

@@ -30,6 +30,8 @@ from .logs import setup_logging
 from .providers.factory import configured_providers
 from .service import Studio
 from .services import build_services
+from .ui.api import PARAMETERS
+from .ui.api_compat import DefaultModelForOldCalls
 from .ui.page import CSS
 from .ui.studio import build_studio
 from .ui.words import I18N
@@ -81,6 +83,7 @@ def create_app(
     # nosniff, a referrer policy, a CSP a Space may frame; no /openapi.json (headers.py)
     app.add_middleware(SecurityHeaders)
     refuse_named_calls_to_private_events(app, demo)
+    app.add_middleware(DefaultModelForOldCalls, parameters=len(PARAMETERS))
     # Gradio checks that a file in an event's payload was uploaded (or made by the app)
     # only once it believes it has launched; a mounted app never does, so any server path
     # would be copied into the cache (even /dev/zero). Say it has: the check then runs.

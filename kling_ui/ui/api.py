@@ -7,6 +7,7 @@ from typing import Any
 
 import gradio as gr
 
+from .. import models
 from ..errors import KlingUIError
 from ..links import publish
 from ..providers.registry import PROVIDERS
@@ -36,6 +37,7 @@ def wire_public_api(studio: Studio) -> None:
         shot_type: Any = "customize",
         multi_prompt: Any = None,
         provider: Any = "preview",
+        model: Any = models.DEFAULT_MODEL,
         http: gr.Request | None = None,
     ) -> str:
         try:
@@ -46,6 +48,7 @@ def wire_public_api(studio: Studio) -> None:
                 shot_type=shot_type,
                 multi_prompt=multi_prompt,
                 provider=provider,
+                model=model,
             )
             fields.update(image=saved_data_url(image), end_image=saved_data_url(end_image))
             job = await studio.generate_and_wait(studio.api_caller(http), fields, provider=provider)
@@ -73,7 +76,8 @@ def tool_docstring() -> str:
     """Gradio reads the tool's description and each parameter's (one line each) from here."""
     return "\n".join(
         [
-            "Generate a video with Kling Video O3 Pro image-to-video and return its URL.",
+            "Generate a video with Kling Video O3 (Pro by default) image-to-video and return "
+            "its URL.",
             "",
             "Args:",
             *(f"    {name}: {text}" for name, text in DESCRIPTIONS.items()),
@@ -82,6 +86,20 @@ def tool_docstring() -> str:
             "    The finished MP4 video (a URL to download it).",
         ]
     )
+
+
+# The endpoint's parameters, in order (`model` came last, so older calls stay valid).
+PARAMETERS = (
+    "image",
+    "prompt",
+    "end_image",
+    "duration",
+    "sound",
+    "shot_type",
+    "multi_prompt",
+    "provider",
+    "model",
+)
 
 
 def _hidden_components() -> tuple[list, gr.Video, gr.Button]:
@@ -96,6 +114,8 @@ def _hidden_components() -> tuple[list, gr.Video, gr.Button]:
             gr.Radio(list(SHOT_TYPES), value=SHOT_TYPES[0], label="shot_type"),
             SegmentsInput([], label="multi_prompt"),
             gr.Radio(list(PROVIDERS), value="preview", label="provider"),
+            # Last, with a default: calls made before models existed work unchanged.
+            gr.Radio(list(models.CATALOGUE), value=models.DEFAULT_MODEL, label="model"),
         ]
         video = gr.Video(label="video")
         trigger = gr.Button("generate")

@@ -14,7 +14,7 @@ from gradio import processing_utils
 from gradio.data_classes import ImageData
 from gradio.utils import get_upload_folder
 
-from .. import pricing
+from .. import models, pricing
 from ..errors import InputError
 from ..images import MAX_ASPECT, MIN_SIDE
 from ..providers.registry import PROVIDERS
@@ -33,8 +33,12 @@ def _sound_note() -> str:
     return ", ".join(f"{pricing.sound_surcharge(cls.name)} on {cls.label}" for cls in paid)
 
 
+def _model_note() -> str:
+    return ", ".join(f'"{m}" ({entry.label})' for m, entry in models.CATALOGUE.items())
+
+
 # One line each: Gradio reads a parameter's description from its docstring line alone.
-# Every bound comes from request.py and every price from the provider classes.
+# Every bound comes from request.py, every price and model from the catalogue (models.py).
 DESCRIPTIONS = {
     "image": "The start frame: an https URL or a base64 data URL (data:image/jpeg;base64,...) "
     f"of a jpg, png, webp or bmp image, each side at least {MIN_SIDE} px, shape between "
@@ -54,6 +58,8 @@ DESCRIPTIONS = {
     "}; their durations must add up to duration. Empty for one continuous shot.",
     "provider": '"preview" renders a free offline animatic; the names of the hosted '
     'providers run Kling on the server\'s key (they cost money). Default "preview".',
+    "model": f"The model, one of: {_model_note()}. Not every provider runs every model; "
+    f'the preview renders any. Default "{models.DEFAULT_MODEL}".',
 }
 
 SEGMENTS_SCHEMA = {
@@ -104,6 +110,7 @@ def strict_fields(
     shot_type: Any,
     multi_prompt: Any,
     provider: Any,
+    model: Any = models.DEFAULT_MODEL,
 ) -> dict[str, Any]:
     """The non-file fields, type-checked; InputError names each bad one in a short line."""
     problems: dict[str, str] = {}
@@ -125,6 +132,8 @@ def strict_fields(
         problems["shot_type"] = f"shot_type must be {' or '.join(SHOT_TYPES)}."
     if provider not in PROVIDERS:
         problems["provider"] = f"provider must be one of: {', '.join(PROVIDERS)}."
+    if not isinstance(model, str) or model not in models.CATALOGUE:
+        problems["model"] = f"model must be one of: {', '.join(models.CATALOGUE)}."
     segments = [] if multi_prompt is None else multi_prompt
     if not isinstance(segments, list) or not all(_segment_shape(s) for s in segments):
         problems["multi_prompt"] = (
@@ -138,6 +147,7 @@ def strict_fields(
         "sound": sound,
         "shot_type": shot_type,
         "multi_prompt": segments,
+        "model": model,
     }
 
 

@@ -1,4 +1,5 @@
-"""The left side of the studio: frames, prompt, timing, sound, segments, provider, keys, cost."""
+"""The left side of the studio: frames, prompt, timing, sound, segments, provider and model,
+keys, cost."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Any
 
 import gradio as gr
 
+from .. import models
 from ..config import Settings
 from ..providers.factory import configured_providers
-from ..providers.registry import PROVIDERS, paid_providers
+from ..providers.registry import PROVIDERS, models_for, paid_providers
 from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, PROMPT_MAX
 from ..uploads import raw_source
 from .frame_check import CROPS
@@ -95,6 +97,20 @@ def provider_choices(settings: Settings) -> list[tuple[str, str]]:
     return choices
 
 
+def model_choices(provider: str | None) -> list[tuple[str, str]]:
+    """The catalogue models `provider` runs, as (label, id), for the model choice."""
+    return [(models.label(m), m) for m in models_for(provider or default_provider())]
+
+
+def model_for(provider: str | None, model: str | None) -> gr.Radio:
+    """The model choice for `provider`: its models, keeping `model` when it runs it (else
+    the default model, else its first)."""
+    ids = [m for _, m in model_choices(provider)]
+    if model not in ids:
+        model = models.DEFAULT_MODEL if models.DEFAULT_MODEL in ids else (ids or [None])[0]
+    return gr.Radio(choices=model_choices(provider), value=model)
+
+
 def own_limit(value: Any) -> float | None:
     """The own-limit box's value as dollars; empty (or not a number) means no limit."""
     try:
@@ -122,7 +138,7 @@ def form_input_names() -> list[str]:
     ]
 
 
-REQUEST_FIELDS = ("start", "end", "prompt", "duration", "sound", "shot_type", "provider")
+REQUEST_FIELDS = ("start", "end", "prompt", "duration", "sound", "shot_type", "provider", "model")
 
 
 @dataclass(frozen=True)
@@ -157,6 +173,7 @@ class Form:
     segments: SegmentEditor
     segments_box: gr.Accordion
     provider: gr.Radio
+    model: gr.Radio  # the catalogue models the chosen provider runs
     keys: dict[str, gr.Textbox]  # one per paid provider, by name
     remember: gr.Checkbox
     own_limit: gr.Number  # the visitor's own daily limit, kept in this browser
@@ -201,6 +218,7 @@ class Form:
             "sound": bool(got["sound"]),
             "shot_type": got["shot_type"] or "customize",
             "multi_prompt": to_segments(rows),
+            "model": got["model"] or models.DEFAULT_MODEL,
         }
         keys = {name: got[key_input_name(name)] for name in self.keys}
         return FormValues(fields, provider, keys, own_limit(got["own_limit"]))
@@ -303,6 +321,12 @@ def _provider_and_keys(settings: Settings) -> dict[str, Any]:
         label=t("provider"),
         elem_id="provider",
     )
+    model = gr.Radio(
+        model_choices(default_provider()),
+        value=models.DEFAULT_MODEL,
+        label=t("model"),
+        elem_id="model",
+    )
     with gr.Accordion("Which provider?", open=False, elem_id="which-provider"):
         gr.Markdown(which_provider_markdown(), elem_classes=["hint"])
     with gr.Accordion(t("keys"), open=False, elem_id="keys"):
@@ -323,6 +347,7 @@ def _provider_and_keys(settings: Settings) -> dict[str, Any]:
         key_report = gr.Markdown("", elem_id="key-report")
     return {
         "provider": provider,
+        "model": model,
         "keys": keys,
         "remember": remember,
         "own_limit": own_limit,
@@ -348,8 +373,11 @@ def _wire(form: Form) -> None:
     local = {"api_visibility": "private", "queue": False}
     # .change, not .input: examples and "re-use settings" fill the prompt too.
     form.prompt.change(None, form.prompt, form.prompt_count, js=PROMPT_COUNT_JS, **local)
-    for trigger in (form.provider.change, form.duration.change, form.sound.change):
-        trigger(cost_markdown, [form.provider, form.duration, form.sound], form.cost, **local)
+    # The provider's models first; the cost then follows the model's change.
+    form.provider.change(model_for, [form.provider, form.model], form.model, **local)
+    cost_inputs = [form.provider, form.duration, form.sound, form.model]
+    for trigger in (form.provider, form.duration, form.sound, form.model):
+        trigger.change(cost_markdown, cost_inputs, form.cost, **local)
     keys = [form.remember, *form.keys.values()]
     js = remember_js(list(form.keys))
     # .change fires once the typed value is committed (an .input handler can see it stale).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from .. import pricing
+from .. import models, pricing
 from ..errors import NOTHING_SENT_CODES
 from ..providers.registry import PROVIDERS
 from ..records import JobRecord
@@ -198,16 +198,21 @@ def _when(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def cost_markdown(provider: str, duration: int | float | None, sound: bool) -> str:
+def cost_markdown(
+    provider: str, duration: int | float | None, sound: bool, model: str | None = None
+) -> str:
+    """The cost line: the chosen model's price on the chosen provider (the catalogue's)."""
     seconds = int(duration or 5)
-    estimate = pricing.estimate(provider, seconds, bool(sound))
+    estimate = pricing.estimate(provider, seconds, bool(sound), model)
     if provider == "preview":
         return "**Cost: free.** The offline preview renders an animatic here, not Kling."
-    surcharge = pricing.sound_surcharge(provider)
+    surcharge = pricing.sound_surcharge(provider, model)
     note = f"Sound adds {surcharge} to the cost." if sound else f"Sound would add {surcharge}."
+    # Named only for another model than the default: the line stays as it was.
+    which = f" with {models.label(model)}" if model and model != models.DEFAULT_MODEL else ""
     return (
         f"**Estimated cost: {estimate.text()}** for {seconds} s on "
-        f"{provider_label(provider)}. {note} The provider's own price is final."
+        f"{provider_label(provider)}{which}. {note} The provider's own price is final."
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from .. import assets
+from .. import assets, models
 from ..errors import ConfigError, InputError, KlingUIError
 from ..gate import TooBusy
 from ..links import configure as configure_links
@@ -20,7 +20,7 @@ from ..links import publish
 from ..service import Caller, Studio
 from ..spending import SpendingRefused
 from .api import wire_public_api
-from .form import OWN_LIMIT_RESTORE_JS, Form, build_form, restore_keys_js, typed_key
+from .form import OWN_LIMIT_RESTORE_JS, Form, build_form, model_for, restore_keys_js, typed_key
 from .frame_check import wire_frame_check
 from .history import History, build_history, history_values, wire_history
 from .history_actions import wire_history_actions
@@ -71,6 +71,7 @@ class Page:
         duration = int(fields.get("duration") or 5)
         rows = from_segments(fields.get("multi_prompt"))
         sound = bool(fields.get("sound"))
+        model = fields.get("model") or models.DEFAULT_MODEL
         values = {
             form.start: publish(fields.get("image")),
             form.end: publish(fields.get("end_image")),
@@ -79,7 +80,9 @@ class Page:
             form.sound: sound,
             form.shot_type: fields.get("shot_type", "customize"),
             form.provider: provider if provider is not None else gr.skip(),
-            form.cost: cost_markdown(provider, duration, sound) if provider else gr.skip(),
+            # A stored request without a model ran O3 Pro (before the catalogue).
+            form.model: model_for(provider, model) if provider else gr.skip(),
+            form.cost: cost_markdown(provider, duration, sound, model) if provider else gr.skip(),
             form.segments_box: gr.Accordion(open=True) if rows else gr.skip(),
         }
         segments = form.segments

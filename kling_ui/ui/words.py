@@ -42,6 +42,7 @@ EN: dict[str, str] = {
     "segment.fill": "Fill the rest",
     "segment.clear": "Clear segments",
     "provider": "Generate with",
+    "model": "Model",
     "keys": "Your API keys (optional)",
     "keys.hint": f"Use your own {_PAID} key. Keys stay in this browser tab (or on this device "
     "if you tick Remember); they are never stored on the server or shown again.",
@@ -103,6 +104,7 @@ ZH: dict[str, str] = {
     "segment.fill": "补满剩余",
     "segment.clear": "清除分段",
     "provider": "生成方式",
+    "model": "模型",
     "keys": "你的 API 密钥（可选）",
     "keys.hint": f"使用你自己的 {_PAID_ZH} 密钥。密钥只保存在此浏览器标签页中（勾选“记住”则"
     "保存在本设备上），从不存储在服务器上，也不会再次显示。",
