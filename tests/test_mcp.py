@@ -158,3 +158,31 @@ def test_end_image_admits_null_in_the_schema_and_in_a_call(mcp_app, tmp_path):
         api_name="/generate",
     )
     assert media.probe(video).duration == pytest.approx(3, abs=0.1)
+
+
+def test_the_http_api_takes_a_model_after_the_provider(mcp_app):
+    order = ["image", "prompt", "end_image", "duration", "sound", "shot_type"]
+    order += ["multi_prompt", "provider", "model"]
+    with ASSET.open("rb") as handle:
+        uploaded = HTTP.post(f"{mcp_app}/gradio_api/upload", files={"files": handle}).json()[0]
+    fields = {
+        "image": {"path": uploaded, "meta": {"_type": "gradio.FileData"}},
+        "prompt": "p",
+        "end_image": None,
+        "duration": 5,
+        "sound": False,
+        "shot_type": "customize",
+        "multi_prompt": [],
+        "provider": "preview",
+        "model": "kling-v9",
+    }
+    answer = _call_api(mcp_app, [fields[name] for name in order])
+    assert "event: error" in answer and "model must be one of: kling-video-o3-pro" in answer
+
+
+def test_the_tool_describes_the_model_parameter(mcp_app):
+    tools = asyncio.run(_session_call(mcp_app, lambda s: s.list_tools())).tools
+    [tool] = [t for t in tools if t.name == "generate"]
+    model = tool.inputSchema["properties"]["model"]
+    assert "kling-video-o3-std" in model["description"]
+    assert "model" not in tool.inputSchema.get("required", [])
