@@ -184,3 +184,18 @@ async def test_the_preview_renders_o3_standard_for_free(manager, make_image) -> 
     job = await manager.submit(request, provider="preview")
     job = await asyncio.wait_for(manager.wait(job.id), timeout=60)
     assert job.state == "succeeded" and job.model == STD and not job.cost_estimate
+
+
+@pytest.mark.parametrize("model", list(models.CATALOGUE))
+def test_the_docs_list_every_model_with_its_endpoints_and_prices(model: str) -> None:
+    from .conftest import ROOT
+
+    docs = (ROOT / "docs" / "providers.md").read_text()
+    models_section = docs.split("## Models", 1)[1].split("\n## ", 1)[0]
+    entry = models.CATALOGUE[model]
+    assert f"`{model}`" in models_section and entry.label in models_section
+    for provider, offer in entry.offers.items():
+        assert f"`{offer.endpoint}`" in models_section, (provider, offer.endpoint)
+        symbol = pricing.SYMBOLS[offer.currency]
+        for amount in offer.price_per_second:
+            assert f"{symbol}{amount:g}" in models_section, (provider, amount)

@@ -185,7 +185,7 @@ class RunComfyProvider(HTTPProvider):
         status = response.status_code
         if response.is_success and code is not None and len(code) == 6 and code[:3].isdigit():
             # HTTP 200 with an error_code: the code's first three digits are its HTTP class
-            # (400004, 404001, ...), so read it as that status [I: reference/providers.md].
+            # (400004, 404001, ...), so read it as that status (inferred: docs/providers.md).
             status = int(code[:3])
         detail = body.get("error_message") or body.get("detail") or body.get("message") or ""
         answer = ErrorAnswer(
