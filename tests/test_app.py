@@ -141,6 +141,22 @@ def test_a_full_generation_on_each_fake_provider(stack, provider, tmp_path):
     assert "Request id" in out[DETAILS]
 
 
+def test_the_page_generates_with_the_chosen_model(stack):
+    fake = stack["rh"]
+    before = len(fake.calls_to("submit"))
+    page = Page(stack["url"])
+    out = final(
+        page.generate(
+            provider="runninghub", model="kling-video-o3-std", duration=3, runninghub_key=RH_KEY
+        )
+    )
+    assert out[ERRORS] == "", out[ERRORS]
+    assert "Done" in out[STATUS] and "RunningHub, Kling O3 Standard" in out[STATUS]
+    assert "- **Model:** Kling O3 Standard" in out[DETAILS]
+    [call] = fake.calls_to("submit")[before:]
+    assert call["path"] == "/openapi/v2/kling-video-o3-std/image-to-video"
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [

@@ -14,7 +14,7 @@ from kling_ui.errors import InputError
 from kling_ui.request import parse_request
 from kling_ui.testing import FakeRunComfy
 from kling_ui.ui.api_schema import strict_fields
-from kling_ui.ui.form import model_choices
+from kling_ui.ui.form import model_choices, model_for
 from kling_ui.ui.present import cost_markdown
 
 from .conftest import RC_FILES, RC_KEY
@@ -75,6 +75,9 @@ def test_the_form_offers_it_where_its_provider_runs_it(registered, settings) -> 
     assert ("Kling 3.0 Standard", THROWAWAY) in model_choices("runcomfy")
     assert ("Kling 3.0 Standard", THROWAWAY) in model_choices("preview")  # renders any model
     assert THROWAWAY not in [m for _, m in model_choices("runninghub")]
+    # Switching provider keeps the model where it runs, else falls back to the default.
+    assert model_for("runcomfy", THROWAWAY).value == THROWAWAY
+    assert model_for("runninghub", THROWAWAY).value == models.DEFAULT_MODEL
     services = build_services(settings)
     demo = build_studio(Studio(services))
     [radio] = [b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "model"]

@@ -199,3 +199,14 @@ def test_the_docs_list_every_model_with_its_endpoints_and_prices(model: str) -> 
         symbol = pricing.SYMBOLS[offer.currency]
         for amount in offer.price_per_second:
             assert f"{symbol}{amount:g}" in models_section, (provider, amount)
+
+
+def test_the_job_card_and_details_name_the_model() -> None:
+    from kling_ui.records import JobRecord
+    from kling_ui.ui.present import details_markdown, job_label
+
+    pro = JobRecord(id="a", owner="o", provider="runcomfy", request={"duration": 5})
+    std = JobRecord(id="b", owner="o", provider="runcomfy", request={"duration": 5}, model=STD)
+    assert job_label(pro) == "RunComfy"  # as before the catalogue
+    assert job_label(std) == "RunComfy, Kling O3 Standard"
+    assert "Kling O3 Pro" in details_markdown(pro) and "Kling O3 Standard" in details_markdown(std)

@@ -46,8 +46,12 @@ def provider_label(name: str) -> str:
 
 
 def job_label(job: JobRecord) -> str:
-    """Who made it, for the card and History: a provider, or a film cut here from a story."""
-    return "Story film" if job.is_film else provider_label(job.provider)
+    """Who made it, for the card and History: a provider (and the model, when it isn't the
+    default), or a film cut here from a story."""
+    if job.is_film:
+        return "Story film"
+    label = provider_label(job.provider)
+    return label if job.model == models.DEFAULT_MODEL else f"{label}, {models.label(job.model)}"
 
 
 def elapsed_text(seconds: float) -> str:
@@ -72,8 +76,8 @@ def status_markdown(job: JobRecord, now: float | None = None) -> str:
     lines = [f"{head} · {label} · {elapsed} · job `{job.id}`"]
     if job.trouble_since is not None and job.is_active:
         lines.append(
-            f"> Having trouble reaching {label} — your job is still running there; we keep "
-            "checking. **Check again** asks at once."
+            f"> Having trouble reaching {provider_label(job.provider)} — your job is still "
+            "running there; we keep checking. **Check again** asks at once."
         )
     if job.error_message and not job.is_active:
         lines.append(f"> {job.error_message}")
@@ -150,7 +154,8 @@ def money_words(job: JobRecord) -> str:
 def details_markdown(job: JobRecord) -> str:
     req = job.request
     rows = [
-        ("Provider", job_label(job)),
+        ("Provider", provider_label(job.provider) if not job.is_film else job_label(job)),
+        *([] if job.is_film else [("Model", models.label(job.model))]),
         ("Duration", f"{req.get('duration')} s"),
         ("Sound", "on" if req.get("sound") else "off"),
         ("Shot type", req.get("shot_type", "customize")),
