@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from kling_ui import models, pricing
+from kling_ui.errors import InputError
 from kling_ui.identity import request_identity
 from kling_ui.images import PreparedImage
 from kling_ui.providers.base import Inputs
@@ -210,3 +211,34 @@ def test_the_job_card_and_details_name_the_model() -> None:
     assert job_label(pro) == "RunComfy"  # as before the catalogue
     assert job_label(std) == "RunComfy, Kling O3 Standard"
     assert "Kling O3 Pro" in details_markdown(pro) and "Kling O3 Standard" in details_markdown(std)
+
+
+def test_a_batch_line_may_name_a_model(tmp_path) -> None:
+    from kling_ui import assets
+    from kling_ui.lines import load_lines
+
+    image = assets.path("sunset_lake.jpg")
+    file = tmp_path / "clips.jsonl"
+    file.write_text(
+        json.dumps({"image": str(image), "prompt": "p", "duration": 5, "provider": "runninghub"})
+        + "\n"
+        + json.dumps(
+            {
+                "image": str(image),
+                "prompt": "p",
+                "duration": 5,
+                "provider": "runninghub",
+                "model": STD,
+            }
+        )
+        + "\n"
+        + json.dumps({"image": str(image), "prompt": "p", "model": "kling-v9"})
+        + "\n"
+    )
+    with pytest.raises(InputError) as caught:
+        load_lines(file)
+    assert "Unknown model 'kling-v9'" in caught.value.problems["line 3"]
+    file.write_text("\n".join(file.read_text().splitlines()[:2]) + "\n")
+    pro, std = load_lines(file)
+    assert pro.estimate() == pricing.Estimate(3.45, "CNY")
+    assert std.estimate() == pricing.Estimate(2.6, "CNY") and std.request().model == STD
