@@ -107,16 +107,19 @@ def test_the_estimate_and_the_api_use_it(registered) -> None:
     assert pricing.estimate("preview", 10, True, THROWAWAY).amount == 0
     assert "$0.35" in cost_markdown("runcomfy", 5, False, THROWAWAY)
     assert "Kling 3.0 Standard" in cost_markdown("runcomfy", 5, False, THROWAWAY)
-    fields = strict_fields(
-        prompt="p",
-        duration=5,
-        sound=False,
-        shot_type="customize",
-        multi_prompt=[],
-        provider="runcomfy",
-        model=THROWAWAY,
-    )
-    assert fields["model"] == THROWAWAY
+    given = {
+        "prompt": "p",
+        "duration": 5,
+        "sound": False,
+        "shot_type": "customize",
+        "multi_prompt": [],
+        "provider": "runcomfy",
+    }
+    assert strict_fields(**given, model=THROWAWAY)["model"] == THROWAWAY
+    assert strict_fields(**given, model=None)["model"] == models.DEFAULT_MODEL  # JSON null
+    with pytest.raises(InputError) as caught:
+        strict_fields(**given, model=3)
+    assert caught.value.problems["model"].startswith("model must be one of:")
 
 
 @pytest.mark.parametrize(

@@ -132,6 +132,7 @@ def strict_fields(
         problems["shot_type"] = f"shot_type must be {' or '.join(SHOT_TYPES)}."
     if provider not in PROVIDERS:
         problems["provider"] = f"provider must be one of: {', '.join(PROVIDERS)}."
+    model = models.DEFAULT_MODEL if model is None else model  # JSON null: not given
     if not isinstance(model, str) or model not in models.CATALOGUE:
         problems["model"] = f"model must be one of: {', '.join(models.CATALOGUE)}."
     segments = [] if multi_prompt is None else multi_prompt
