@@ -221,6 +221,9 @@ O3_STANDARD = register(
         facts={
             **_KLING_RULES,
             "resolution": Source("O3 Standard is 720p (third-party pages)", False),
+            # Standard's own sources: Pro's page says nothing about it.
+            "durations": Source(f"{RH_KIT} and {RC_NODES}: 3-15 for O3 Standard", True),
+            "segments": Source(f"{RC_NODES}: Pro's fields; not confirmed live", False),
         },
         offers={
             "runcomfy": Offer(
