@@ -171,7 +171,7 @@ def test_a_bad_setting_is_one_line(tmp_path, make_image):
 def test_a_killed_process_resumes_without_a_second_submit(tmp_path, make_image, fakes):
     fake, _url = fakes["runcomfy"]
     fake.queue_seconds, fake.run_seconds = 0, 3600  # still running when killed
-    before = fake.submits
+    before, checked = fake.submits, len(fake.calls_to("status"))
     env = provider_env(tmp_path, fakes)
     process = subprocess.Popen(
         [
@@ -194,7 +194,11 @@ def test_a_killed_process_resumes_without_a_second_submit(tmp_path, make_image, 
     )
     try:
         # Another process does the work: its first status check is awaited in real time.
-        eventually(lambda: fake.submits > before and fake.calls_to("status"), timeout=30)
+        # (The fakes serve the whole module: count only this process's status checks, or a
+        # kill between its submit and its record of the request id would race the test.)
+        eventually(
+            lambda: fake.submits > before and len(fake.calls_to("status")) > checked, timeout=30
+        )
         assert process.poll() is None
     finally:
         os.kill(process.pid, signal.SIGKILL)
