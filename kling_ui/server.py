@@ -19,6 +19,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from gradio.routes import App as GradioApp
 from gradio.utils import get_upload_folder
 
 from . import doorbell
@@ -33,6 +34,7 @@ from .services import build_services
 from .ui.api import PARAMETERS
 from .ui.api_compat import DefaultModelForOldCalls
 from .ui.page import CSS
+from .ui.sessions import use_lean_sessions
 from .ui.studio import build_studio
 from .ui.words import I18N
 
@@ -97,7 +99,7 @@ def create_app(
         services.jobs.check_now(job_id)
         return JSONResponse({"ok": True})
 
-    return gr.mount_gradio_app(
+    gr.mount_gradio_app(
         app,
         demo,
         path="",
@@ -115,6 +117,16 @@ def create_app(
         i18n=I18N,  # English or Simplified Chinese, from the browser's language
         theme=gr.themes.Soft(),
         ssr_mode=False,
+    )
+    # Every API call is a Gradio session; see ui/sessions.py for what that used to cost.
+    use_lean_sessions(mounted_gradio_app(app))
+    return app
+
+
+def mounted_gradio_app(app: FastAPI) -> GradioApp:
+    """The Gradio app that gr.mount_gradio_app mounted on `app`."""
+    return next(
+        route.app for route in app.routes if isinstance(getattr(route, "app", None), GradioApp)
     )
 
 
