@@ -99,6 +99,12 @@ def create_app(
         services.jobs.check_now(job_id)
         return JSONResponse({"ok": True})
 
+    mount_studio(app, demo, settings)
+    return app
+
+
+def mount_studio(app: FastAPI, demo: gr.Blocks, settings: Settings) -> None:
+    """The page, its API and MCP at the root of `app`."""
     gr.mount_gradio_app(
         app,
         demo,
@@ -120,7 +126,6 @@ def create_app(
     )
     # Every API call is a Gradio session; see ui/sessions.py for what that used to cost.
     use_lean_sessions(mounted_gradio_app(app))
-    return app
 
 
 def mounted_gradio_app(app: FastAPI) -> GradioApp:
