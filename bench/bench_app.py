@@ -34,10 +34,9 @@ def _burst(url: str, n: int, sample_rss=None) -> tuple[float, list[tuple[float, 
         sampler.start()
 
     async def burst() -> list:
-        # keepalive_expiry under the server's 5 s keep-alive: see services.make_client.
-        limits = httpx.Limits(
-            max_connections=4 * n + 10, max_keepalive_connections=2 * n, keepalive_expiry=2.0
-        )
+        # No connection reuse: each call is a caller of its own. Reusing idle ones raced the
+        # server's 5 s keep-alive once 500 streams lagged this client's own loop (ReadError).
+        limits = httpx.Limits(max_connections=4 * n + 10, max_keepalive_connections=0)
         async with httpx.AsyncClient(timeout=300, limits=limits) as client:
             return await asyncio.gather(
                 *(gradio_http.generate(client, url, IMAGE) for _ in range(n)),
