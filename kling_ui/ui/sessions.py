@@ -4,9 +4,11 @@ Gradio keeps a `SessionState` for every session hash it sees, and every call of 
 API is a session of its own (`/gradio_api/call/...` names the session after the event). Each
 new `SessionState` renders the config of every block on the page (props, API info; ~280
 blocks here) into `config_values`, a snapshot read only to make a deep link. For the studio's
-page that is ~0.4 MB of small dicts and ~30-70 ms of CPU per API call, kept until 10,000
-sessions have passed. Here a block's config is rendered when something reads or writes it:
-an event's outputs (a handful of blocks), or every block when a deep link is asked for.
+page that is ~0.4 MB of small dicts and ~70 ms of the event loop's CPU per API call (so 500
+calls at once stalled the loop for half a minute), kept until 10,000 sessions have passed.
+Here a block's config is rendered when something reads or writes it: an event's inputs and
+outputs (a handful of blocks), or every block when a deep link is asked for. A session then
+costs ~23 KB and under 1 ms.
 """
 
 from __future__ import annotations
