@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from .providers.registry import paid_providers
+
 if TYPE_CHECKING:
     from .config import Settings
 
@@ -45,3 +47,8 @@ def resolve_key(provider: str, offered: str | None, settings: Settings | None) -
     """The key that pays: the one offered, else the server's; None when there is neither."""
     choices = key_choices(provider, offered, settings)
     return choices[0] if choices else None
+
+
+def configured_providers(settings: Settings) -> list[str]:
+    """Providers usable with server keys, the offline preview always first."""
+    return ["preview"] + [n for n in paid_providers() if settings.server_key(n)]

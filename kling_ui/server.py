@@ -27,8 +27,8 @@ from .clock import SYSTEM_CLOCK, Clock
 from .config import Settings, load_settings
 from .headers import SecurityHeaders
 from .janitor import run_janitor
+from .keys import configured_providers
 from .logs import setup_logging
-from .providers.factory import configured_providers
 from .service import Studio
 from .services import build_services
 from .ui.api import PARAMETERS

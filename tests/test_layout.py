@@ -144,3 +144,43 @@ def test_the_package_imports_nothing_from_the_project_root():
         for module, (path, is_package) in modules(ROOT, PACKAGE).items()
     }
     assert {module: names for module, names in outside.items() if names} == {}
+
+
+LONGEST_FUNCTION = 60
+# What the page may not reach into: it translates page values to service calls and back.
+NOT_FOR_THE_PAGE = (
+    "kling_ui.store",
+    "kling_ui.run",
+    "kling_ui.jobs",
+    "kling_ui.admission",
+    "kling_ui.media",
+    "kling_ui.providers.base",
+    "kling_ui.providers.factory",
+    "kling_ui.providers.runcomfy",
+    "kling_ui.providers.runninghub",
+    "kling_ui.providers.preview",
+)
+
+
+def test_no_function_in_the_package_is_longer_than_a_reader_can_hold():
+    long = []
+    for module, (path, _) in modules(ROOT, PACKAGE).items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > LONGEST_FUNCTION:
+                    long.append(f"{module}.{node.name}: {lines} lines")
+    assert long == []
+
+
+def test_the_page_reaches_the_store_files_and_providers_only_through_the_service():
+    reached = {
+        module: sorted(
+            name
+            for name in imported_names(path, module, is_package)
+            if name.startswith(NOT_FOR_THE_PAGE)
+        )
+        for module, (path, is_package) in modules(ROOT, PACKAGE).items()
+        if module.startswith(f"{PACKAGE}.ui.")
+    }
+    assert {module: names for module, names in reached.items() if names} == {}

@@ -11,9 +11,10 @@ import pytest
 from kling_ui import models, pricing
 from kling_ui.__main__ import build_parser
 from kling_ui.config import Settings
+from kling_ui.keys import configured_providers
 from kling_ui.logs import setup_logging
 from kling_ui.providers.base import HTTPProvider, Inputs, JobStatus, Running
-from kling_ui.providers.factory import configured_providers, create_provider
+from kling_ui.providers.factory import create_provider
 from kling_ui.providers.registry import PROVIDERS
 from kling_ui.service import Studio
 from kling_ui.services import build_services

@@ -10,7 +10,7 @@ from ..errors import ConfigError, InputError
 from ..keys import resolve_key
 from .base import Provider, not_offered
 from .preview import PreviewProvider
-from .registry import paid_providers, provider_class
+from .registry import provider_class
 
 
 def create_provider(
@@ -49,8 +49,3 @@ def create_provider(
         downloads=downloads,
         model=model,
     )
-
-
-def configured_providers(settings: Settings) -> list[str]:
-    """Providers usable with server keys, the offline preview always first."""
-    return ["preview"] + [n for n in paid_providers() if settings.server_key(n)]

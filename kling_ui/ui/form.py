@@ -10,7 +10,7 @@ import gradio as gr
 
 from .. import models
 from ..config import Settings
-from ..providers.factory import configured_providers
+from ..keys import configured_providers
 from ..providers.registry import PROVIDERS, models_for, paid_providers
 from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, PROMPT_MAX
 from ..uploads import raw_source

@@ -58,6 +58,15 @@ def wire_frame_check(form: Any, page: Page, owner: gr.BrowserState) -> None:
             **private,
         )
 
+    _wire_crop(form, page, owner, originals)
+
+
+def _wire_crop(form: Any, page: Page, owner: gr.BrowserState, originals: gr.State) -> None:
+    """ "Crop the frames to": both frames, from the originals (never a crop of a crop)."""
+    private = {"api_visibility": "private", "queue": False}
+    studio = page.studio
+    source = studio.visitor_frame
+
     async def crop(
         request: gr.Request, token: str | None, choice: str, kept: dict, start: Any, end: Any
     ):

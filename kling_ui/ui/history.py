@@ -220,6 +220,21 @@ def wire_history(history: History, studio: Studio, owner: gr.BrowserState) -> No
 
     history.grid.select(pick, [owner, history.grid_ids], opened, queue=False, **private)
 
+    _wire_tick(history, studio, owner)
+
+    # Delete asks first, in the page; a deleted job can be restored for a while.
+    history.delete.click(
+        lambda: gr.Row(visible=True), None, history.confirm_row, queue=False, **private
+    )
+    history.keep.click(
+        lambda: gr.Row(visible=False), None, history.confirm_row, queue=False, **private
+    )
+
+
+def _wire_tick(history: History, studio: Studio, owner: gr.BrowserState) -> None:
+    """Every 2 s: the table and grid, and the open job's panel while it changes."""
+    private = {"api_visibility": "private"}
+
     def tick(token: str | None, job_id: str | None, shown: str | None, drawn: list | None):
         try:
             caller = studio.page_caller(token)
@@ -244,12 +259,4 @@ def wire_history(history: History, studio: Studio, owner: gr.BrowserState) -> No
         queue=False,
         show_progress="hidden",
         **private,
-    )
-
-    # Delete asks first, in the page; a deleted job can be restored for a while.
-    history.delete.click(
-        lambda: gr.Row(visible=True), None, history.confirm_row, queue=False, **private
-    )
-    history.keep.click(
-        lambda: gr.Row(visible=False), None, history.confirm_row, queue=False, **private
     )
