@@ -17,7 +17,7 @@ from kling_ui.ui.api_schema import strict_fields
 from kling_ui.ui.form import model_choices, model_for
 from kling_ui.ui.present import cost_markdown
 
-from .conftest import RC_FILES, RC_KEY
+from .conftest import fakes_on
 
 THROWAWAY = "kling-v3-std"
 ENDPOINT = "kling/kling-3.0/standard/image-to-video"
@@ -60,11 +60,11 @@ def registered(monkeypatch: pytest.MonkeyPatch) -> models.ModelEntry:
 
 
 @pytest.fixture
-def fake_rc(registered) -> FakeRunComfy:
+def fake_rc(registered, clock) -> FakeRunComfy:
     # Built once the model is in the catalogue: the fake serves each catalogue model's path.
-    fake = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.05, run_seconds=0.1)
-    fake.result_base = RC_FILES
-    return fake
+    # On the jobs' clock, as every fake: a fake on real time never finishes for a manager
+    # whose clock jumps over its waits.
+    return fakes_on(clock)[0]
 
 
 def test_the_form_offers_it_where_its_provider_runs_it(registered, settings) -> None:
