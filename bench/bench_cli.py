@@ -25,7 +25,9 @@ def _cli(fake: Fake, data: Path) -> tuple[float, float, str]:
         KLING_UI_DATA_DIR=str(data),
         KLING_UI_ALLOW_PRIVATE_DOWNLOADS="1",
     )
-    start = time.monotonic()
+    # Wall-clock time, not monotonic: it is compared with the fake's log, which the fakes
+    # stamp with the epoch clock (kling_ui.clock).
+    start = time.time()
     done = subprocess.run(
         [
             PYTHON,
@@ -47,7 +49,7 @@ def _cli(fake: Fake, data: Path) -> tuple[float, float, str]:
         text=True,
         timeout=300,
     )
-    ended = time.monotonic()
+    ended = time.time()
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip())
     return start, ended, done.stdout.strip().splitlines()[-1]

@@ -15,7 +15,7 @@ from kling_ui.store import JobStore
 from kling_ui.testing import FakeRunComfy, FakeRunningHub, serve_on_loopback
 from kling_ui.testing.clock import VirtualClock
 
-from .conftest import PYTHON, RC_KEY, RH_KEY, cli_env, cli_here, eventually
+from .conftest import PYTHON, RC_KEY, RH_KEY, ROOT, cli_env, cli_here, eventually
 
 
 def cli(*args: str, env: dict, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -264,3 +264,13 @@ def test_out_is_checked_before_anything_is_paid_and_a_folder_gets_the_file(
     assert done.returncode == 0, done.stderr
     printed = Path(done.stdout.strip().splitlines()[-1])
     assert printed.parent == folder and printed.suffix == ".mp4" and printed.is_file()
+
+
+def test_the_cli_and_the_service_run_without_importing_gradio():
+    """Gradio costs a CLI run about 2 s to import and 0.5 s at exit; only the page needs it."""
+    probe = "import sys, kling_ui.__main__, kling_ui.service; print('gradio' in sys.modules)"
+    done = subprocess.run(
+        [PYTHON, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
