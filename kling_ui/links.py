@@ -19,6 +19,7 @@ import shutil
 from pathlib import Path
 
 from .owners import load_secret
+from .uploads import get_upload_folder
 
 PUBLISH_DIR = "kling-ui"
 _secret = {"value": secrets.token_bytes(32)}  # replaced by the data dir's at start-up
@@ -64,11 +65,3 @@ def revoke(path: str | os.PathLike[str] | None) -> None:
     folder = _folder(Path(path))
     with contextlib.suppress(FileNotFoundError):
         shutil.rmtree(folder)
-
-
-def get_upload_folder() -> str:
-    """Gradio's upload folder. Imported when first needed: the CLI and the service load this
-    module, and importing Gradio costs a CLI run about 2 s of start-up and 0.5 s at exit."""
-    from gradio.utils import get_upload_folder as folder
-
-    return folder()
