@@ -119,7 +119,9 @@ class Admission:
                     estimate=estimate,
                 )
 
-        with self.store.immediate() as db:  # early: a refused visitor costs no decode
+        # Early, and only reading (no write lock): a refused visitor costs no decode. The
+        # check that counts is the one in the admitting transaction, below.
+        with self.store.snapshot() as db:
             spending_rules(db)
         await self._check_balance(chosen, provider, api_key, estimate)
         inputs = await self.prepare(request, chosen)  # bad frames: refused, nothing sent

@@ -172,16 +172,24 @@ class JobStore:
     def version(self) -> int:
         return self._connect().execute("PRAGMA user_version").fetchone()[0]
 
-    @contextmanager
-    def immediate(self) -> Iterator[sqlite3.Connection]:
+    def immediate(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         """One write transaction, taken at once (BEGIN IMMEDIATE): what is read inside it
         stays true until it commits, in this process and in any other on the same file.
         Inside one already, it joins it."""
+        return self._transaction("BEGIN IMMEDIATE")
+
+    def snapshot(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A read transaction: its reads agree with each other, and (WAL) it blocks no
+        writer, in this process or another. For checks that decide nothing for good."""
+        return self._transaction("BEGIN")
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
         db = self._connect()
         if db.in_transaction:
             yield db
             return
-        db.execute("BEGIN IMMEDIATE")
+        db.execute(begin)
         try:
             yield db
         except BaseException:
