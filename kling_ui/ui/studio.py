@@ -24,6 +24,7 @@ from .form import OWN_LIMIT_RESTORE_JS, Form, build_form, model_for, restore_key
 from .frame_check import wire_frame_check
 from .history import History, build_history, history_values, wire_history
 from .history_actions import wire_history_actions
+from .lang import language, say
 from .page import ANNOUNCE_JS, CSS, SHOW_CARD_JS
 from .present import cost_markdown, spend_markdown, status_markdown
 from .result import Result
@@ -63,7 +64,7 @@ class Page:
         except TooBusy as exc:
             raise gr.Error(exc.user_message) from exc
         if caller is None:
-            raise gr.Error("This page has expired: reload it to go on.")
+            raise gr.Error(say(language(request), "page.expired"))
         return caller
 
     def fill_form(self, form: Form, fields: dict[str, Any], provider: str | None = None) -> dict:
