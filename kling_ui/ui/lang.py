@@ -11,18 +11,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import said_page
+
 EN_LANG = "en"
 ZH_LANG = "zh-CN"
 LANGS = (EN_LANG, ZH_LANG)
 
-# key -> words, with {name} fields filled by say(). Every key in both languages
-# (tests/test_lang.py holds them to that).
-SAY_EN: dict[str, str] = {
-    "page.expired": "This page has expired: reload it to go on.",
-}
-SAY_ZH: dict[str, str] = {
-    "page.expired": "此页面已过期：请刷新后继续。",
-}
+# key -> words, with {name} fields filled by say(). Each part of the page keeps its words in
+# a module of its own (`said_<part>.py`, with EN and ZH dicts) so parts grow apart; every key
+# is in both languages (tests/test_lang.py holds them to that).
+_PARTS = (said_page,)
+SAY_EN: dict[str, str] = {}
+SAY_ZH: dict[str, str] = {}
+for _part in _PARTS:
+    for _catalogue, _words in ((SAY_EN, _part.EN), (SAY_ZH, _part.ZH)):
+        clash = set(_catalogue) & set(_words)
+        if clash:
+            raise RuntimeError(f"words defined twice: {sorted(clash)}")
+        _catalogue.update(_words)
 _CATALOGUES = {EN_LANG: SAY_EN, ZH_LANG: SAY_ZH}
 
 
