@@ -409,6 +409,20 @@ def test_a_data_dir_path_that_is_not_a_frame_is_refused_with_the_field(tmp_path)
     assert allowed_source("https://example.com/a.jpg", field="image", data_dir=data)
 
 
+def test_the_upload_folder_is_gradios_own(monkeypatch, tmp_path):
+    """uploads.py follows Gradio's rule without importing Gradio: the two never differ."""
+    from gradio.utils import get_upload_folder as gradios
+
+    from kling_ui.uploads import get_upload_folder
+
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "cache"))
+    assert get_upload_folder() == gradios() == str(tmp_path / "cache")
+    monkeypatch.delenv("GRADIO_TEMP_DIR")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)  # gettempdir() reads TMPDIR again
+    assert get_upload_folder() == gradios() == str((tmp_path / "gradio").resolve())
+
+
 def test_the_api_refuses_server_files_too(public):
     """A raw call (gradio_client would upload its own local file instead)."""
     url = public["url"]
