@@ -249,16 +249,21 @@ class JobRun:
         reached; returns the seconds waited. A cancel ends the wait."""
         began = self.clock.now()
         key = self._slot_key()
-        while True:
-            if self.cancel_requested:
-                raise JobCanceled("Canceled before anything was sent: nothing charged.")
-            limit = self.slots.full(key) if self.slots and key else None
-            if limit is None:
-                return self.clock.now() - began
-            if self.job.error_code != ErrorCode.WAITING_FOR_SLOT:
-                self.move(error_code=ErrorCode.WAITING_FOR_SLOT, notice=self._slot_words(limit))
-            await self.slots.wait_for_one(key, self.wake, SLOT_BACKSTOP)  # type: ignore[union-attr]
-            self.wake.clear()
+        if self.slots is None or key is None:
+            return 0.0
+        try:
+            while (limit := self.slots.full(key, self.id)) is not None:
+                if self.cancel_requested:
+                    raise JobCanceled("Canceled before anything was sent: nothing charged.")
+                if self.job.error_code != ErrorCode.WAITING_FOR_SLOT:
+                    self.move(error_code=ErrorCode.WAITING_FOR_SLOT, notice=self._slot_words(limit))
+                await self.slots.wait_for_one(key, self.id, self.wake, SLOT_BACKSTOP)
+                self.wake.clear()
+        finally:
+            self.slots.leave(key, self.id)
+        if self.cancel_requested:
+            raise JobCanceled("Canceled before anything was sent: nothing charged.")
+        return self.clock.now() - began
 
     def _slot_words(self, limit: int) -> str:
         jobs = "job" if limit == 1 else "jobs"

@@ -29,6 +29,7 @@ class _Account:
     limit: int | None = None
     learned_at: float = 0.0
     waiters: set[asyncio.Event] = field(default_factory=set)  # waiting runs' wake events
+    queue: list[str] = field(default_factory=list)  # job ids waiting here, oldest first
 
 
 class Slots:
@@ -69,22 +70,38 @@ class Slots:
         account.learned_at = self.clock.now()
         return account.limit
 
-    def full(self, key: SlotKey) -> int | None:
-        """The learned limit when this key's running jobs have reached it, else None."""
+    def full(self, key: SlotKey, job_id: str | None = None) -> int | None:
+        """The learned limit when this key's running jobs have reached it, counting the
+        jobs that have waited longer than `job_id` (first come, first sent), else None."""
         account = self._accounts.get(key)
         if account is None or account.limit is None:
             return None
         if self.clock.now() - account.learned_at > LIMIT_MEMORY:
             account.limit = None
             return None
-        return account.limit if len(account.running) >= account.limit else None
+        queue = account.queue
+        ahead = queue.index(job_id) if job_id in queue else len(queue)
+        return account.limit if len(account.running) + ahead >= account.limit else None
 
-    async def wait_for_one(self, key: SlotKey, wake: asyncio.Event, longest: float) -> None:
+    async def wait_for_one(
+        self, key: SlotKey, job_id: str, wake: asyncio.Event, longest: float
+    ) -> None:
         """Until a job of this key ends, `wake` is set otherwise (a cancel), or `longest`
-        seconds pass. The caller clears `wake` afterwards."""
+        seconds pass; `job_id` keeps its place in line meanwhile. The caller clears `wake`
+        afterwards, and calls `leave` once it stops waiting."""
         account = self._account(key)
+        if job_id not in account.queue:
+            account.queue.append(job_id)
         account.waiters.add(wake)
         try:
             await self.clock.sleep(longest, wake)
         finally:
             account.waiters.discard(wake)
+
+    def leave(self, key: SlotKey, job_id: str) -> None:
+        """`job_id` no longer waits (sent, or canceled): the next in line may go."""
+        account = self._accounts.get(key)
+        if account is not None and job_id in account.queue:
+            account.queue.remove(job_id)
+            for waiting in account.waiters:
+                waiting.set()

@@ -222,11 +222,13 @@ class RunComfyProvider(HTTPProvider):
             # HTTP 200 with an error_code: the code's first three digits are its HTTP class
             # (400004, 404001, ...), so read it as that status (inferred: docs/providers.md).
             status = int(code[:3])
-        detail = body.get("error_message") or body.get("detail") or body.get("message") or ""
+        detail = (
+            body.get("error_message") or _detail_words(body.get("detail")) or body.get("message")
+        )
         answer = ErrorAnswer(
             status=status,
             code=code,
-            message=self._redact(str(detail))[:300],
+            message=self._redact(str(detail or ""))[:300],
             body=self._redact(response.text),
             retry_after=parse_retry_after(response.headers.get("Retry-After")),
         )
@@ -293,6 +295,20 @@ def _video_url(output: Any) -> str | None:
         if isinstance(item, str) and item.startswith(("https://", "http://")):
             return item
     return None
+
+
+def _detail_words(detail: Any) -> str:
+    """`detail` as words: a list of {loc, msg} (a schema or content check per field, as
+    FastAPI-style APIs answer) reads "image: flagged by a content checker"."""
+    if not isinstance(detail, list):
+        return str(detail or "")
+    parts = []
+    for item in detail:
+        if isinstance(item, dict):
+            loc = item.get("loc")
+            field = loc[-1] if isinstance(loc, list) and loc else ""
+            parts.append(f"{field}: {item.get('msg', '')}" if field else str(item.get("msg", "")))
+    return "; ".join(p for p in parts if p)
 
 
 def _error_details(error: Any) -> tuple[str, str | None]:

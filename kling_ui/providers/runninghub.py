@@ -261,7 +261,9 @@ class RunningHubProvider(HTTPProvider):
         `allow_failed` that is a result, not an error.
         """
         body = self._json_object(response)
-        code = _code_of(body, code_field)
+        # Some answers come in the legacy {code, msg} shape even on v2 routes (421
+        # TASK_QUEUE_MAXED, as third-party clients see it): read its code too.
+        code = _code_of(body, code_field) or _code_of(body, "code")
         failed_task = allow_failed and str(body.get("status", "")).upper() in ("FAILED", "SUCCESS")
         if response.is_success and (code is None or failed_task):
             return body
