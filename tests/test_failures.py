@@ -30,6 +30,15 @@ WORDS = {
 }
 
 
+def in_our_queue(job) -> bool:
+    return job.error_code == "waiting_for_slot"
+
+
+async def soon(awaitable):
+    """What the test waits for, within real seconds (a staging step that never comes fails)."""
+    return await asyncio.wait_for(awaitable, timeout=10)
+
+
 async def generate(manager, make_image, provider, **fields):
     job = await start(manager, make_image, provider, **fields)
     return await asyncio.wait_for(manager.wait(job.id), timeout=30)
@@ -157,16 +166,16 @@ async def test_too_many_tasks_keeps_the_job_in_our_queue_until_a_slot_frees(
     fake_rh.run_seconds = 300  # long enough for a timer to re-send many times
     with clock.frozen():  # no jumps while the line forms: the first job stays running
         first = await start(manager, make_image, "runninghub", prompt="One.")
-        await until(manager, first.id, lambda j: j.request_id)
+        await soon(until(manager, first.id, lambda j: j.request_id))
         second = await start(manager, make_image, "runninghub", prompt="Two.")
-        waiting = await until(manager, second.id, lambda j: j.error_code == "waiting_for_slot")
+        waiting = await soon(until(manager, second.id, in_our_queue))
         assert waiting.state == "submitting" and waiting.request_id is None
         assert "not charged" in waiting.notice
         assert "already running as many of your jobs" in status_markdown(waiting)
         assert "未扣费" in status_markdown(waiting, lang=ZH_LANG)
         # A third job of the same key waits without asking at all: the limit is learned.
         third = await start(manager, make_image, "runninghub", prompt="Three.")
-        await until(manager, third.id, lambda j: j.error_code == "waiting_for_slot")
+        await soon(until(manager, third.id, in_our_queue))
         assert fake_rh.submits == 2
 
     ends = [await asyncio.wait_for(manager.wait(j.id), 30) for j in (first, second, third)]
@@ -188,9 +197,9 @@ async def test_a_job_waiting_in_our_queue_cancels_at_once_and_free(
     fake_rh.max_concurrent, fake_rh.run_seconds = 1, 300
     with clock.frozen():
         first = await start(manager, make_image, "runninghub", prompt="One.")
-        await until(manager, first.id, lambda j: j.request_id)
+        await soon(until(manager, first.id, lambda j: j.request_id))
         second = await start(manager, make_image, "runninghub", prompt="Two.")
-        await until(manager, second.id, lambda j: j.error_code == "waiting_for_slot")
+        await soon(until(manager, second.id, in_our_queue))
     said = await manager.cancel(second.id)
     assert "nothing was charged" in said
     job = await asyncio.wait_for(manager.wait(second.id), 30)
