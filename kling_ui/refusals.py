@@ -57,25 +57,35 @@ def _fields(kind: str) -> set[str]:
     return names
 
 
-def _words(*tokens: str) -> re.Pattern[str]:
-    """Whole words (ASCII) or substrings (CJK, which has no spaces)."""
-    ascii_ = [re.escape(t) for t in tokens if t.isascii()]
+def _words(*tokens: str, fields: set[str] | frozenset[str] = frozenset()) -> re.Pattern[str]:
+    """Whole words (ASCII) or substrings (CJK, which has no spaces). A wire field that is
+    also a plain word (RunComfy's `image`) counts only as a field: quoted or before ":"."""
+    plain = {f for f in fields if f.isalpha() and f.islower()}
+    ascii_ = [re.escape(t) for t in (*tokens, *(fields - plain)) if t.isascii()]
     cjk = [re.escape(t) for t in tokens if not t.isascii()]
     parts = [rf"(?<![A-Za-z0-9_])(?:{'|'.join(ascii_)})(?![A-Za-z0-9_])"] if ascii_ else []
+    parts += [rf"['\"]{re.escape(f)}['\"]|(?<![A-Za-z0-9_]){re.escape(f)}(?=\s*:)" for f in plain]
     parts += cjk
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
+_START_WORDS = ("image_url", "start_image_url", "start image", "start frame", "首帧")
 # Checked in this order; an end-frame field never also counts as the start frame, because
 # the words are whole (end_image_url is not image_url).
 _NAMES: tuple[tuple[Refused, re.Pattern[str]], ...] = (
-    (Refused.END_FRAME, _words(*_fields("end_frame"), "end_image_url", "end frame", "尾帧")),
+    (
+        Refused.END_FRAME,
+        _words("end_image_url", "end frame", "尾帧", fields=_fields("end_frame")),
+    ),
     (
         Refused.START_FRAME,
-        _words(*_fields("start_frame"), "image_url", "start_image_url", "start frame", "首帧"),
+        _words(*_START_WORDS, fields=_fields("start_frame")),
     ),
     (Refused.AUDIO, _words("audio", "sound", "voice", "音频", "声音")),
-    (Refused.PROMPT, _words(*_fields("prompt"), *_fields("segments"), "提示词", "文本")),
+    (
+        Refused.PROMPT,
+        _words("prompt", "提示词", "文本", fields=_fields("prompt") | _fields("segments")),
+    ),
     (Refused.IMAGE, _words("image", "picture", "photo", "person", "face", "图片", "图像", "人脸")),
 )
 

@@ -205,3 +205,43 @@ async def test_a_job_waiting_in_our_queue_cancels_at_once_and_free(
     job = await asyncio.wait_for(manager.wait(second.id), 30)
     assert job.state == "canceled" and job.request_id is None
     assert fake_rh.submits == 2  # the first, and the second's refused try
+
+
+# --- reading the provider's words ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("end_image: flagged by a content checker", "end_frame"),
+        ("lastImageUrl: 图片内容审核未通过", "end_frame"),
+        ("image_url: flagged", "start_frame"),
+        ("首帧图片包含敏感内容", "start_frame"),
+        ("prompt: contains prohibited words", "prompt"),
+        ("提示词包含违规内容", "prompt"),
+        ("multi_prompt: flagged", "prompt"),
+        ("The generated audio was flagged", "audio"),
+        ("Real-person content is not allowed in the image", "image"),
+        ("The prompt or the image was flagged", None),  # two inputs: it can't tell
+        ("Request moderated", None),
+    ],
+)
+def test_the_refused_input_is_read_only_when_the_words_name_one(words, expected):
+    from kling_ui.refusals import refused_input
+
+    assert refused_input(words) == expected
+
+
+@pytest.mark.parametrize(
+    ("words", "refusal"),
+    [
+        ("flagged by a content checker", True),
+        ("内容审核未通过", True),
+        ("Output upload failed on node 12", False),
+        ("CUDA out of memory", False),
+    ],
+)
+def test_a_content_refusal_is_told_from_another_failure(words, refusal):
+    from kling_ui.refusals import is_content_refusal
+
+    assert is_content_refusal(words) is refusal
