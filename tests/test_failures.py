@@ -171,7 +171,9 @@ async def test_too_many_tasks_keeps_the_job_in_our_queue_until_a_slot_frees(
         waiting = await soon(until(manager, second.id, in_our_queue))
         assert waiting.state == "submitting" and waiting.request_id is None
         assert "not charged" in waiting.notice
-        assert "already running as many of your jobs" in status_markdown(waiting)
+        card = status_markdown(waiting)
+        assert "**Waiting in our queue**" in card and "Sending" not in card
+        assert "already running as many of your jobs" in card
         assert "未扣费" in status_markdown(waiting, lang=ZH_LANG)
         # A third job of the same key waits without asking at all: the limit is learned.
         third = await start(manager, make_image, "runninghub", prompt="Three.")
@@ -245,3 +247,19 @@ def test_a_content_refusal_is_told_from_another_failure(words, refusal):
     from kling_ui.refusals import is_content_refusal
 
     assert is_content_refusal(words) is refusal
+
+
+def test_a_learned_limit_counts_the_line_and_is_forgotten_after_an_hour(clock):
+    from kling_ui.slots import LIMIT_MEMORY, Slots
+
+    slots, key = Slots(clock), ("runninghub", "print")
+    assert slots.learn(key) is None  # nothing of ours runs: nothing to learn
+    slots.hold(key, "a")
+    assert slots.full(key, "b") is None  # nothing learned yet: send
+    assert slots.learn(key) == 1 and slots.full(key, "b") == 1
+    slots.release(key, "a")
+    assert slots.full(key, "b") is None  # a slot is free
+    slots.hold(key, "c")
+    assert slots.full(key, "b") == 1
+    clock.advance(LIMIT_MEMORY + 1)
+    assert slots.full(key, "b") is None  # a plan may have grown

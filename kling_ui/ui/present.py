@@ -68,7 +68,10 @@ def status_markdown(job: JobRecord, now: float | None = None, lang: str | None =
     now = time.time() if now is None else now
     label = job_label(job)
     elapsed = elapsed_text((job.finished_at or now) - job.created_at)
-    head = f"{STATE_ICONS[job.state]} **{STATE_LABELS[job.state]}**"
+    state = STATE_LABELS[job.state]
+    if job.is_active and job.error_code == ErrorCode.WAITING_FOR_SLOT:  # not "Sending"
+        state = say(lang, "failures.waiting_label")
+    head = f"{STATE_ICONS[job.state]} **{state}**"
     if job.state == JobState.QUEUED and job.queue_position is not None:
         head += f" · position {job.queue_position + 1} in line"
     if job.state == JobState.RUNNING and job.progress is not None:

@@ -21,6 +21,7 @@ EN: dict[str, str] = {
     "as many of your jobs as your plan allows. It is sent when one of them ends; not sent "
     "yet, not charged.",
     "failures.provider_said": "{provider} said",
+    "failures.waiting_label": "Waiting in our queue",
 }
 ZH: dict[str, str] = {
     "failures.refused_prompt": "{provider} 的内容审核拒绝了提示词。",
@@ -37,4 +38,5 @@ ZH: dict[str, str] = {
     "failures.waiting_for_slot": "正在本应用的队列中等待：{provider} 已在运行您的套餐所允许的"
     "最多任务数。其中一个结束后即提交；尚未发送，未扣费。",
     "failures.provider_said": "{provider} 原话",
+    "failures.waiting_label": "在本应用队列中等待",
 }
