@@ -249,7 +249,7 @@ def test_a_content_refusal_is_told_from_another_failure(words, refusal):
     assert is_content_refusal(words) is refusal
 
 
-def test_a_learned_limit_counts_the_line_and_is_forgotten_after_an_hour(clock):
+def test_a_learned_limit_holds_while_the_slots_are_taken_and_is_forgotten_after_an_hour(clock):
     from kling_ui.slots import LIMIT_MEMORY, Slots
 
     slots, key = Slots(clock), ("runninghub", "print")
