@@ -75,6 +75,17 @@ class ErrorCode(StrEnum):
     SERVER = "server"
     UNKNOWN_CODE = "unknown_code"
     BAD_RESPONSE = "bad_response"
+    # A content check refused one input (refusals.py): stored instead of the provider's
+    # code, which stays in the message, because the page says which input in words.
+    REFUSED_PROMPT = "refused_prompt"
+    REFUSED_START_FRAME = "refused_start_frame"
+    REFUSED_END_FRAME = "refused_end_frame"
+    REFUSED_FRAMES = "refused_frames"  # a frame, the provider didn't say which
+    REFUSED_AUDIO = "refused_audio"  # refused after the render (the audio it made)
+    REFUSED_INPUT = "refused_input"  # the provider didn't say which input
+    # An active job waiting in this app's queue: the account runs as many jobs as its plan
+    # allows (learned from the provider's refusal, slots.py). Not sent, not charged.
+    WAITING_FOR_SLOT = "waiting_for_slot"
 
 
 # Endings that prove nothing reached the provider: not charged.
@@ -179,6 +190,8 @@ class ProviderHTTPError(ProviderError):
     ) -> None:
         super().__init__(user_message, provider_code=provider_code, retry_after=retry_after)
         self.status_code = status_code
+        # The provider's own words (redacted), which say which input a refusal is about.
+        self.provider_text = ""
         if code is not None:  # a refusal that says more than its class (generation failed)
             self.code = code
         # Keep the body short: it is for logs and bug reports, not for users.
@@ -219,6 +232,7 @@ class ContentRejectedError(ProviderHTTPError):
     """The provider's moderation refused the input."""
 
     code = ErrorCode.CONTENT_REJECTED
+    refused: str | None = None  # which input (refusals.Refused), when the answer says
 
 
 class ServerError(ProviderHTTPError):
@@ -291,6 +305,16 @@ class SubmitOutcomeUnknown(JobError):
 
 class JobFailed(JobError):
     """The provider reported that the generation failed (or this app could not go on)."""
+
+
+class JobRefused(JobFailed):
+    """A content check refused an input (`code` says which: refusals.py). Never sent again
+    automatically: the same input would be refused again (and may be charged again)."""
+
+    @property
+    def stored_code(self) -> str | None:
+        # The page says which input from this code; the provider's code is in the message.
+        return self.code
 
 
 class JobTimedOut(JobError):

@@ -29,6 +29,7 @@ from .providers.factory import create_provider
 from .request import GenerationRequest, parse_request
 from .resume import Follow, Rerender, SettleUnsent, WaitForKey, plan_resume
 from .run import JobRun, apply_move
+from .slots import Slots
 from .state import JobState
 from .store import UNFINISHED_STATES, JobRecord, JobStore
 
@@ -64,6 +65,8 @@ class JobManager:
         self._ended: dict[str, JobRecord] = {}
         self._changed: dict[str, asyncio.Event] = {}
         self._keyprints = KeyPrints(settings.data_dir)
+        # How many jobs each account runs at once, learned from its refusals (slots.py).
+        self.slots = Slots(clock)
         self.admission = Admission(
             settings, store, self._keyprints, self.provider, self.prepare_inputs
         )
@@ -145,6 +148,7 @@ class JobManager:
             on_change=self._notify,
             inputs=inputs,
             clock=self.clock,
+            slots=self.slots,
         )
         run.task = asyncio.create_task(run.run(), name=f"job-{job.id}")
         self._live[job.id] = run
@@ -194,6 +198,7 @@ class JobManager:
         if job.request_id is None:
             if run is not None:
                 run.cancel_requested = True
+                run.check_now()  # a run waiting in our queue for a slot hears it at once
             else:
                 self.move(job_id, JobState.CANCELED, finished_at=self.clock.now())
             return "Canceled before anything was sent: nothing was charged."

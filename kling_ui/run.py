@@ -21,10 +21,13 @@ from .clock import SYSTEM_CLOCK, Clock
 from .config import Settings
 from .doorbell import doorbell_url
 from .errors import (
+    ConcurrencyLimitError,
+    ContentRejectedError,
     ErrorCode,
     JobCanceled,
     JobError,
     JobFailed,
+    JobRefused,
     JobTimedOut,
     KlingUIError,
     MediaError,
@@ -46,9 +49,11 @@ from .providers.base import (
     Running,
     Succeeded,
 )
+from .refusals import CODE_INPUTS, INPUT_WORDS, Refused, refusal_code
 from .request import parse_request
 from .results import probe_warnings, write_sidecar
 from .retry import RetryPolicy, jitter
+from .slots import SlotKey, Slots
 from .state import JobState, check_transition
 from .store import JobRecord, JobStore
 
@@ -58,6 +63,8 @@ DOWNLOAD_ATTEMPTS = 5
 TROUBLE_AFTER = 3  # failed status checks in a row before the page says "having trouble"
 TROUBLE_BACKOFF_MAX = 60.0
 SUBMIT_RETRY_MAX = 60.0  # longest wait between re-submits after a concurrency-limit refusal
+# A job waiting in our queue for one of its key's jobs to end looks again this often anyway.
+SLOT_BACKSTOP = 600.0
 
 
 def submit_retry(settings: Settings) -> RetryPolicy:
@@ -93,8 +100,10 @@ class JobRun:
         on_change: Callable[[str], None],
         inputs: Inputs | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        slots: Slots | None = None,
     ) -> None:
         self.job = job
+        self.slots = slots  # the accounts' learned concurrency (shared by the manager)
         self.provider = provider
         self.settings = settings
         self.store = store
@@ -123,7 +132,10 @@ class JobRun:
         try:
             if self.job.request_id is None:
                 await self.submit()
+            else:
+                self._hold()  # followed again: it holds one of its account's slots
             status = await self.wait()
+            self._release()  # finished upstream: the account's slot is free again
             await self.save(status)
         except asyncio.CancelledError:
             raise  # shutting down: the stored state stays active and resumes on next start
@@ -140,6 +152,8 @@ class JobRun:
                     code=ErrorCode.INTERNAL,
                 )
             )
+        finally:
+            self._release()
 
     def _not_written(self, exc: OSError | sqlite3.Error) -> JobError:
         """The ending when this server can't write (a full disk, a read-only data dir, a
@@ -180,7 +194,8 @@ class JobRun:
 
     async def submit(self) -> None:
         """Send the paid request exactly once. Only a definite "no job was created" answer
-        (a concurrency or rate limit) is sent again, after a wait."""
+        (a concurrency or rate limit) is sent again: when the account's limit is learned
+        (slots.py) once one of its jobs here ends, else after a timed wait."""
         if self.inputs is None:
             raise JobFailed("The job lost its frames before it was sent.", code=ErrorCode.INTERNAL)
         inputs = dataclasses.replace(self.inputs, callback_url=doorbell_url(self.settings, self.id))
@@ -191,36 +206,106 @@ class JobRun:
         retry = submit_retry(self.settings)
         started = self.clock.now()
         for refusals in itertools.count():
-            if self.cancel_requested:
-                raise JobCanceled("Canceled before anything was sent: nothing charged.")
+            # Time spent in our own queue is not the provider's: the deadline starts over.
+            started += await self._wait_for_slot()
             # Recorded before sending: after a crash, "sent at" without a request id = unknown.
             self.move(submitted_at=self.clock.now())
+            self._hold()
             try:
                 request_id = await self.provider.submit(payload)
             except RateLimitError as exc:  # refused: nothing was created
+                self._release(quiet=True)
                 if retry.gives_up(refusals, self.clock.now() - started):
                     raise JobFailed(
                         exc.user_message, code=ErrorCode.LIMIT, provider_code=exc.provider_code
                     ) from exc
-                delay = retry.delay(refusals, exc.retry_after)
-                self.move(submitted_at=None, notice=exc.user_message)
-                log.info("job %s: no job created (%s); again in %.1fs", self.id, exc, delay)
-                await self.clock.sleep(jitter(delay))
+                await self._after_limit(exc, retry.delay(refusals, exc.retry_after))
                 continue
             except ProviderError as exc:
+                self._release(quiet=True)
                 raise self._not_submitted(exc) from exc
             except KlingUIError as exc:
+                self._release(quiet=True)
                 raise JobFailed(exc.user_message, code=exc.code) from exc
-            try:
-                self.move(JobState.QUEUED, request_id=request_id, notice=None)
-            except (OSError, sqlite3.Error):
-                # Sent and created upstream: the request id must outlive a failed write.
-                self.job = dataclasses.replace(
-                    self.job, state=JobState.QUEUED, request_id=request_id
-                )
-                raise
-            log.info("job %s: submitted as %s", self.id, request_id)
+            self._submitted(request_id)
             return
+
+    async def _after_limit(self, exc: RateLimitError, delay: float) -> None:
+        """A limit refused the submit: learn the account's limit from a concurrency refusal
+        while its other jobs run here (the next loop waits for one of them), else wait."""
+        limit = None
+        if isinstance(exc, ConcurrencyLimitError) and self.slots and self._slot_key():
+            limit = self.slots.learn(self._slot_key())
+        if limit is not None:
+            log.info("job %s: %s allows %d job(s) at once; waiting here", self.id, exc, limit)
+            self.move(submitted_at=None)
+            return
+        self.move(submitted_at=None, notice=exc.user_message)
+        log.info("job %s: no job created (%s); again in %.1fs", self.id, exc, delay)
+        await self.clock.sleep(jitter(delay))
+
+    async def _wait_for_slot(self) -> float:
+        """Wait in this app's queue (not sent, not charged) while the key's learned limit is
+        reached; returns the seconds waited. A cancel ends the wait."""
+        began = self.clock.now()
+        key = self._slot_key()
+        if self.slots is None or key is None:
+            return 0.0
+        try:
+            while (limit := self.slots.full(key, self.id)) is not None:
+                if self.cancel_requested:
+                    raise JobCanceled("Canceled before anything was sent: nothing charged.")
+                if self.job.error_code != ErrorCode.WAITING_FOR_SLOT:
+                    self.move(error_code=ErrorCode.WAITING_FOR_SLOT, notice=self._slot_words(limit))
+                await self.slots.wait_for_one(key, self.id, self.wake, SLOT_BACKSTOP)
+                self.wake.clear()
+        finally:
+            self.slots.leave(key, self.id)
+        if self.cancel_requested:
+            raise JobCanceled("Canceled before anything was sent: nothing charged.")
+        return self.clock.now() - began
+
+    def _slot_words(self, limit: int) -> str:
+        jobs = "job" if limit == 1 else "jobs"
+        return (
+            f"Waiting in this app's queue: {self.provider.label} runs {limit} of your {jobs} "
+            "at once on your plan and that many are running. It is sent when one ends; not "
+            "sent yet, not charged."
+        )
+
+    def _submitted(self, request_id: str) -> None:
+        try:
+            self.move(
+                JobState.QUEUED,
+                request_id=request_id,
+                notice=None,
+                error_code=None,
+                error_message=None,
+            )
+        except (OSError, sqlite3.Error):
+            # Sent and created upstream: the request id must outlive a failed write.
+            self.job = dataclasses.replace(self.job, state=JobState.QUEUED, request_id=request_id)
+            raise
+        log.info("job %s: submitted as %s", self.id, request_id)
+
+    # --- the account's slots (slots.py) -----------------------------------------------------
+
+    def _slot_key(self) -> SlotKey | None:
+        if not self.provider.needs_key:
+            return None
+        return (self.job.provider, self.job.key_fingerprint or "")
+
+    def _hold(self) -> None:
+        key = self._slot_key()
+        if self.slots is not None and key is not None:
+            self.slots.hold(key, self.id)
+
+    def _release(self, *, quiet: bool = False) -> None:
+        """This job no longer holds a slot upstream; unless `quiet` (it never got one: a
+        refused submit), a job waiting for one may go."""
+        key = self._slot_key()
+        if self.slots is not None and key is not None:
+            self.slots.release(key, self.id, wake=not quiet)
 
     def _not_submitted(self, exc: ProviderError) -> JobError:
         """How a submit that raised ends: unknown when a paid job may exist, else failed
@@ -230,7 +315,32 @@ class JobRun:
         if exc.code is ErrorCode.CONNECT:
             message = f"{exc.user_message} Nothing was sent or charged."
             return JobFailed(message, code=ErrorCode.CONNECT)
+        if isinstance(exc, ContentRejectedError):
+            return self._refused(exc.refused, exc.provider_text, exc.provider_code, created=False)
         return JobFailed(exc.user_message, code=exc.code, provider_code=exc.provider_code)
+
+    def _refused(
+        self, which: str | None, detail: str, provider_code: str | None, *, created: bool
+    ) -> JobRefused:
+        """A content check refused an input: which one, in words, whether it was charged, and
+        that it is not sent again (the same input would be refused again)."""
+        has_end = bool((self.job.request or {}).get("end_image"))
+        code = refusal_code(Refused(which) if which else None, has_end_frame=has_end)
+        which_words = INPUT_WORDS[CODE_INPUTS[code]]
+        said = f" ({detail})" if detail else ""
+        tag = f" [code {provider_code}]" if provider_code else ""
+        charged = (
+            f"It may have been charged: see your {self.provider.label} usage page."
+            if created
+            else "Nothing was created: you were not charged."
+        )
+        return JobRefused(
+            f"{self.provider.label}'s content check refused {which_words}{said}{tag}. "
+            f"{charged} It is not sent again automatically: change {which_words} and "
+            "generate again.",
+            code=code,
+            provider_code=provider_code,
+        )
 
     def _unknown(self, exc: KlingUIError) -> SubmitOutcomeUnknown:
         log.warning("job %s: submit outcome unknown (%s)", self.id, type(exc).__name__)
@@ -307,6 +417,8 @@ class JobRun:
 
     def _follow(self, status: Queued | Running | Failed | Canceled) -> None:
         """Record where an unfinished job is, or raise how it ended."""
+        if isinstance(status, Failed) and status.content:
+            raise self._refused(status.refused, status.detail, status.provider_code, created=True)
         if isinstance(status, Failed):
             raise JobFailed(
                 status.message,

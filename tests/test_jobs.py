@@ -179,7 +179,7 @@ async def test_an_unknown_submit_outcome_is_never_resent(
         (
             "runninghub",
             Fault(status=200, body={"errorCode": "1505", "errorMessage": "person"}),
-            "1505",
+            "refused_start_frame",  # a content refusal is stored by the input it names
         ),
     ],
 )
@@ -230,9 +230,10 @@ async def test_the_deadline_ends_a_job_that_never_finishes(
 async def test_a_failed_generation_is_recorded(manager, make_image, fake_rh):
     fake_rh.fail_next_job("Real-person content is not allowed")
     job = await generate(manager, make_image, "runninghub")
-    assert (job.state, job.error_code) == ("failed", "1505")
+    assert (job.state, job.error_code) == ("failed", "refused_start_frame")
     assert "Real-person content is not allowed" in job.error_message
-    assert "content check refused" in job.error_message and "[code 1505]" in job.error_message
+    assert "content check refused the start frame" in job.error_message
+    assert "[code 1505]" in job.error_message and "may have been charged" in job.error_message
 
 
 async def test_bad_input_stores_nothing_and_sends_nothing(manager, make_image, fake_rc):

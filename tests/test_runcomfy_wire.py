@@ -93,7 +93,10 @@ async def test_a_failed_job_reports_its_message(provider, fake_rc, make_image):
     fake_rc.fail_next_job("Content policy violation")
     request_id = await provider.submit(await provider.prepare(await wire_inputs(make_image)))
     assert await poll_to_end(provider, request_id) == Failed(
-        "Content policy violation", "GENERATION_FAILED"
+        "Content policy violation",
+        "GENERATION_FAILED",
+        content=True,  # a content check's words: it names no input
+        detail="Content policy violation",
     )
 
 

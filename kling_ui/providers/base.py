@@ -54,6 +54,11 @@ class Succeeded:
 class Failed:
     message: str
     provider_code: str | None = None  # the provider's own code for the failure, if any
+    # A content check refused an input (refusals.py): which one when its words say, and the
+    # provider's own words (redacted) for the job's details.
+    content: bool = False
+    refused: str | None = None
+    detail: str = ""
 
 
 @dataclass(frozen=True)

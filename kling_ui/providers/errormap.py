@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..errors import ErrorCode, ProviderHTTPError
+from ..errors import ContentRejectedError, ErrorCode, ProviderHTTPError
+from ..refusals import Refused, refused_input
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class ErrorRule:
     retry_hint: bool = False  # hand the provider's Retry-After on (limits only)
     operator: str | None = None  # for whoever runs the server; may also name {key_env}
     code: ErrorCode | None = None  # when the class's own kind says too little
+    refused: Refused | None = None  # the input a content refusal means when its words don't
 
     def matches(self, answer: ErrorAnswer) -> bool:
         return (
@@ -66,6 +68,9 @@ class ErrorRule:
             retry_after=answer.retry_after if self.retry_hint else None,
             code=self.code,
         )
+        error.provider_text = answer.message
+        if isinstance(error, ContentRejectedError):
+            error.refused = refused_input(answer.message, default=self.refused)
         if self.operator is not None:
             error.for_operator(self.operator.format(key_env=key_env, **words))
         return error

@@ -10,12 +10,14 @@ import httpx
 from ..errors import (
     AuthError,
     BadResponseError,
+    ContentRejectedError,
     InsufficientFundsError,
     NotFoundError,
     ProviderHTTPError,
     RateLimitError,
     ServerError,
 )
+from ..refusals import is_content_refusal, refused_input
 from .base import (
     Account,
     Canceled,
@@ -45,6 +47,7 @@ _RUNNING = {"in_progress", "running", "processing", "starting"}
 _DONE = {"completed", "succeeded"}
 _FAILED = {"failed", "error"}
 _CANCELED = {"cancelled", "canceled"}
+RESULT_404_TRIES = 10  # a finished job's result answering 404: asked again this often
 
 
 class RunComfyProvider(HTTPProvider):
@@ -107,8 +110,24 @@ class RunComfyProvider(HTTPProvider):
         if state in _RUNNING:
             return Running()
         if state in _DONE | _FAILED | _CANCELED:
-            return await self.result(request_id)
+            return await self._finished_result(request_id)
         return Running(note=f"RunComfy reports the status {state or 'empty'!r}; still checking.")
+
+    async def _finished_result(self, request_id: str) -> JobStatus:
+        """The result of a job the status calls finished. Its fetch failing is asked again
+        (the fetch, never the job): a 404 just after "completed" is the result not being
+        there yet, so it is transient too, for a while (RESULT_404_TRIES)."""
+        try:
+            return await self.result(request_id)
+        except NotFoundError as exc:
+            error = ServerError(
+                f"RunComfy finished the job but its result isn't there yet (HTTP "
+                f"{exc.status_code}); asking again.",
+                status_code=exc.status_code,
+                provider_code=exc.provider_code,
+            )
+            error.retry_limit = RESULT_404_TRIES
+            raise error from exc
 
     async def result(self, request_id: str) -> JobStatus:
         """The finished job: video URL and cost, or why it failed."""
@@ -128,15 +147,31 @@ class RunComfyProvider(HTTPProvider):
         if state in _CANCELED:
             return Canceled("The job was canceled on RunComfy.")
         if state in _FAILED:
-            message, code = _error_details(body.get("error"))
-            return Failed(self._redact(message or "RunComfy reported that the job failed."), code)
+            return self._failure(body.get("error"), "RunComfy reported that the job failed.")
         if state in _DONE:
             url = _video_url(body.get("output"))
-            if not url:
-                raise BadResponseError("RunComfy finished the job but sent no video link.")
+            if not url:  # "completed" is not always a success (docs/providers.md)
+                return self._failure(
+                    body.get("error"),
+                    "RunComfy marked the job completed but sent no video. It may have been "
+                    "charged: see your RunComfy usage page.",
+                )
             cost = body.get("cost")
             return Succeeded(url, float_or_none(cost), "USD" if cost is not None else None)
         return Running(note=f"RunComfy reports the status {state or 'empty'!r}; still checking.")
+
+    def _failure(self, error: Any, fallback: str) -> Failed:
+        """A failed (or completed-without-video) job, in the provider's words; a content
+        check's refusal says which input when those words do."""
+        message, code = _error_details(error)
+        message = self._redact(message)[:400]
+        words = f"{message} {code or ''}"
+        if is_content_refusal(words):
+            which = refused_input(message)
+            return Failed(message or fallback, code, True, which, message)
+        if message and fallback.startswith("RunComfy marked"):
+            message = f"RunComfy marked the job completed, with a failure: {message}"
+        return Failed(message or fallback, code, detail=message)
 
     async def account(self) -> Account:
         """The account's balance (free): RunComfy's balance endpoint, on its main API host."""
@@ -187,11 +222,13 @@ class RunComfyProvider(HTTPProvider):
             # HTTP 200 with an error_code: the code's first three digits are its HTTP class
             # (400004, 404001, ...), so read it as that status (inferred: docs/providers.md).
             status = int(code[:3])
-        detail = body.get("error_message") or body.get("detail") or body.get("message") or ""
+        detail = (
+            body.get("error_message") or _detail_words(body.get("detail")) or body.get("message")
+        )
         answer = ErrorAnswer(
             status=status,
             code=code,
-            message=self._redact(str(detail))[:300],
+            message=self._redact(str(detail or ""))[:300],
             body=self._redact(response.text),
             retry_after=parse_retry_after(response.headers.get("Retry-After")),
         )
@@ -233,6 +270,11 @@ _ERRORS = (
     ),
     ErrorRule(ServerError, "RunComfy had a server error (HTTP {status}).", server_side=True),
     ErrorRule(
+        ContentRejectedError,
+        "RunComfy's content check refused the request{detail}",
+        test=lambda answer: is_content_refusal(answer.message),
+    ),
+    ErrorRule(
         ProviderHTTPError, "RunComfy doesn't offer this model id.", codes=frozenset({"400001"})
     ),
     ErrorRule(ProviderHTTPError, "RunComfy refused the request{detail_or_status}", test=anything),
@@ -253,6 +295,20 @@ def _video_url(output: Any) -> str | None:
         if isinstance(item, str) and item.startswith(("https://", "http://")):
             return item
     return None
+
+
+def _detail_words(detail: Any) -> str:
+    """`detail` as words: a list of {loc, msg} (a schema or content check per field, as
+    FastAPI-style APIs answer) reads "image: flagged by a content checker"."""
+    if not isinstance(detail, list):
+        return str(detail or "")
+    parts = []
+    for item in detail:
+        if isinstance(item, dict):
+            loc = item.get("loc")
+            field = loc[-1] if isinstance(loc, list) and loc else ""
+            parts.append(f"{field}: {item.get('msg', '')}" if field else str(item.get("msg", "")))
+    return "; ".join(p for p in parts if p)
 
 
 def _error_details(error: Any) -> tuple[str, str | None]:

@@ -22,6 +22,7 @@ from ..errors import (
     UnknownCodeError,
 )
 from ..images import PreparedImage
+from ..refusals import Refused, is_content_refusal, refused_input
 from ..request import GenerationRequest
 from .base import (
     Account,
@@ -59,6 +60,7 @@ _CONCURRENCY = frozenset({"415", "421", "1520"})
 _RATE = frozenset({"1003"})
 _NOT_FOUND = frozenset({"423", "807", "1004"})
 _MODERATION = frozenset({"1501", "1505"})
+_REAL_PERSON = "1505"  # a photorealistic real person: an image (RH-KIT; docs/providers.md)
 _GENERATION_FAILED = frozenset({"1015"})
 _BAD_REQUEST = frozenset({"301", "1001", "1007", "1009"})
 # Transient on the provider's side (server errors, timeouts, busy): ask again later.
@@ -181,17 +183,28 @@ class RunningHubProvider(HTTPProvider):
         if state in _RUNNING:
             return Running()
         if state == "SUCCESS":
-            url = _video_url(body.get("results"))
-            if not url:
-                raise BadResponseError("RunningHub finished the task but sent no video link.")
-            cost, currency = _cost(body.get("usage"), self.currency)
-            return Succeeded(url, cost, currency)
+            return self._finished(body)
         if state == "FAILED":
             return self._failure(body)
         if state in ("CANCEL", "CANCELED", "CANCELLED"):
             return Canceled("The task was canceled on RunningHub.")
         # An unknown status never fails a paid job: keep asking, and say what it was.
         return Running(note=f"RunningHub reports the status {state or 'empty'!r}; still checking.")
+
+    def _finished(self, body: dict[str, Any]) -> Succeeded | Failed:
+        """A SUCCESS task: its video, or (no video, or an error code beside it) a failure
+        with the provider's reason. A video that came is always kept: it is paid for."""
+        url = _video_url(body.get("results"))
+        if url:
+            cost, currency = _cost(body.get("usage"), self.currency)
+            return Succeeded(url, cost, currency)
+        failed = self._failure(body)
+        if failed.provider_code or failed.detail:
+            return failed
+        return Failed(
+            "RunningHub marked the task finished (SUCCESS) but sent no video. It may have "
+            "been charged: see your RunningHub task list."
+        )
 
     def _failure(self, body: dict[str, Any]) -> Failed:
         """A FAILED task: its code, errorMessage and failedReason, in words."""
@@ -201,14 +214,16 @@ class RunningHubProvider(HTTPProvider):
             _reason_text(body.get("failedReason")),
         ]
         detail = self._redact("; ".join(p for p in parts if p))[:400]
-        if code in _MODERATION:
-            advice = "RunningHub's content check refused this image or prompt: change them."
-        elif code in _GENERATION_FAILED:
+        if code in _MODERATION or is_content_refusal(detail):
+            default = Refused.IMAGE if code == _REAL_PERSON else None
+            which = refused_input(detail, default=default)
+            said = _said("RunningHub's content check refused the task.", detail, code)
+            return Failed(said, code, True, which, detail)
+        if code in _GENERATION_FAILED:
             advice = "The generation failed on RunningHub; trying again may work."
         else:
             advice = "RunningHub reported that the task failed."
-        tail = f" ({detail})" if detail else ""
-        return Failed(f"{advice}{tail}" + (f" [code {code}]" if code else ""), code)
+        return Failed(_said(advice, detail, code), code, detail=detail)
 
     async def account(self) -> Account:
         """accountStatus: balance, currency and running tasks; free, spends nothing."""
@@ -241,12 +256,15 @@ class RunningHubProvider(HTTPProvider):
         """Return the JSON body, or raise the error it means.
 
         Submit and query put business errors in `errorCode` (empty = fine); upload and account
-        calls use `code` (0 = fine). Both can arrive with HTTP 200. A query of a FAILED task
-        carries its errorCode too: with `allow_failed` that is a result, not an error.
+        calls use `code` (0 = fine). Both can arrive with HTTP 200. A query of a finished
+        task (FAILED, or SUCCESS carrying a failure) has its errorCode too: with
+        `allow_failed` that is a result, not an error.
         """
         body = self._json_object(response)
-        code = _code_of(body, code_field)
-        failed_task = allow_failed and str(body.get("status", "")).upper() == "FAILED"
+        # Some answers come in the legacy {code, msg} shape even on v2 routes (421
+        # TASK_QUEUE_MAXED, as third-party clients see it): read its code too.
+        code = _code_of(body, code_field) or _code_of(body, "code")
+        failed_task = allow_failed and str(body.get("status", "")).upper() in ("FAILED", "SUCCESS")
         if response.is_success and (code is None or failed_task):
             return body
         message = body.get("errorMessage") or body.get("message") or body.get("msg") or ""
@@ -263,6 +281,12 @@ class RunningHubProvider(HTTPProvider):
 def _about_segments(answer: ErrorAnswer) -> bool:
     words = answer.message.lower()
     return "multiprompt" in words or "multi_prompt" in words
+
+
+def _about_content(answer: ErrorAnswer) -> bool:
+    # A refusal whose code we don't know but whose words are a content check's (unverified
+    # shapes: the words are kept in the message, docs/providers.md).
+    return is_content_refusal(answer.message)
 
 
 def _without_code(answer: ErrorAnswer) -> bool:
@@ -313,6 +337,12 @@ _ERRORS = (
     ),
     ErrorRule(
         ContentRejectedError,
+        "RunningHub's content check refused a photorealistic real person{detail}",
+        codes=frozenset({_REAL_PERSON}),
+        refused=Refused.IMAGE,
+    ),
+    ErrorRule(
+        ContentRejectedError,
         "RunningHub's content check refused this image or prompt{detail}",
         codes=_MODERATION,
     ),
@@ -327,6 +357,11 @@ _ERRORS = (
         "The generation failed on RunningHub{detail}",
         codes=_GENERATION_FAILED,
         code=ErrorCode.GENERATION_FAILED,
+    ),
+    ErrorRule(
+        ContentRejectedError,
+        "RunningHub's content check refused the request{detail}",
+        test=_about_content,
     ),
     ErrorRule(
         ProviderHTTPError,
@@ -359,6 +394,12 @@ def _cost(usage: Any, currency: str) -> tuple[float | None, str | None]:
     if any(amount is not None for amount in money):
         return 0.0, currency
     return None, None
+
+
+def _said(advice: str, detail: str, code: str | None) -> str:
+    """Our advice, then the provider's words and code: "... (its words) [code 1505]"."""
+    tail = f" ({detail})" if detail else ""
+    return f"{advice}{tail}" + (f" [code {code}]" if code else "")
 
 
 def _reason_text(reason: Any) -> str:

@@ -72,6 +72,8 @@ class FakeJob:
     duration: int
     sound: bool
     fail_message: str | None = None
+    # Finishes as "completed"/SUCCESS but carries this failure and no video ("" = no words).
+    hollow_message: str | None = None
     canceled: bool = False
     endpoint: str = ""  # the catalogue model's endpoint it was submitted to
     rate: float = 0.0  # what a second of it costs (the model's price, sound included)
@@ -117,6 +119,12 @@ class FakeProvider:
         self.calls: list[dict[str, Any]] = []
         self._faults: dict[str, deque[Fault]] = {}
         self._fail_next: deque[str] = deque()
+        self._hollow_next: deque[str] = deque()
+        # Faults for fetches of a finished job's result only (the status route, the query).
+        self._finished_faults: deque[Fault] = deque()
+        # Content refusals of the next submits: (input's wire field, the checker's words).
+        self._refuse_next: deque[tuple[str, str]] = deque()
+        self.limit_code = "1520"  # RunningHub's answer over max_concurrent: 1520, 421, 415
         self._ids = itertools.count(1)
         self._lock = threading.Lock()  # the fake may be read from a test thread
         self.app = Starlette(routes=[*self.routes(), Route("/_fake/log", self._log)])
@@ -162,6 +170,35 @@ class FakeProvider:
 
     def fail_next_job(self, message: str = "Generation failed: content filter") -> None:
         self._fail_next.append(message)
+
+    def hollow_next_job(self, message: str = "") -> None:
+        """The next job ends "completed" (SUCCESS) without a video, carrying `message`."""
+        self._hollow_next.append(message)
+
+    def refuse_next_submit(self, field: str, message: str) -> None:
+        """The next submit is refused by the content check, naming wire field `field`."""
+        self._refuse_next.append((field, message))
+
+    def take_refusal(self) -> tuple[str, str] | None:
+        return self._refuse_next.popleft() if self._refuse_next else None
+
+    def fail_finished_fetches(self, fault: Fault, times: int = 1) -> None:
+        """The next `times` fetches of a finished job's result answer `fault`."""
+        self._finished_faults.extend([fault] * times)
+
+    def take_finished_fault(self) -> Fault | None:
+        return self._finished_faults.popleft() if self._finished_faults else None
+
+    @staticmethod
+    def fault_response(fault: Fault) -> Response:
+        if fault.raw is not None:
+            return Response(
+                fault.raw,
+                status_code=fault.status,
+                headers=fault.headers,
+                media_type="application/json",
+            )
+        return JSONResponse(fault.body, status_code=fault.status, headers=fault.headers)
 
     def calls_to(self, route: str) -> list[dict[str, Any]]:
         return [c for c in self.calls if c["route"] == route]
@@ -224,14 +261,7 @@ class FakeProvider:
             await self.clock.sleep(fault.delay)
             if fault.status == 0:
                 return await handler(request, call)
-        if fault.raw is not None:
-            return Response(
-                fault.raw,
-                status_code=fault.status,
-                headers=fault.headers,
-                media_type="application/json",
-            )
-        return JSONResponse(fault.body, status_code=fault.status, headers=fault.headers)
+        return self.fault_response(fault)
 
     def active_jobs(self) -> int:
         now = self.clock.now()
@@ -255,6 +285,7 @@ class FakeProvider:
                 duration=duration,
                 sound=sound,
                 fail_message=self._fail_next.popleft() if self._fail_next else None,
+                hollow_message=self._hollow_next.popleft() if self._hollow_next else None,
                 endpoint=offer.endpoint if offer else "",
                 rate=with_sound if sound else silent,
             )

@@ -99,6 +99,13 @@ class FakeRunComfy(FakeProvider):
         problem = _validate(body, offer.fields)
         if problem:
             return _error(422, "422001", problem)
+        refusal = self.take_refusal()
+        if refusal is not None:
+            # A content check naming the input, as routers report it per field (fal's 422
+            # shape; RunComfy's own is unverified: docs/providers.md).
+            field, message = refusal
+            detail = [{"loc": ["body", field], "msg": message, "type": "content_policy_violation"}]
+            return JSONResponse({"detail": detail}, status_code=422)
         if self.max_concurrent is not None and self.active_jobs() >= self.max_concurrent:
             return JSONResponse(
                 {"error": "rate limited"}, status_code=429, headers={"Retry-After": "1"}
@@ -152,6 +159,13 @@ class FakeRunComfy(FakeProvider):
         }
         if state == "queued":
             body["queue_position"] = self.queue_position(job)
+        if state == "done" and (fault := self.take_finished_fault()) is not None:
+            return self.fault_response(fault)  # finished, but fetching its result fails
+        if state == "done" and job.hollow_message is not None:
+            # "completed" that is not a success: no output, a failure beside it.
+            error = {"code": "GENERATION_FAILED", "message": job.hollow_message}
+            body.update(output=None, error=error if job.hollow_message else None)
+            return JSONResponse(body)
         if state == "done":
             url = self.video_url(request, job)
             body.update(

@@ -135,7 +135,11 @@ class FakeRunningHub(FakeProvider):
         if problem:
             return _business_error("301", f"Invalid parameters: {problem}")
         if self.max_concurrent is not None and self.active_jobs() >= self.max_concurrent:
-            return _business_error("1520", "Concurrent task limit reached")
+            return self._too_many()
+        refusal = self.take_refusal()
+        if refusal is not None:  # the content check, naming the input (words unverified)
+            field, message = refusal
+            return _business_error("1501", f"{field}: {message}")
         names = offer.fields
         job = self.create_job(body, body[names.duration], body[names.sound], offer)
         if isinstance(body.get(_CALLBACK), str):
@@ -145,6 +149,15 @@ class FakeRunningHub(FakeProvider):
         answer.pop("taskId")
         answer[id_field] = job.id
         return JSONResponse(answer)
+
+    def _too_many(self) -> Response:
+        """Over the plan's concurrency: 1520 in the v2 shape; the legacy codes 421
+        (TASK_QUEUE_MAXED, shared API) and 415 (TASK_INSTANCE_MAXED, dedicated machines)
+        come in the legacy {code, msg} shape (third-party clients, docs/providers.md)."""
+        if self.limit_code == "1520":
+            return _business_error("1520", "Concurrent task limit reached")
+        words = {"421": "TASK_QUEUE_MAXED", "415": "TASK_INSTANCE_MAXED"}[self.limit_code]
+        return JSONResponse({"code": int(self.limit_code), "msg": words, "data": None})
 
     async def _call_back(self, job: FakeJob, url: str) -> None:
         # RunningHub calls webhookUrl when a task ends; its v2 payload is undocumented, so
@@ -165,6 +178,13 @@ class FakeRunningHub(FakeProvider):
         if job is None:
             return _business_error("807", "Task not found")
         state = job.state(self.clock.now())
+        if state == "done" and (fault := self.take_finished_fault()) is not None:
+            return self.fault_response(fault)  # finished, but fetching its result fails
+        if state == "done" and job.hollow_message is not None:
+            # SUCCESS that is not a success: no results, the reason (if any) beside it.
+            return JSONResponse(
+                _task(job.id, "SUCCESS", results=[], errorMessage=job.hollow_message)
+            )
         if state == "done":
             rate = job.rate
             return JSONResponse(

@@ -6,11 +6,13 @@ import time
 from datetime import datetime
 
 from .. import models, pricing
-from ..errors import NOTHING_SENT_CODES
+from ..errors import NOTHING_SENT_CODES, ErrorCode
 from ..providers.registry import PROVIDERS
 from ..records import JobRecord
+from ..refusals import INPUT_REFUSALS
 from ..request import DURATION_MAX, DURATION_MIN
 from ..state import JobState
+from .lang import say
 
 STATE_LABELS = {
     JobState.SUBMITTING: "Sending",
@@ -60,13 +62,16 @@ def elapsed_text(seconds: float) -> str:
     return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
 
 
-def status_markdown(job: JobRecord, now: float | None = None) -> str:
+def status_markdown(job: JobRecord, now: float | None = None, lang: str | None = None) -> str:
     """The job card's words: where it is, how long it should take, and what it cost or will
     cost, in plain words (ids live in the Details fold)."""
     now = time.time() if now is None else now
     label = job_label(job)
     elapsed = elapsed_text((job.finished_at or now) - job.created_at)
-    head = f"{STATE_ICONS[job.state]} **{STATE_LABELS[job.state]}**"
+    state = STATE_LABELS[job.state]
+    if job.is_active and job.error_code == ErrorCode.WAITING_FOR_SLOT:  # not "Sending"
+        state = say(lang, "failures.waiting_label")
+    head = f"{STATE_ICONS[job.state]} **{state}**"
     if job.state == JobState.QUEUED and job.queue_position is not None:
         head += f" · position {job.queue_position + 1} in line"
     if job.state == JobState.RUNNING and job.progress is not None:
@@ -79,6 +84,9 @@ def status_markdown(job: JobRecord, now: float | None = None) -> str:
             f"> Having trouble reaching {provider_label(job.provider)} — your job is still "
             "running there; we keep checking. **Check again** asks at once."
         )
+    said = failure_lines(job, lang)
+    if said:  # a refused input or a job waiting in our queue, in the visitor's words
+        return "\n\n".join(lines + said)
     if job.error_message and not job.is_active:
         lines.append(f"> {job.error_message}")
     money = money_words(job) or cancel_hint(job)
@@ -87,6 +95,23 @@ def status_markdown(job: JobRecord, now: float | None = None) -> str:
     if job.notice:
         lines.append(f"> Note: {job.notice}")
     return "\n\n".join(lines)
+
+
+def failure_lines(job: JobRecord, lang: str | None = None) -> list[str]:
+    """Which input a content check refused and whether it was charged (the provider's own
+    words are in Details), or why a job waits in this app's queue; [] for any other job."""
+    provider = provider_label(job.provider)
+    if job.is_active and job.error_code == ErrorCode.WAITING_FOR_SLOT:
+        return [f"> {say(lang, 'failures.waiting_for_slot', provider=provider)}"]
+    if job.is_active or job.error_code not in INPUT_REFUSALS:
+        return []
+    # No request id: the refusal answered the submit, so no job was created upstream.
+    charged = "refused_not_charged" if job.request_id is None else "refused_may_be_charged"
+    return [
+        f"> {say(lang, f'failures.{job.error_code}', provider=provider)}",
+        say(lang, f"failures.{charged}", provider=provider),
+        say(lang, "failures.refused_not_again"),
+    ]
 
 
 def time_left_text(seconds: float) -> str:
@@ -151,7 +176,7 @@ def money_words(job: JobRecord) -> str:
     return f"Whether {label} charges for this depends on its own rules: see your usage page."
 
 
-def details_markdown(job: JobRecord) -> str:
+def details_markdown(job: JobRecord, lang: str | None = None) -> str:
     req = job.request
     rows = [
         ("Provider", provider_label(job.provider) if not job.is_film else job_label(job)),
@@ -181,6 +206,9 @@ def details_markdown(job: JobRecord) -> str:
                 f"{p['fps']:.0f} fps, {p['video_codec']}{audio}",
             )
         )
+    if job.error_code in INPUT_REFUSALS and job.error_message:  # its words, unread by us
+        label = say(lang, "failures.provider_said", provider=provider_label(job.provider))
+        rows.append((label, job.error_message))
     rows.append(("Created", _when(job.created_at)))
     if job.finished_at:
         rows.append(("Finished", _when(job.finished_at)))
