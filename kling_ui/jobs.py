@@ -71,7 +71,11 @@ class JobManager:
     # --- submitting -------------------------------------------------------------------------
 
     def provider(
-        self, name: str, api_key: str | None = None, model: str = models.DEFAULT_MODEL
+        self,
+        name: str,
+        api_key: str | None = None,
+        model: str = models.DEFAULT_MODEL,
+        region: str | None = None,
     ) -> Provider:
         provider = create_provider(
             name,
@@ -80,6 +84,7 @@ class JobManager:
             api_key=api_key,
             downloads=self.downloads,
             model=model,
+            region=region,
         )
         provider.clock = self.clock
         return provider

@@ -12,6 +12,7 @@ its own values to a call and the result back, so a rule written here holds at ev
     ├── cancel / check_again / resume  a running or held job
     ├── continue_frame                 a finished video's last frame as the next start
     ├── check_key                      a key's account, read for free
+    ├── import_job                     follow a job by its request id (free, never a submit)
     ├── frame_report / crop            frame checks before Generate (heavy: own budget, pool)
     ├── delete / restore               the trash, links revoked first
     └── start_story / run_batch / run_story_file
@@ -29,11 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import framing, keycheck, ledger, links, media, pricing
+from . import framing, imports, keycheck, ledger, links, media, pricing
 from .config import Settings
 from .doctor import KeyReport, check_configured, check_provider
 from .errors import InputError, KlingUIError
 from .gate import Gate
+from .imports import Imported
 from .jobfiles import JobFiles
 from .ledger import DaySpend
 from .lines import Line
@@ -348,6 +350,36 @@ class Studio:
             if picked:
                 message += f" Picked up {len(picked)} job(s) that waited for this key."
         return message
+
+    async def import_job(
+        self,
+        caller: Caller,
+        provider: str,
+        request_id: str,
+        api_key: str | None = None,
+        region: str | None = None,
+    ) -> Imported:
+        """Follow a job started elsewhere (or left unknown here) by its request id and save
+        its video; nothing is submitted, so an import is free. InputError for an id of the
+        wrong shape (before any request); imports.NotOnProvider when the provider doesn't
+        know it. As with check_key, a visitor imports only with the key typed in (never
+        the server's: its jobs are not theirs) and is counted per network address."""
+        request_id = imports.check_id(provider, request_id)
+        typed = (api_key or "").strip() or None
+        if caller.visitor:
+            if typed is None:
+                raise InputError({"api_key": keycheck.type_a_key(PROVIDERS[provider].label)})
+            if not self._key_checks.take(caller.address or caller.owner):
+                raise InputError({"api_key": keycheck.TOO_MANY})
+        return await imports.import_job(
+            self.services.jobs,
+            provider,
+            request_id,
+            owner=caller.owner,
+            api_key=typed,
+            region=region,
+            caller=caller.address,
+        )
 
     async def check_server_keys(self, caller: Caller) -> list[KeyReport]:
         """Every server key's account (the operator's doctor; free)."""

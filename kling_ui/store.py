@@ -279,6 +279,19 @@ class JobStore:
         )
         return [_from_row(r) for r in rows]
 
+    def find_request(self, provider: str, request_id: str, owner: str) -> JobRecord | None:
+        """`owner`'s newest job that `provider` knows as `request_id`, if there is one."""
+        row = (
+            self._connect()
+            .execute(
+                "SELECT * FROM jobs WHERE provider = ? AND request_id = ? AND owner = ? "
+                "ORDER BY created_at DESC LIMIT 1",
+                (provider, request_id, owner),
+            )
+            .fetchone()
+        )
+        return _from_row(row) if row else None
+
     def delete(self, job_id: str) -> bool:
         return self._connect().execute("DELETE FROM jobs WHERE id = ?", (job_id,)).rowcount == 1
 
