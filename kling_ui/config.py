@@ -158,7 +158,7 @@ class Settings(BaseSettings):
         sites = self.sites(provider)
         if region is not None:
             return sites[region]
-        chosen = self.regions.get(provider)
+        chosen = self.regions.get(provider) or next(iter(sites), None)
         url = self.base_urls.get(provider) or (sites.get(chosen) if chosen else None)
         return url or provider_class(provider).default_base_url
 

@@ -321,7 +321,9 @@ class Studio:
         await asyncio.to_thread(frame.save, target)
         return target
 
-    async def check_key(self, caller: Caller, provider: str, api_key: str | None) -> str:
+    async def check_key(
+        self, caller: Caller, provider: str, api_key: str | None, region: str | None = None
+    ) -> str:
         """What the provider says about a key, in words (free: no job is sent).
 
         A visitor's check reads only the key typed in (never the server's: the operator's
@@ -341,6 +343,7 @@ class Studio:
             self.services.client,
             api_key=typed,
             server_key=not caller.visitor,
+            region=region if region in self.settings.sites(provider) else None,
         )
         message = ("✓ " if report.ready else "⚠ ") + report.message
         if typed and report.key_accepted:
