@@ -369,6 +369,7 @@ class JobRun:
         )
         self.move(
             JobState.SUCCEEDED,
+            request=self._as_made(info),
             video_path=str(dest),
             probe=info.as_dict(),
             cost=cost,
@@ -380,6 +381,13 @@ class JobRun:
             finished_at=finished,
         )
         log.info("job %s: saved %s (%.1fs)", self.id, dest, info.duration)
+
+    def _as_made(self, info: media.VideoInfo) -> dict:
+        """The stored request; an imported job's (not known here) gets its length and sound
+        from the video, for History and its sidecar."""
+        if not self.job.request.get("imported"):
+            return self.job.request
+        return {**self.job.request, "duration": round(info.duration), "sound": info.has_audio}
 
     def _warnings(self, info: media.VideoInfo) -> list[str]:
         if self.job.request.get("imported"):  # started elsewhere: what was asked is unknown

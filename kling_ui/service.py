@@ -35,7 +35,7 @@ from .config import Settings
 from .doctor import KeyReport, check_configured, check_provider
 from .errors import InputError, KlingUIError
 from .gate import Gate
-from .imports import Imported
+from .imports import Imported, NotOnProvider
 from .jobfiles import JobFiles
 from .ledger import DaySpend
 from .lines import Line
@@ -50,6 +50,8 @@ from .story import Outcome, StoryRun, run_batch, run_story
 from .uploads import allowed_source
 
 log = logging.getLogger(__name__)
+
+__all__ = ["OPERATOR", "Caller", "Imported", "KeyCheck", "NotOnProvider", "Studio"]
 
 FRAME_FIELDS = ("image", "end_image")
 
@@ -324,7 +326,8 @@ class Studio:
     async def check_key(
         self, caller: Caller, provider: str, api_key: str | None, region: str | None = None
     ) -> str:
-        """What the provider says about a key, in words (free: no job is sent).
+        """What the provider says about a key, in words (free: no job is sent), at
+        `region`'s site when the provider has several (a visitor's choice beside the key).
 
         A visitor's check reads only the key typed in (never the server's: the operator's
         balance is not theirs to see) and is counted per network address (keycheck.py)."""
@@ -352,7 +355,7 @@ class Studio:
             )
             if picked:
                 message += f" Picked up {len(picked)} job(s) that waited for this key."
-        return message
+        return KeyCheck.of(message, report.site)
 
     async def import_job(
         self,
@@ -500,6 +503,19 @@ class Studio:
             on_done=on_done,
             submit=_submit(caller),
         )
+
+
+class KeyCheck(str):
+    """Check key's words, and `site`: the site (region) that took a key the one asked
+    refused, so a page can say which to choose in its reader's language."""
+
+    site: str | None = None
+
+    @classmethod
+    def of(cls, words: str, site: str | None) -> KeyCheck:
+        said = cls(words)
+        said.site = site
+        return said
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ async def test_an_imported_job_saves_its_video_without_a_submit(
 
     assert job.state == JobState.SUCCEEDED, job.error_message
     assert job.request_id == request_id and job.provider == provider
+    assert job.request["duration"] == 4 and job.request["imported"]  # learnt from the video
     info = media.probe(job.video_path)
     assert abs(info.duration - 4) < 0.2
     assert fake.submits == 1  # followed, never sent again

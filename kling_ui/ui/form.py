@@ -3,7 +3,7 @@ keys, cost."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
@@ -80,6 +80,11 @@ PROMPT_COUNT_JS = f"""
   return `${{n.toLocaleString('en')}} / {PROMPT_MAX:,} ` + (zh ? '字' : 'characters') + over;
 }}
 """
+
+
+def chosen_site(provider: str | None, sites: dict[str, str | None]) -> str | None:
+    """The site the visitor chose for `provider`'s key (None: the server's)."""
+    return sites.get(provider or "") or None
 
 
 def typed_key(provider: str | None, keys: dict[str, str | None]) -> str | None:
@@ -186,6 +191,9 @@ class Form:
     cancel: gr.Button | None = None  # on the job card (result.Result), beside the status
     frame_note: gr.Markdown | None = None  # frame problems, said when a frame is chosen
     crop: gr.Radio | None = None
+    # The site of the visitor's key, per provider with several (shown only when the server
+    # uses one of them, not a base URL of its own).
+    regions: dict[str, gr.Radio] = field(default_factory=dict)
 
     @property
     def request_fields(self) -> list:
@@ -331,14 +339,15 @@ def _provider_and_keys(settings: Settings) -> dict[str, Any]:
         gr.Markdown(which_provider_markdown(), elem_classes=["hint"])
     with gr.Accordion(t("keys"), open=False, elem_id="keys"):
         gr.Markdown(t("keys.hint"), elem_classes=["hint"])
-        keys = {
-            name: gr.Textbox(
+        keys, regions = {}, {}
+        for name in paid_providers():
+            keys[name] = gr.Textbox(
                 label=f"{PROVIDERS[name].label} API key",
                 type="password",
                 elem_id=f"{name}-key",
             )
-            for name in paid_providers()
-        }
+            if settings.region(name) is not None:  # several sites, and the server uses one
+                regions[name] = _site_choice(settings, name)
         remember = gr.Checkbox(label=t("remember"), value=False, elem_id="remember-keys")
         own_limit = gr.Number(
             None, label=t("own_limit"), minimum=0, precision=2, elem_id="own-limit"
@@ -349,11 +358,23 @@ def _provider_and_keys(settings: Settings) -> dict[str, Any]:
         "provider": provider,
         "model": model,
         "keys": keys,
+        "regions": regions,
         "remember": remember,
         "own_limit": own_limit,
         "check_key": check_key,
         "key_report": key_report,
     }
+
+
+def _site_choice(settings: Settings, name: str) -> gr.Radio:
+    """Which of the provider's sites the visitor's key belongs to (RunningHub: .ai or
+    .cn); the server's own by default. Check key and imports use it."""
+    return gr.Radio(
+        [(t(f"region.{site}"), site) for site in settings.sites(name)],
+        value=settings.region(name),
+        label=t("region"),
+        elem_id=f"{name}-region",
+    )
 
 
 def _action_bar() -> dict[str, Any]:
