@@ -77,6 +77,7 @@ async def import_job(
         "request_id": request_id,
         "key_fingerprint": jobs.fingerprint(provider, key.value) if key else None,
         "submitted_at": jobs.clock.now(),
+        "site": region,
     }
     unknown = _unknown_job(jobs, provider, owner)
     if unknown is not None:

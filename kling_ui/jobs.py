@@ -125,9 +125,11 @@ class JobManager:
         visitor: bool = False,
         caller: str | None = None,
         dedupe: bool = True,
+        region: str | None = None,
     ) -> JobRecord:
         """Validate everything, store the job, and start it. Returns at once with the job.
-        See admission.py for what is checked, and when a request shares a job."""
+        See admission.py for what is checked, and when a request shares a job. `region`:
+        the provider's site for an offered key of another site (None: the server's)."""
         job, chosen, inputs = await self.admission.admit(
             request,
             provider=provider,
@@ -136,6 +138,7 @@ class JobManager:
             visitor=visitor,
             caller=caller,
             dedupe=dedupe,
+            region=region,
         )
         if chosen is not None:
             self.start(job, chosen, inputs)
@@ -203,7 +206,9 @@ class JobManager:
                 self.move(job_id, JobState.CANCELED, finished_at=self.clock.now())
             return "Canceled before anything was sent: nothing was charged."
         provider = (
-            run.provider if run is not None else self.provider(job.provider, api_key, job.model)
+            run.provider
+            if run is not None
+            else self.provider(job.provider, api_key, job.model, job.site)
         )
         label = provider.label
         try:
@@ -274,7 +279,7 @@ class JobManager:
         return False
 
     def _follow_again(self, job: JobRecord, key: PayingKey) -> None:
-        provider = self.provider(job.provider, key.value, job.model)
+        provider = self.provider(job.provider, key.value, job.model, job.site)
         state = job.state if job.is_active else JobState.RUNNING
         job = self.move(job.id, state, error_code=None, error_message=None, finished_at=None)
         self.start(job, provider, None)

@@ -232,10 +232,13 @@ class Studio:
         provider: str,
         api_key: str | None = None,
         own_limit_usd: float | None = None,
+        region: str | None = None,
     ) -> JobRecord:
         """Check everything, store the job and start it; returns at once with the job.
         InputError / ConfigError / SpendingRefused before anything is stored or sent.
-        `own_limit_usd` is the caller's own daily limit (the page keeps it in the browser)."""
+        `own_limit_usd` is the caller's own daily limit (the page keeps it in the browser);
+        `region` the provider's site of the caller's own key (the server's key always runs
+        at the server's site)."""
         if api_key:  # a key typed again picks up this caller's jobs that wait for it
             await self.services.jobs.resume_pending(
                 api_key=api_key, provider=provider, owner=caller.owner
@@ -250,7 +253,16 @@ class Studio:
             api_key=api_key,
             visitor=caller.visitor,
             caller=caller.address,
+            region=self._own_site(provider, api_key, region),
         )
+
+    def _own_site(self, provider: str, api_key: str | None, region: str | None) -> str | None:
+        """`region` when it is another of the provider's sites and a key of the caller's own
+        goes there; None (the server's site) otherwise."""
+        own = (api_key or "").strip()
+        if not own or region is None or region == self.settings.region(provider):
+            return None
+        return region if region in self.settings.sites(provider) else None
 
     def spent_today(self, caller: Caller, now: float | None = None) -> dict[str, float]:
         """What the caller's jobs cost since midnight UTC, by currency (from the ledger:

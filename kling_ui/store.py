@@ -120,6 +120,12 @@ def m007_model(db: sqlite3.Connection) -> None:
     db.execute(f"ALTER TABLE jobs ADD COLUMN model TEXT NOT NULL DEFAULT '{DEFAULT_MODEL}'")
 
 
+@migration
+def m008_site(db: sqlite3.Connection) -> None:
+    # Jobs before sites ran at the server's configured one.
+    db.execute("ALTER TABLE jobs ADD COLUMN site TEXT")
+
+
 class JobStore:
     """Short transactions on one connection per thread; WAL lets a CLI and the app share it."""
 

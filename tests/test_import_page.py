@@ -101,6 +101,30 @@ def test_check_key_names_the_site_a_key_belongs_to(stack):
     assert stack["cn"].submits == 0
 
 
+def test_a_visitor_generates_on_their_keys_own_site(stack, tmp_path):
+    from kling_ui import assets
+
+    from .conftest import form_payload
+
+    page = Page(stack["url"])
+    keys = {"runcomfy": "", "runninghub": CN_KEY}
+    payload = form_payload(
+        files=page.upload,
+        start=assets.path("sunset_lake.jpg"),
+        keys=keys,
+        provider="runninghub",
+    )
+    submits = stack["cn"].submits
+    shown = page.fire("generate", "click", [page.token, *payload, "cn"]).shown()
+    assert not shown[0], shown[0]  # no form errors
+    store = JobStore(stack["settings"].db_path)
+    job = eventually(lambda: next((j for j in store.list() if j.site == "cn"), None))
+    done = eventually(lambda: (j := store.get(job.id)) and j.is_final and j)
+    assert done.state == "succeeded" and done.request_id
+    assert stack["cn"].submits == submits + 1
+    store.close()
+
+
 def test_the_key_site_choice_defaults_to_the_servers_site(stack):
     from tests.pagedriver import page_config
 

@@ -12,10 +12,15 @@ import pytest
 from kling_ui.config import Settings, load_settings
 from kling_ui.doctor import check_provider
 from kling_ui.errors import ConfigError
-from kling_ui.service import OPERATOR, Caller
+from kling_ui.jobs import JobManager
+from kling_ui.owners import Owners
+from kling_ui.service import OPERATOR, Caller, Studio
+from kling_ui.services import Services
+from kling_ui.store import JobStore
 from kling_ui.testing import FakeRunningHub, serve_on_loopback
+from kling_ui.trash import Trash
 
-from .conftest import RH_BASE, RH_KEY, ROOT, HostRouter, cli_env, cli_here
+from .conftest import RH_BASE, RH_KEY, ROOT, HostRouter, cli_env, cli_here, until
 
 RH_CN = "https://www.runninghub-cn.test"
 CN_KEY = "rh-china-key-0002"
@@ -77,18 +82,20 @@ async def test_a_proxy_base_url_is_not_probed_around(settings, http, sites):
     assert report.site is None and sites["cn"].calls == []
 
 
-async def test_a_visitors_check_key_names_the_choice_beside_the_key(settings, http, sites, clock):
-    from kling_ui.jobs import JobManager
-    from kling_ui.owners import Owners
-    from kling_ui.service import Studio
-    from kling_ui.services import Services
-    from kling_ui.store import JobStore
-    from kling_ui.trash import Trash
-
-    settings = two_sites(settings)
+def studio_on(settings: Settings, http: httpx.AsyncClient, clock) -> Studio:
+    """The service over both sites, its jobs on the test clock."""
     jobs = JobManager(settings, JobStore(settings.db_path), http, clock=clock)
     owners = Owners(settings.data_dir, multi_user=True)
-    studio = Studio(Services(settings, jobs.store, http, jobs, owners, http, Trash(jobs)))
+    return Studio(Services(settings, jobs.store, http, jobs, owners, http, Trash(jobs)))
+
+
+async def close(studio: Studio) -> None:
+    await studio.services.jobs.aclose()
+    studio.services.store.close()
+
+
+async def test_a_visitors_check_key_names_the_choice_beside_the_key(settings, http, sites, clock):
+    studio = studio_on(two_sites(settings), http, clock)
     visitor = Caller("v", address="a")
     said = await studio.check_key(visitor, "runninghub", CN_KEY)
     assert said.startswith("⚠") and "China site (runninghub.cn)" in said
@@ -96,8 +103,29 @@ async def test_a_visitors_check_key_names_the_choice_beside_the_key(settings, ht
     chosen = await studio.check_key(visitor, "runninghub", CN_KEY, region="cn")
     assert chosen.startswith("✓") and "¥35.20" in chosen
     assert await studio.check_key(OPERATOR, "runcomfy", None)  # other providers unchanged
-    await jobs.aclose()
-    jobs.store.close()
+    await close(studio)
+
+
+async def test_a_job_on_the_keys_own_site_runs_and_resumes_there(
+    settings, http, sites, clock, make_image
+):
+    settings = two_sites(settings)
+    studio = studio_on(settings, http, clock)
+    own = Caller("v", address="a", visitor=False)  # a local frame: not a page's visitor
+    fields = {"image": str(make_image()), "prompt": "Slow push in.", "duration": 3}
+    job = await studio.generate(own, fields, provider="runninghub", api_key=CN_KEY, region="cn")
+    assert job.site == "cn"
+    await until(studio.services.jobs, job.id, lambda j: j.request_id is not None)
+    await close(studio)  # a restart while the China site runs it
+
+    studio = studio_on(settings, http, clock)
+    assert await studio.resume(own, job.id, api_key=CN_KEY)
+    done = await until(studio.services.jobs, job.id, lambda j: j.is_final)
+    assert done.state == "succeeded" and done.site == "cn"
+    assert sites["cn"].submits == 1 and sites["global"].submits == 0
+    # The server's key always runs at the server's site, whatever the page's choice.
+    assert studio._own_site("runninghub", None, "cn") is None
+    await close(studio)
 
 
 def test_a_region_setting_picks_the_site_and_a_wrong_one_is_refused():

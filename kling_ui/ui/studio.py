@@ -209,7 +209,8 @@ def _wire_generate(page: Page, layout: Layout) -> None:
         *values,
     ):
         caller = page.caller(token, request)
-        read = form.read(list(values))
+        read = form.read(list(values[: len(form.inputs)]))
+        sites = dict(zip(form.regions, values[len(form.inputs) :], strict=True))
         try:
             job = await studio.generate(
                 caller,
@@ -217,6 +218,7 @@ def _wire_generate(page: Page, layout: Layout) -> None:
                 provider=read.provider,
                 api_key=read.key,
                 own_limit_usd=read.own_limit,
+                region=chosen_site(read.provider, sites),
             )
         except (InputError, ConfigError, SpendingRefused) as exc:
             yield {form.errors: problems_markdown(exc)}
@@ -236,7 +238,7 @@ def _wire_generate(page: Page, layout: Layout) -> None:
 
     form.generate.click(
         generate,
-        [layout.owner, *form.inputs],
+        [layout.owner, *form.inputs, *form.regions.values()],
         [form.errors, result.job, result.continue_note, *result.outputs],
         concurrency_limit=None,
         show_progress="minimal",
