@@ -57,12 +57,14 @@ async def check_provider(
         return _not_ready(name, cls.label, f"{cls.label}: no key yet.{where}", key_present=False)
     try:
         account = await _account(name, settings, client, key.value, region)
-    except AuthError as exc:
+    except ProviderConnectionError as exc:
+        return _refused(name, cls.label, exc)
+    except KlingUIError as exc:
+        # Any refusal, not only a known key code: which answer the wrong site gives is
+        # not documented (a third-party report: "APIKEY_USER_NOT_FOUND", code unknown).
         site = await _site_taking(name, settings, client, key.value, region)
         if site is not None:
             return _wrong_site(name, settings, region, site, operator=server_key)
-        return _refused(name, cls.label, exc)
-    except KlingUIError as exc:
         return _refused(name, cls.label, exc)
     return _ready(name, cls.label, account)
 

@@ -51,9 +51,17 @@ def two_sites(settings: Settings, **changes) -> Settings:
 @pytest.mark.parametrize(
     ("here", "key", "belongs"), [("global", CN_KEY, "cn"), ("cn", RH_KEY, "global")]
 )
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        {"code": 802, "msg": "API key unauthorized"},
+        {"code": 9999, "msg": "APIKEY_USER_NOT_FOUND"},  # an answer this app doesn't know
+    ],
+)
 async def test_a_key_of_the_other_site_is_named_with_the_setting_to_use(
-    settings, http, sites, here, key, belongs
+    settings, http, sites, here, key, belongs, refusal
 ):
+    sites[here].key_refusal = refusal
     base = RH_BASE if here == "global" else RH_CN
     settings = two_sites(settings).with_provider("runninghub", api_key=key, base_url=base)
     report = await check_provider("runninghub", settings, http)
