@@ -113,9 +113,10 @@ def test_a_visitor_generates_on_their_keys_own_site(stack, tmp_path):
         start=assets.path("sunset_lake.jpg"),
         keys=keys,
         provider="runninghub",
+        runninghub_region="cn",
     )
     submits = stack["cn"].submits
-    shown = page.fire("generate", "click", [page.token, *payload, "cn"]).shown()
+    shown = page.fire("generate", "click", [page.token, *payload]).shown()
     assert not shown[0], shown[0]  # no form errors
     store = JobStore(stack["settings"].db_path)
     job = eventually(lambda: next((j for j in store.list() if j.site == "cn"), None))

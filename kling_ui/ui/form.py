@@ -129,6 +129,15 @@ def key_input_name(provider: str) -> str:
     return f"{provider}_key"
 
 
+def region_input_name(provider: str) -> str:
+    return f"{provider}_region"
+
+
+def site_providers() -> list[str]:
+    """Paid providers with several sites (RunningHub: .ai and .cn)."""
+    return [name for name in paid_providers() if PROVIDERS[name].sites]
+
+
 def form_input_names() -> list[str]:
     """The studio's generate inputs, by name, in the order the page sends them.
 
@@ -140,6 +149,7 @@ def form_input_names() -> list[str]:
         *(key_input_name(name) for name in paid_providers()),
         *segment_input_names(),
         "own_limit",
+        *(region_input_name(name) for name in site_providers()),
     ]
 
 
@@ -154,10 +164,15 @@ class FormValues:
     provider: str
     keys: dict[str, str | None]  # typed keys by provider name
     own_limit: float | None = None  # the visitor's own daily limit, in USD
+    sites: dict[str, str | None] = field(default_factory=dict)  # their keys' sites
 
     @property
     def key(self) -> str | None:
         return typed_key(self.provider, self.keys)
+
+    @property
+    def site(self) -> str | None:
+        return chosen_site(self.provider, self.sites)
 
 
 def default_provider() -> str:
@@ -207,6 +222,7 @@ class Form:
         named.update({key_input_name(n): box for n, box in self.keys.items()})
         named.update(zip(segment_input_names(), self.segments.inputs, strict=True))
         named["own_limit"] = self.own_limit
+        named.update({region_input_name(n): radio for n, radio in self.regions.items()})
         return named
 
     @property
@@ -229,7 +245,8 @@ class Form:
             "model": got["model"] or models.DEFAULT_MODEL,
         }
         keys = {name: got[key_input_name(name)] for name in self.keys}
-        return FormValues(fields, provider, keys, own_limit(got["own_limit"]))
+        sites = {name: got[region_input_name(name)] for name in self.regions}
+        return FormValues(fields, provider, keys, own_limit(got["own_limit"]), sites)
 
     @property
     def fill_outputs(self) -> list:
@@ -346,7 +363,7 @@ def _provider_and_keys(settings: Settings) -> dict[str, Any]:
                 type="password",
                 elem_id=f"{name}-key",
             )
-            if settings.region(name) is not None:  # several sites, and the server uses one
+            if PROVIDERS[name].sites:
                 regions[name] = _site_choice(settings, name)
         remember = gr.Checkbox(label=t("remember"), value=False, elem_id="remember-keys")
         own_limit = gr.Number(
@@ -368,11 +385,14 @@ def _provider_and_keys(settings: Settings) -> dict[str, Any]:
 
 def _site_choice(settings: Settings, name: str) -> gr.Radio:
     """Which of the provider's sites the visitor's key belongs to (RunningHub: .ai or
-    .cn); the server's own by default. Check key and imports use it."""
+    .cn); the server's own by default. Generate, Check key and imports use it. Hidden, with
+    no choice, when the server's base URL is none of the sites (a proxy: keys go there)."""
+    here = settings.region(name)
     return gr.Radio(
         [(t(f"region.{site}"), site) for site in settings.sites(name)],
-        value=settings.region(name),
+        value=here,
         label=t("region"),
+        visible=here is not None,
         elem_id=f"{name}-region",
     )
 

@@ -209,8 +209,7 @@ def _wire_generate(page: Page, layout: Layout) -> None:
         *values,
     ):
         caller = page.caller(token, request)
-        read = form.read(list(values[: len(form.inputs)]))
-        sites = dict(zip(form.regions, values[len(form.inputs) :], strict=True))
+        read = form.read(list(values))
         try:
             job = await studio.generate(
                 caller,
@@ -218,7 +217,7 @@ def _wire_generate(page: Page, layout: Layout) -> None:
                 provider=read.provider,
                 api_key=read.key,
                 own_limit_usd=read.own_limit,
-                region=chosen_site(read.provider, sites),
+                region=read.site,
             )
         except (InputError, ConfigError, SpendingRefused) as exc:
             yield {form.errors: problems_markdown(exc)}
@@ -238,7 +237,7 @@ def _wire_generate(page: Page, layout: Layout) -> None:
 
     form.generate.click(
         generate,
-        [layout.owner, *form.inputs, *form.regions.values()],
+        [layout.owner, *form.inputs],
         [form.errors, result.job, result.continue_note, *result.outputs],
         concurrency_limit=None,
         show_progress="minimal",
