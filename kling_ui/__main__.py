@@ -132,6 +132,24 @@ def _jobs_parser(sub) -> None:
         "spend", help="what was spent, per day, provider and currency (deleted jobs too)"
     )
     spend.add_argument("--csv", action="store_true", help="comma-separated, for a spreadsheet")
+    _import_parser(jobs_sub)
+
+
+def _import_parser(jobs_sub) -> None:
+    paid = [name for name, cls in PROVIDERS.items() if cls.needs_key]
+    imp = jobs_sub.add_parser(
+        "import",
+        help="follow a job started elsewhere (or left unknown) by its request id and save "
+        "its video; submits nothing, costs nothing",
+    )
+    imp.add_argument("provider", choices=paid)
+    imp.add_argument("request_id", help="the provider's request (task) id")
+    imp.add_argument(
+        "--region",
+        help="the provider's site for this id (RunningHub: global or cn); default: the "
+        "configured one",
+    )
+    imp.add_argument("--out", type=Path, help="copy the saved video here (a file or folder)")
 
 
 def _say(message: str) -> None:
@@ -265,6 +283,7 @@ async def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
         "cancel": _jobs_cancel,
         "delete": _jobs_delete,
         "spend": _jobs_spend,
+        "import": _jobs_import,
     }
     action = actions.get(args.action or "list", _jobs_resume)
     async with open_studio(settings) as studio:
@@ -344,6 +363,20 @@ async def _jobs_resume(studio: Studio, args: argparse.Namespace) -> int:
     for job_id in ids:
         code = max(code, _finish(await _follow(studio, job_id), None))
     return code
+
+
+async def _jobs_import(studio: Studio, args: argparse.Namespace) -> int:
+    """Follow the provider's job by its id with the server's key: no submit, no charge."""
+    _check_out(args.out)
+    imported = await studio.import_job(OPERATOR, args.provider, args.request_id, region=args.region)
+    job = imported.job
+    if imported.how == "attached":
+        _say(f"job {job.id} (its submit's answer was lost) is this request: following it")
+    elif imported.how == "known":
+        _say(f"job {job.id} already has this request id")
+    else:
+        _say(f"imported as job {job.id}")
+    return _finish(await _follow(studio, job.id), args.out)
 
 
 def _confirm(lines, yes: bool) -> None:

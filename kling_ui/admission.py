@@ -43,7 +43,7 @@ class Admission:
         settings: Settings,
         store: JobStore,
         keyprints: KeyPrints,
-        make_provider: Callable[[str, str | None, str], Provider],
+        make_provider: Callable[..., Provider],
         prepare: Callable[[GenerationRequest, Provider], Awaitable[Inputs]],
     ) -> None:
         self.settings = settings
@@ -66,6 +66,7 @@ class Admission:
         visitor: bool,
         caller: str | None,
         dedupe: bool,
+        region: str | None = None,
     ) -> Admitted:
         """A new job with its provider and frames (to start), or the twin's job (None, None).
 
@@ -74,8 +75,9 @@ class Admission:
         from the same owner within a few seconds returns the first job instead of paying
         twice (a batch that wants two takes of one line turns it off).
         """
+        site = {"region": region}
         if not dedupe:
-            return await self._admit(request, provider, owner, api_key, visitor, caller)
+            return await self._admit(request, provider, owner, api_key, visitor, caller, **site)
         key = await request_key(owner, provider, request, self.keyprints.of(provider, api_key))
         # No await between looking and registering: simultaneous twins see each other.
         first = self._recent.find(key)
@@ -84,7 +86,7 @@ class Admission:
             return await asyncio.shield(first), None, None
         future = self._recent.add(key)
         try:
-            admitted = await self._admit(request, provider, owner, api_key, visitor, caller)
+            admitted = await self._admit(request, provider, owner, api_key, visitor, caller, **site)
         except BaseException as exc:
             self._recent.fail(key, future, exc)
             raise
@@ -99,8 +101,9 @@ class Admission:
         api_key: str | None,
         visitor: bool,
         caller: str | None,
+        region: str | None = None,
     ) -> Admitted:
-        chosen = self.make_provider(provider, api_key, request.model)
+        chosen = self.make_provider(provider, api_key, request.model, region)
         chosen.check(request)
         estimate = pricing.estimate(provider, request.duration, request.sound, request.model)
         key = resolve_key(provider, api_key, self.settings)
@@ -140,9 +143,9 @@ class Admission:
             currency=estimate.currency,
             key_fingerprint=self.keyprints.of(provider, key.value) if paid else None,
             caller=caller,
+            site=region,
         )
-        # Again, for real: the check, the job and its ledger entry are one transaction, so
-        # simultaneous requests (in this process or another) can't all slip under a limit.
+        # Again, in one transaction (store.admit): simultaneous requests can't all pass a limit.
         try:
             self.store.admit(job, spending_rules)
         except SpendingRefused:

@@ -6,6 +6,7 @@ import importlib.util
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
@@ -46,6 +47,15 @@ class Settings(BaseSettings):
     )
     base_urls: dict[str, str] = Field(
         default_factory=dict, validation_alias="KLING_UI_INTERNAL_BASE_URLS"
+    )
+    # A provider with several sites (RunningHub: global, cn): the one the server's key
+    # belongs to (each class's region_env), and where each site is when not the class's
+    # own (tests point them at fakes).
+    regions: dict[str, str] = Field(
+        default_factory=dict, validation_alias="KLING_UI_INTERNAL_REGIONS"
+    )
+    site_urls: dict[str, dict[str, str]] = Field(
+        default_factory=dict, validation_alias="KLING_UI_INTERNAL_SITE_URLS"
     )
 
     data_dir: Path = Field(default_factory=_default_data_dir, validation_alias="KLING_UI_DATA_DIR")
@@ -132,8 +142,36 @@ class Settings(BaseSettings):
         secret = self.api_keys.get(provider)
         return secret.get_secret_value() if secret else None
 
-    def base_url(self, provider: str) -> str:
-        return self.base_urls.get(provider) or provider_class(provider).default_base_url
+    @field_validator("regions")
+    @classmethod
+    def _known_regions(cls, value: dict[str, str]) -> dict[str, str]:
+        for provider, region in value.items():
+            known = provider_class(provider).sites
+            if region not in known:
+                env = provider_class(provider).region_env
+                raise ValueError(f"{env} must be one of: {', '.join(known)} (not {region!r})")
+        return value
+
+    def base_url(self, provider: str, region: str | None = None) -> str:
+        """Where `provider`'s API is: `region`'s site when one is asked for (a visitor's
+        choice), else the configured base URL, else the configured region's site."""
+        sites = self.sites(provider)
+        if region is not None:
+            return sites[region]
+        chosen = self.regions.get(provider) or next(iter(sites), None)
+        url = self.base_urls.get(provider) or (sites.get(chosen) if chosen else None)
+        return url or provider_class(provider).default_base_url
+
+    def sites(self, provider: str) -> dict[str, str]:
+        """`provider`'s sites by region (empty for a provider with one)."""
+        return {**provider_class(provider).sites, **self.site_urls.get(provider, {})}
+
+    def region(self, provider: str) -> str | None:
+        """The site the server's calls go to: the one its base URL is on; None for a base
+        URL of its own (a proxy) or a provider with one site."""
+        sites = self.sites(provider)
+        host = urlsplit(self.base_url(provider)).hostname
+        return next((name for name, url in sites.items() if urlsplit(url).hostname == host), None)
 
     def with_provider(self, provider: str, **changes: str | None) -> Settings:
         """A copy with `api_key` and/or `base_url` of one provider changed (None = unset)."""
@@ -226,11 +264,13 @@ def _provider_values(values: dict[str, Any], env_file: Any) -> dict[str, Any]:
     values = dict(values)
     keys = dict(values.pop("api_keys", None) or values.pop("KLING_UI_INTERNAL_API_KEYS", {}))
     urls = dict(values.pop("base_urls", None) or values.pop("KLING_UI_INTERNAL_BASE_URLS", {}))
+    regions = dict(values.pop("regions", None) or values.pop("KLING_UI_INTERNAL_REGIONS", {}))
     dotenv = _read_dotenv(env_file)
     for name, cls in PROVIDERS.items():
         for target, field, env in (
             (keys, f"{name}_api_key", cls.key_env),
             (urls, f"{name}_base_url", cls.base_url_env),
+            (regions, f"{name}_region", cls.region_env),
         ):
             if env is None:
                 continue
@@ -247,9 +287,11 @@ def _provider_values(values: dict[str, Any], env_file: Any) -> dict[str, Any]:
                 target.pop(name, None)
             elif target is keys:
                 target[name] = SecretStr(str(value).strip())
+            elif target is regions:
+                target[name] = str(value).strip().lower()
             else:
                 target[name] = str(value).strip().rstrip("/")
-    values["api_keys"], values["base_urls"] = keys, urls
+    values["api_keys"], values["base_urls"], values["regions"] = keys, urls, regions
     return values
 
 

@@ -4,6 +4,7 @@ button and the balance check before a paid submit."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import httpx
@@ -28,6 +29,9 @@ class KeyReport:
     currency: str | None
     task_count: int | None
     message: str  # in plain words, for the page and the terminal
+    # The site (region) that took a key the asked one refused: the key is in the wrong
+    # region. None when it was not looked for or no site took it.
+    site: str | None = None
 
     @property
     def ready(self) -> bool:
@@ -41,19 +45,70 @@ async def check_provider(
     api_key: str | None = None,
     *,
     server_key: bool = True,
+    region: str | None = None,
 ) -> KeyReport:
-    """What `name` says about `api_key` (or, with `server_key`, the server's). Sends no job."""
+    """What `name` says about `api_key` (or, with `server_key`, the server's) at `region`'s
+    site (else the configured one). A key refused there is tried on the provider's other
+    sites, and the report names the one that takes it. Sends no job."""
     cls = PROVIDERS[name]
     key = resolve_key(name, api_key, settings if server_key else None)
     if key is None:
         where = f" Get one at {cls.key_url}." if cls.key_url else ""
         return _not_ready(name, cls.label, f"{cls.label}: no key yet.{where}", key_present=False)
-    provider = create_provider(name, settings=settings, client=client, api_key=key.value)
     try:
-        account = await provider.account()
+        account = await _account(name, settings, client, key.value, region)
+    except ProviderConnectionError as exc:
+        return _refused(name, cls.label, exc)
     except KlingUIError as exc:
+        # Any refusal, not only a known key code: which answer the wrong site gives is
+        # not documented (a third-party report: "APIKEY_USER_NOT_FOUND", code unknown).
+        site = await _site_taking(name, settings, client, key.value, region)
+        if site is not None:
+            return _wrong_site(name, settings, region, site, operator=server_key)
         return _refused(name, cls.label, exc)
     return _ready(name, cls.label, account)
+
+
+async def _account(
+    name: str, settings: Settings, client: httpx.AsyncClient, key: str, region: str | None
+) -> Account | None:
+    provider = create_provider(name, settings=settings, client=client, api_key=key, region=region)
+    return await provider.account()
+
+
+async def _site_taking(
+    name: str, settings: Settings, client: httpx.AsyncClient, key: str, asked: str | None
+) -> str | None:
+    """The first other site of `name` whose free account call takes `key`, if any. Only
+    from one of its sites: a base URL of the operator's own (a proxy) is not probed around."""
+    asked = asked or settings.region(name)
+    if asked is None:
+        return None
+    for site in settings.sites(name):
+        if site == asked:
+            continue
+        try:
+            await _account(name, settings, client, key, site)
+        except KlingUIError:
+            continue
+        return site
+    return None
+
+
+def _wrong_site(
+    name: str, settings: Settings, asked: str | None, site: str, *, operator: bool
+) -> KeyReport:
+    """A key of another region: which site it belongs to, and how to use it there."""
+    cls = PROVIDERS[name]
+    where = cls.site_labels.get(site, site)
+    here = cls.site_labels.get(asked or settings.region(name) or "", "the site set here")
+    if operator:
+        how = f"set {cls.region_env}={site} (or {cls.base_url_env}={settings.sites(name)[site]})"
+    else:
+        how = f"choose the {where} beside your key"
+    message = f"{cls.label} refused the key on the {here}; it belongs to the {where}: {how}."
+    report = _not_ready(name, cls.label, message, reachable=True)
+    return dataclasses.replace(report, site=site)
 
 
 def _not_ready(

@@ -74,7 +74,11 @@ class JobManager:
     # --- submitting -------------------------------------------------------------------------
 
     def provider(
-        self, name: str, api_key: str | None = None, model: str = models.DEFAULT_MODEL
+        self,
+        name: str,
+        api_key: str | None = None,
+        model: str = models.DEFAULT_MODEL,
+        region: str | None = None,
     ) -> Provider:
         provider = create_provider(
             name,
@@ -83,6 +87,7 @@ class JobManager:
             api_key=api_key,
             downloads=self.downloads,
             model=model,
+            region=region,
         )
         provider.clock = self.clock
         return provider
@@ -123,9 +128,11 @@ class JobManager:
         visitor: bool = False,
         caller: str | None = None,
         dedupe: bool = True,
+        region: str | None = None,
     ) -> JobRecord:
         """Validate everything, store the job, and start it. Returns at once with the job.
-        See admission.py for what is checked, and when a request shares a job."""
+        See admission.py for what is checked, and when a request shares a job. `region`:
+        the provider's site for an offered key of another site (None: the server's)."""
         job, chosen, inputs = await self.admission.admit(
             request,
             provider=provider,
@@ -134,6 +141,7 @@ class JobManager:
             visitor=visitor,
             caller=caller,
             dedupe=dedupe,
+            region=region,
         )
         if chosen is not None:
             self.start(job, chosen, inputs)
@@ -203,7 +211,9 @@ class JobManager:
                 self.move(job_id, JobState.CANCELED, finished_at=self.clock.now())
             return "Canceled before anything was sent: nothing was charged."
         provider = (
-            run.provider if run is not None else self.provider(job.provider, api_key, job.model)
+            run.provider
+            if run is not None
+            else self.provider(job.provider, api_key, job.model, job.site)
         )
         label = provider.label
         try:
@@ -274,7 +284,7 @@ class JobManager:
         return False
 
     def _follow_again(self, job: JobRecord, key: PayingKey) -> None:
-        provider = self.provider(job.provider, key.value, job.model)
+        provider = self.provider(job.provider, key.value, job.model, job.site)
         state = job.state if job.is_active else JobState.RUNNING
         job = self.move(job.id, state, error_code=None, error_message=None, finished_at=None)
         self.start(job, provider, None)

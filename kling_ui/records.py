@@ -53,6 +53,9 @@ class JobRecord:
     finished_at: float | None = None
     kind: JobKind = JobKind.CLIP
     model: str = DEFAULT_MODEL  # the catalogue model it ran (models.py)
+    # The provider's site (region) it runs at when not the server's: a visitor's RunningHub
+    # key of the other site (providers' `sites`). Resume and cancel ask there.
+    site: str | None = None
 
     def __post_init__(self) -> None:
         # Rows and callers may hand in the plain strings.

@@ -472,7 +472,7 @@ class JobRun:
                 f"The downloaded file is not a playable video: {exc.user_message}",
                 code=ErrorCode.BAD_VIDEO,
             ) from exc
-        warnings = probe_warnings(info, parse_request(self.job.request))
+        warnings = self._warnings(info)
         finished = self.clock.now()
         cost = status.cost if status.cost is not None else self.job.cost_estimate
         currency = status.currency or self.job.currency
@@ -481,6 +481,7 @@ class JobRun:
         )
         self.move(
             JobState.SUCCEEDED,
+            request=self._as_made(info),
             video_path=str(dest),
             probe=info.as_dict(),
             cost=cost,
@@ -492,6 +493,18 @@ class JobRun:
             finished_at=finished,
         )
         log.info("job %s: saved %s (%.1fs)", self.id, dest, info.duration)
+
+    def _as_made(self, info: media.VideoInfo) -> dict:
+        """The stored request; an imported job's (not known here) gets its length and sound
+        from the video, for History and its sidecar."""
+        if not self.job.request.get("imported"):
+            return self.job.request
+        return {**self.job.request, "duration": round(info.duration), "sound": info.has_audio}
+
+    def _warnings(self, info: media.VideoInfo) -> list[str]:
+        if self.job.request.get("imported"):  # started elsewhere: what was asked is unknown
+            return []
+        return probe_warnings(info, parse_request(self.job.request))
 
     def _link_life(self) -> str:
         # Visitors' words; the CLI adds the operator's command (__main__.resume_hint).

@@ -12,6 +12,7 @@ its own values to a call and the result back, so a rule written here holds at ev
     ├── cancel / check_again / resume  a running or held job
     ├── continue_frame                 a finished video's last frame as the next start
     ├── check_key                      a key's account, read for free
+    ├── import_job                     follow a job by its request id (free, never a submit)
     ├── frame_report / crop            frame checks before Generate (heavy: own budget, pool)
     ├── delete / restore               the trash, links revoked first
     └── start_story / run_batch / run_story_file
@@ -29,11 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import framing, keycheck, ledger, links, media, pricing
+from . import framing, imports, keycheck, ledger, links, media, pricing
 from .config import Settings
 from .doctor import KeyReport, check_configured, check_provider
 from .errors import InputError, KlingUIError
 from .gate import Gate
+from .imports import Imported, NotOnProvider
 from .jobfiles import JobFiles
 from .ledger import DaySpend
 from .lines import Line
@@ -48,6 +50,8 @@ from .story import Outcome, StoryRun, run_batch, run_story
 from .uploads import allowed_source
 
 log = logging.getLogger(__name__)
+
+__all__ = ["OPERATOR", "Caller", "Imported", "KeyCheck", "NotOnProvider", "Studio"]
 
 FRAME_FIELDS = ("image", "end_image")
 
@@ -228,10 +232,13 @@ class Studio:
         provider: str,
         api_key: str | None = None,
         own_limit_usd: float | None = None,
+        region: str | None = None,
     ) -> JobRecord:
         """Check everything, store the job and start it; returns at once with the job.
         InputError / ConfigError / SpendingRefused before anything is stored or sent.
-        `own_limit_usd` is the caller's own daily limit (the page keeps it in the browser)."""
+        `own_limit_usd` is the caller's own daily limit (the page keeps it in the browser);
+        `region` the provider's site of the caller's own key (the server's key always runs
+        at the server's site)."""
         if api_key:  # a key typed again picks up this caller's jobs that wait for it
             await self.services.jobs.resume_pending(
                 api_key=api_key, provider=provider, owner=caller.owner
@@ -246,7 +253,16 @@ class Studio:
             api_key=api_key,
             visitor=caller.visitor,
             caller=caller.address,
+            region=self._own_site(provider, api_key, region),
         )
+
+    def _own_site(self, provider: str, api_key: str | None, region: str | None) -> str | None:
+        """`region` when it is another of the provider's sites and a key of the caller's own
+        goes there; None (the server's site) otherwise."""
+        own = (api_key or "").strip()
+        if not own or region is None or region == self.settings.region(provider):
+            return None
+        return region if region in self.settings.sites(provider) else None
 
     def spent_today(self, caller: Caller, now: float | None = None) -> dict[str, float]:
         """What the caller's jobs cost since midnight UTC, by currency (from the ledger:
@@ -319,8 +335,11 @@ class Studio:
         await asyncio.to_thread(frame.save, target)
         return target
 
-    async def check_key(self, caller: Caller, provider: str, api_key: str | None) -> str:
-        """What the provider says about a key, in words (free: no job is sent).
+    async def check_key(
+        self, caller: Caller, provider: str, api_key: str | None, region: str | None = None
+    ) -> str:
+        """What the provider says about a key, in words (free: no job is sent), at
+        `region`'s site when the provider has several (a visitor's choice beside the key).
 
         A visitor's check reads only the key typed in (never the server's: the operator's
         balance is not theirs to see) and is counted per network address (keycheck.py)."""
@@ -339,6 +358,7 @@ class Studio:
             self.services.client,
             api_key=typed,
             server_key=not caller.visitor,
+            region=region if region in self.settings.sites(provider) else None,
         )
         message = ("✓ " if report.ready else "⚠ ") + report.message
         if typed and report.key_accepted:
@@ -347,7 +367,37 @@ class Studio:
             )
             if picked:
                 message += f" Picked up {len(picked)} job(s) that waited for this key."
-        return message
+        return KeyCheck.of(message, report.site)
+
+    async def import_job(
+        self,
+        caller: Caller,
+        provider: str,
+        request_id: str,
+        api_key: str | None = None,
+        region: str | None = None,
+    ) -> Imported:
+        """Follow a job started elsewhere (or left unknown here) by its request id and save
+        its video; nothing is submitted, so an import is free. InputError for an id of the
+        wrong shape (before any request); imports.NotOnProvider when the provider doesn't
+        know it. As with check_key, a visitor imports only with the key typed in (never
+        the server's: its jobs are not theirs) and is counted per network address."""
+        request_id = imports.check_id(provider, request_id)
+        typed = (api_key or "").strip() or None
+        if caller.visitor:
+            if typed is None:
+                raise InputError({"api_key": keycheck.type_a_key(PROVIDERS[provider].label)})
+            if not self._key_checks.take(caller.address or caller.owner):
+                raise InputError({"api_key": keycheck.TOO_MANY})
+        return await imports.import_job(
+            self.services.jobs,
+            provider,
+            request_id,
+            owner=caller.owner,
+            api_key=typed,
+            region=region,
+            caller=caller.address,
+        )
 
     async def check_server_keys(self, caller: Caller) -> list[KeyReport]:
         """Every server key's account (the operator's doctor; free)."""
@@ -465,6 +515,19 @@ class Studio:
             on_done=on_done,
             submit=_submit(caller),
         )
+
+
+class KeyCheck(str):
+    """Check key's words, and `site`: the site (region) that took a key the one asked
+    refused, so a page can say which to choose in its reader's language."""
+
+    site: str | None = None
+
+    @classmethod
+    def of(cls, words: str, site: str | None) -> KeyCheck:
+        said = cls(words)
+        said.site = site
+        return said
 
 
 @dataclass(frozen=True)

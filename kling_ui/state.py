@@ -5,6 +5,7 @@
         │             └─────┬─────┴───────────┴──> NOT_SAVED  (paid; retry the download)
         │                   ├──> WAITING_FOR_KEY  (a visitor's own key is needed to go on)
         ├──> UNKNOWN        └──> FAILED / CANCELED
+        │       └──> QUEUED / RUNNING / SAVING  (only by an import of its request id)
         └──> FAILED / CANCELED
 
 A held job (NOT_SAVED, WAITING_FOR_KEY) has a live provider job behind it: resume carries it
@@ -70,7 +71,8 @@ TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     JobState.FAILED: frozenset(_FOLLOWING),  # only resumable failures (errors.RESUMABLE_CODES)
     JobState.SUCCEEDED: frozenset(),
     JobState.CANCELED: frozenset(),
-    JobState.UNKNOWN: frozenset(),
+    # Its request id found (imports.py: the owner brings it): followed like any other.
+    JobState.UNKNOWN: frozenset(_FOLLOWING),
 }
 
 

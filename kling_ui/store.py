@@ -120,6 +120,12 @@ def m007_model(db: sqlite3.Connection) -> None:
     db.execute(f"ALTER TABLE jobs ADD COLUMN model TEXT NOT NULL DEFAULT '{DEFAULT_MODEL}'")
 
 
+@migration
+def m008_site(db: sqlite3.Connection) -> None:
+    # Jobs before sites ran at the server's configured one.
+    db.execute("ALTER TABLE jobs ADD COLUMN site TEXT")
+
+
 class JobStore:
     """Short transactions on one connection per thread; WAL lets a CLI and the app share it."""
 
@@ -278,6 +284,19 @@ class JobStore:
             f"SELECT * FROM jobs {where} ORDER BY created_at DESC LIMIT ?", (*params, limit)
         )
         return [_from_row(r) for r in rows]
+
+    def find_request(self, provider: str, request_id: str, owner: str) -> JobRecord | None:
+        """`owner`'s newest job that `provider` knows as `request_id`, if there is one."""
+        row = (
+            self._connect()
+            .execute(
+                "SELECT * FROM jobs WHERE provider = ? AND request_id = ? AND owner = ? "
+                "ORDER BY created_at DESC LIMIT 1",
+                (provider, request_id, owner),
+            )
+            .fetchone()
+        )
+        return _from_row(row) if row else None
 
     def delete(self, job_id: str) -> bool:
         return self._connect().execute("DELETE FROM jobs WHERE id = ?", (job_id,)).rowcount == 1

@@ -366,9 +366,11 @@ def test_the_app_starts_and_resumes_jobs_left_running(tmp_path):
 
 def test_check_key_and_check_again_from_the_page(stack):
     page = Page(stack["url"])
-    report = page.fire("check-key", "click", [page.token, "runninghub", "", "wrong-key"]).shown()
+    report = page.fire(
+        "check-key", "click", [page.token, "runninghub", "", "wrong-key", None]
+    ).shown()
     assert "RunningHub refused the key" in report[0]
-    report = page.fire("check-key", "click", [page.token, "runninghub", "", RH_KEY]).shown()
+    report = page.fire("check-key", "click", [page.token, "runninghub", "", RH_KEY, None]).shown()
     assert "RunningHub: ready" in report[0] and "¥" in report[0]
     rc = stack["rc"]
     rc.expire_results = True  # the video link fails: paid, not saved
@@ -397,13 +399,13 @@ def test_check_key_on_the_page_never_shows_the_servers_account(tmp_path):
     )
     with serve_studio(settings, clock, rc, rh) as url:
         page = Page(url)
-        said = page.fire("check-key", "click", [page.token, "runninghub", "", ""]).shown()
+        said = page.fire("check-key", "click", [page.token, "runninghub", "", "", None]).shown()
         assert "type" in said[0].lower() and "¥" not in said[0], said[0]
         assert rh.calls_to("account") == []
         for n in range(10):
             tab = Page(url)  # a new browser each time, from the same address
-            said = tab.fire("check-key", "click", [tab.token, "runninghub", "", f"k{n}"])
+            said = tab.fire("check-key", "click", [tab.token, "runninghub", "", f"k{n}", None])
             assert "refused the key" in said.shown()[0]
-        said = page.fire("check-key", "click", [page.token, "runninghub", "", RH_KEY]).shown()
+        said = page.fire("check-key", "click", [page.token, "runninghub", "", RH_KEY, None]).shown()
         assert said[0].startswith("Too many key checks") and "¥" not in said[0]
         assert len(rh.calls_to("account")) == 10

@@ -40,7 +40,7 @@ def test_an_old_store_is_migrated_without_losing_jobs(tmp_path):
     path = tmp_path / "jobs.sqlite3"
     make_version_1_db(path)
     store = JobStore(path)
-    assert store.version == len(MIGRATIONS) == 7
+    assert store.version == len(MIGRATIONS) == 8
     job = store.get("old000000001")
     assert (job.state, job.request_id, job.cost, job.video_path) == (
         "succeeded",
@@ -52,12 +52,13 @@ def test_an_old_store_is_migrated_without_losing_jobs(tmp_path):
     assert job.notice is None and job.key_fingerprint is None and job.probe is None
     assert job.caller is None and job.kind is JobKind.CLIP
     assert job.model == "kling-video-o3-pro"  # every job before the catalogue ran O3 Pro
+    assert job.site is None  # every job before sites ran at the configured one
     updated = store.update("old000000001", notice="migrated", probe={"duration": 5.0}, caller="c1")
     assert updated.notice == "migrated" and updated.probe == {"duration": 5.0}
     assert [j.id for j in store.list(caller="c1")] == ["old000000001"]
     store.close()
     again = JobStore(path)  # migrating twice is a no-op
-    assert again.version == 7 and again.get("old000000001").notice == "migrated"
+    assert again.version == 8 and again.get("old000000001").notice == "migrated"
     again.close()
 
 

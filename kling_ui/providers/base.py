@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -125,6 +126,15 @@ class Provider(ABC):
     link_lifetime: ClassVar[str] = "for an unknown time: retry soon"
     # Shown when a submit's outcome is unknown: where the user can check for a job.
     dashboard_hint: ClassVar[str] = ""
+    # What this provider's request ids look like, and in words: an id to import (a job
+    # started elsewhere) is refused before it goes into a URL or a request body.
+    request_id_pattern: ClassVar[re.Pattern[str] | None] = None
+    request_id_shape: ClassVar[str] = ""
+    # Sites that serve the same API for different accounts (region: base URL); empty for
+    # a provider with one site. A key refused by one is tried on the others (doctor.py).
+    sites: ClassVar[dict[str, str]] = {}
+    region_env: ClassVar[str | None] = None  # the variable that picks the server's site
+    site_labels: ClassVar[dict[str, str]] = {}
     # What the pauses between status checks are timed by (the JobManager sets its own).
     clock: Clock = SYSTEM_CLOCK
 
@@ -138,6 +148,19 @@ class Provider(ABC):
         self.offer = models.offer(self.name, model)
         if self.offer is None and not self.any_model:
             raise InputError({"model": not_offered(self.name, self.label, model)})
+
+    @classmethod
+    def check_request_id(cls, request_id: str) -> str:
+        """`request_id` without surrounding spaces, or InputError when it can't be one of
+        this provider's (nothing is asked of the provider for it)."""
+        value = (request_id or "").strip()
+        if cls.request_id_pattern is None or not cls.request_id_pattern.fullmatch(value):
+            shown = value[:40] or "an empty id"
+            shape = cls.request_id_shape
+            raise InputError(
+                {"request_id": f"{shown!r} is not a {cls.label} request id ({shape})."}
+            )
+        return value
 
     def check(self, request: GenerationRequest) -> None:  # noqa: B027 (optional hook)
         """Refuse (InputError) what this provider can't do, before anything is stored."""

@@ -21,8 +21,10 @@ def create_provider(
     api_key: str | None = None,
     downloads: httpx.AsyncClient | None = None,
     model: str = models.DEFAULT_MODEL,
+    region: str | None = None,
 ) -> Provider:
-    """Build provider `name` to run `model`, with `api_key` or else the server's key.
+    """Build provider `name` to run `model`, with `api_key` or else the server's key, at
+    `region`'s site when given (one of the provider's sites, else InputError).
 
     `downloads` fetches result videos (netsafety.download_client); `client` by default.
     InputError (on the model field) first when `name` doesn't offer `model`."""
@@ -37,6 +39,8 @@ def create_provider(
         )
         preview.use_model(model)
         return preview
+    if region is not None and region not in settings.sites(name):
+        raise InputError({"region": f"{cls.label} has no site called {region!r}."})
     key = resolve_key(name, api_key, settings)
     if key is None:
         raise ConfigError(
@@ -45,7 +49,7 @@ def create_provider(
     return cls(
         client=client,
         api_key=key.value,
-        base_url=settings.base_url(name),
+        base_url=settings.base_url(name, region),
         downloads=downloads,
         model=model,
     )

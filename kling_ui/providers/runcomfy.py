@@ -60,6 +60,8 @@ class RunComfyProvider(HTTPProvider):
     currency = "USD"
     # No upload endpoint: local frames travel as data URIs (the catalogue's 6 MiB limit).
     dashboard_hint = "Check your RunComfy dashboard (Generations / Usage) before trying again."
+    request_id_pattern = _REQUEST_ID
+    request_id_shape = "letters, digits, - and _, as its dashboard shows it"
 
     def __init__(self, *, base_url: str, **kwargs: Any) -> None:
         base = base_url.rstrip("/").removesuffix("/v1") + "/v1"

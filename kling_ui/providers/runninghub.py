@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+import re
+from typing import Any, ClassVar
 
 import httpx
 
@@ -72,6 +73,7 @@ class RunningHubProvider(HTTPProvider):
     label = "RunningHub"
     key_env = "RUNNINGHUB_API_KEY"
     base_url_env = "RUNNINGHUB_BASE_URL"
+    region_env = "RUNNINGHUB_REGION"
     default_base_url = "https://www.runninghub.ai"
     key_url = "https://www.runninghub.ai/enterprise-api/sharedApi"
     # Prices per model: the catalogue's (models.py). The China site bills in yuan; the
@@ -80,6 +82,19 @@ class RunningHubProvider(HTTPProvider):
     currency = "CNY"
     link_lifetime = "about 24 hours, as third-party clients report"
     dashboard_hint = "Check your RunningHub task list (Workspace / API calls) before trying again."
+    # Task ids are long decimal numbers in every documented answer ("2013508786110730000").
+    request_id_pattern = re.compile(r"[0-9]{1,40}")
+    request_id_shape = "the digits of its task id"
+    # Two sites, one API: runninghub.ai (international) and runninghub.cn (China). Whether
+    # an account of one is refused by the other is not documented (see docs/providers.md).
+    sites: ClassVar[dict[str, str]] = {
+        "global": "https://www.runninghub.ai",
+        "cn": "https://www.runninghub.cn",
+    }
+    site_labels: ClassVar[dict[str, str]] = {
+        "global": "international site (runninghub.ai)",
+        "cn": "China site (runninghub.cn)",
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -65,6 +65,9 @@ class FakeRunningHub(FakeProvider):
             "apiType": "ENTERPRISE",
         }
         self.url_field = "url"  # older answers put the link in outputUrl
+        # accountStatus's answer to a key it doesn't know. The other site's keys may get
+        # another answer (a third-party report: APIKEY_USER_NOT_FOUND); tests set it.
+        self.key_refusal: dict[str, Any] = {"code": 802, "msg": "API key unauthorized"}
         super().__init__(**kwargs)
 
     def routes(self) -> list[Route]:
@@ -92,7 +95,7 @@ class FakeRunningHub(FakeProvider):
     async def _do_account(self, request: Request, call: dict[str, Any]) -> Response:
         body = call["json"] if isinstance(call["json"], dict) else {}
         if not self.authorised(request) or body.get("apikey") != self.api_key:
-            return JSONResponse({"code": 802, "msg": "API key unauthorized", "data": None})
+            return JSONResponse({**self.key_refusal, "data": None})
         return JSONResponse({"code": 0, "msg": "success", "data": dict(self.account)})
 
     async def _query(self, request: Request) -> Response:

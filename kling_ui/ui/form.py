@@ -3,7 +3,7 @@ keys, cost."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
@@ -82,6 +82,11 @@ PROMPT_COUNT_JS = f"""
 """
 
 
+def chosen_site(provider: str | None, sites: dict[str, str | None]) -> str | None:
+    """The site the visitor chose for `provider`'s key (None: the server's)."""
+    return sites.get(provider or "") or None
+
+
 def typed_key(provider: str | None, keys: dict[str, str | None]) -> str | None:
     """The key the visitor typed for `provider`, if any (`keys` by provider name)."""
     return (keys.get(provider or "") or "").strip() or None
@@ -124,6 +129,15 @@ def key_input_name(provider: str) -> str:
     return f"{provider}_key"
 
 
+def region_input_name(provider: str) -> str:
+    return f"{provider}_region"
+
+
+def site_providers() -> list[str]:
+    """Paid providers with several sites (RunningHub: .ai and .cn)."""
+    return [name for name in paid_providers() if PROVIDERS[name].sites]
+
+
 def form_input_names() -> list[str]:
     """The studio's generate inputs, by name, in the order the page sends them.
 
@@ -135,6 +149,7 @@ def form_input_names() -> list[str]:
         *(key_input_name(name) for name in paid_providers()),
         *segment_input_names(),
         "own_limit",
+        *(region_input_name(name) for name in site_providers()),
     ]
 
 
@@ -149,10 +164,15 @@ class FormValues:
     provider: str
     keys: dict[str, str | None]  # typed keys by provider name
     own_limit: float | None = None  # the visitor's own daily limit, in USD
+    sites: dict[str, str | None] = field(default_factory=dict)  # their keys' sites
 
     @property
     def key(self) -> str | None:
         return typed_key(self.provider, self.keys)
+
+    @property
+    def site(self) -> str | None:
+        return chosen_site(self.provider, self.sites)
 
 
 def default_provider() -> str:
@@ -186,6 +206,9 @@ class Form:
     cancel: gr.Button | None = None  # on the job card (result.Result), beside the status
     frame_note: gr.Markdown | None = None  # frame problems, said when a frame is chosen
     crop: gr.Radio | None = None
+    # The site of the visitor's key, per provider with several (shown only when the server
+    # uses one of them, not a base URL of its own).
+    regions: dict[str, gr.Radio] = field(default_factory=dict)
 
     @property
     def request_fields(self) -> list:
@@ -199,6 +222,7 @@ class Form:
         named.update({key_input_name(n): box for n, box in self.keys.items()})
         named.update(zip(segment_input_names(), self.segments.inputs, strict=True))
         named["own_limit"] = self.own_limit
+        named.update({region_input_name(n): radio for n, radio in self.regions.items()})
         return named
 
     @property
@@ -221,7 +245,8 @@ class Form:
             "model": got["model"] or models.DEFAULT_MODEL,
         }
         keys = {name: got[key_input_name(name)] for name in self.keys}
-        return FormValues(fields, provider, keys, own_limit(got["own_limit"]))
+        sites = {name: got[region_input_name(name)] for name in self.regions}
+        return FormValues(fields, provider, keys, own_limit(got["own_limit"]), sites)
 
     @property
     def fill_outputs(self) -> list:
@@ -331,14 +356,15 @@ def _provider_and_keys(settings: Settings) -> dict[str, Any]:
         gr.Markdown(which_provider_markdown(), elem_classes=["hint"])
     with gr.Accordion(t("keys"), open=False, elem_id="keys"):
         gr.Markdown(t("keys.hint"), elem_classes=["hint"])
-        keys = {
-            name: gr.Textbox(
+        keys, regions = {}, {}
+        for name in paid_providers():
+            keys[name] = gr.Textbox(
                 label=f"{PROVIDERS[name].label} API key",
                 type="password",
                 elem_id=f"{name}-key",
             )
-            for name in paid_providers()
-        }
+            if PROVIDERS[name].sites:
+                regions[name] = _site_choice(settings, name)
         remember = gr.Checkbox(label=t("remember"), value=False, elem_id="remember-keys")
         own_limit = gr.Number(
             None, label=t("own_limit"), minimum=0, precision=2, elem_id="own-limit"
@@ -349,11 +375,26 @@ def _provider_and_keys(settings: Settings) -> dict[str, Any]:
         "provider": provider,
         "model": model,
         "keys": keys,
+        "regions": regions,
         "remember": remember,
         "own_limit": own_limit,
         "check_key": check_key,
         "key_report": key_report,
     }
+
+
+def _site_choice(settings: Settings, name: str) -> gr.Radio:
+    """Which of the provider's sites the visitor's key belongs to (RunningHub: .ai or
+    .cn); the server's own by default. Generate, Check key and imports use it. Hidden, with
+    no choice, when the server's base URL is none of the sites (a proxy: keys go there)."""
+    here = settings.region(name)
+    return gr.Radio(
+        [(t(f"region.{site}"), site) for site in settings.sites(name)],
+        value=here,
+        label=t("region"),
+        visible=here is not None,
+        elem_id=f"{name}-region",
+    )
 
 
 def _action_bar() -> dict[str, Any]:

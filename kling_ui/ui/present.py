@@ -181,7 +181,7 @@ def details_markdown(job: JobRecord, lang: str | None = None) -> str:
     rows = [
         ("Provider", provider_label(job.provider) if not job.is_film else job_label(job)),
         *([] if job.is_film else [("Model", models.label(job.model))]),
-        ("Duration", f"{req.get('duration')} s"),
+        ("Duration", _length(req)),
         ("Sound", "on" if req.get("sound") else "off"),
         ("Shot type", req.get("shot_type", "customize")),
     ]
@@ -286,13 +286,19 @@ def clamp_seconds(value: float | int | None) -> int:
     return min(DURATION_MAX, max(DURATION_MIN, seconds))
 
 
+def _length(request: dict) -> str:
+    # An imported job's length is known once its video is saved.
+    seconds = request.get("duration")
+    return f"{seconds} s" if seconds is not None else "…"
+
+
 def history_rows(jobs: list[JobRecord]) -> list[list[str]]:
     return [
         [
             _when(job.created_at)[5:16],
             f"{STATE_ICONS[job.state]} {STATE_LABELS[job.state]}",
             job_label(job).replace(" (free)", ""),
-            f"{job.request.get('duration')} s",
+            _length(job.request),
             (job.request.get("prompt") or "")[:60],
             job.id,
         ]

@@ -20,10 +20,19 @@ from ..links import publish
 from ..service import Caller, Studio
 from ..spending import SpendingRefused
 from .api import wire_public_api
-from .form import OWN_LIMIT_RESTORE_JS, Form, build_form, model_for, restore_keys_js, typed_key
+from .form import (
+    OWN_LIMIT_RESTORE_JS,
+    Form,
+    build_form,
+    chosen_site,
+    model_for,
+    restore_keys_js,
+    typed_key,
+)
 from .frame_check import wire_frame_check
 from .history import History, build_history, history_values, wire_history
 from .history_actions import wire_history_actions
+from .import_job import ImportJob, build_import, other_site_words, wire_import
 from .lang import language, say
 from .page import ANNOUNCE_JS, CSS, SHOW_CARD_JS
 from .present import cost_markdown, spend_markdown, status_markdown
@@ -101,6 +110,7 @@ class Layout:
     result: Result
     history: History
     examples: list[tuple[gr.Button, dict[str, Any]]]
+    importer: ImportJob  # History's "Add a job by its id"
 
 
 def build_studio(studio: Studio) -> gr.Blocks:
@@ -119,6 +129,7 @@ def build_studio(studio: Studio) -> gr.Blocks:
         _wire_job_card(page, layout)
         _wire_check_key(page, layout)
         wire_history_actions(page, layout)
+        wire_import(page, layout, layout.importer)
         _wire_examples(page, layout)
     return demo
 
@@ -140,8 +151,9 @@ def _layout(studio: Studio):
             story = build_story_tab(studio.settings)
         with gr.Tab(t("tab.history"), id="history"):
             history = build_history()
+            importer = build_import()
     pairs = list(zip(buttons, examples, strict=True))
-    return Layout(owner, tabs, form, result, history, pairs), story
+    return Layout(owner, tabs, form, result, history, pairs, importer), story
 
 
 def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> None:
@@ -205,6 +217,7 @@ def _wire_generate(page: Page, layout: Layout) -> None:
                 provider=read.provider,
                 api_key=read.key,
                 own_limit_usd=read.own_limit,
+                region=read.site,
             )
         except (InputError, ConfigError, SpendingRefused) as exc:
             yield {form.errors: problems_markdown(exc)}
@@ -300,12 +313,15 @@ def _wire_check_key(page: Page, layout: Layout) -> None:
     # Special arguments come first: Gradio only injects positional ones.
     async def check_key(request: gr.Request, token: str | None = None, provider="", *typed: str):
         caller = page.caller(token, request)  # with its address: checks are counted by it
-        key = typed_key(provider, dict(zip(form.keys, typed, strict=True)))
-        return await page.studio.check_key(caller, provider, key)
+        keys, sites = typed[: len(form.keys)], typed[len(form.keys) :]
+        key = typed_key(provider, dict(zip(form.keys, keys, strict=True)))
+        site = chosen_site(provider, dict(zip(form.regions, sites, strict=True)))
+        said = await page.studio.check_key(caller, provider, key, site)
+        return other_site_words(language(request), provider, said, site) or said
 
     form.check_key.click(
         check_key,
-        [layout.owner, form.provider, *form.keys.values()],
+        [layout.owner, form.provider, *form.keys.values(), *form.regions.values()],
         form.key_report,
         concurrency_limit=None,
         **PRIVATE,

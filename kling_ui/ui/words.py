@@ -50,6 +50,9 @@ EN: dict[str, str] = {
     "own_limit": "My own daily limit in US dollars (optional; kept on this device): Generate "
     "stops before a clip would pass it",
     "check_key": "Check key",
+    "region": "Site of your RunningHub key",
+    "region.global": "International (runninghub.ai)",
+    "region.cn": "China (runninghub.cn)",
     "generate": "Generate",
     "cancel": "Cancel",
     "check_again": "Check again",
@@ -67,6 +70,14 @@ EN: dict[str, str] = {
     "history.confirm": "Yes, delete",
     "history.keep": "Keep it",
     "history.restore": "Restore",
+    "import": "Add a job by its id",
+    "import.hint": "A job you started elsewhere (the provider's own site, another app), or "
+    "one shown as unknown here: give its request id and this page follows it and saves its "
+    "video. Nothing is submitted or charged. It uses your key under “Your API keys” in the "
+    "Studio tab.",
+    "import.provider": "Provider",
+    "import.request_id": "Request id (task id)",
+    "import.add": "Add job",
     "story.hint": "Chain shots into one film. **Shot 1** starts from the start frame below; "
     "every next shot starts where the one before ended (or from its own frame). Preview the "
     "whole story for free, then generate it on a provider and get one MP4.",
@@ -111,6 +122,9 @@ ZH: dict[str, str] = {
     "remember": "在此设备上记住我的密钥",
     "own_limit": "我自己的每日限额（美元，可选；保存在此设备上）：超过限额前会停止生成",
     "check_key": "检查密钥",
+    "region": "你的 RunningHub 密钥所属站点",
+    "region.global": "国际站（runninghub.ai）",
+    "region.cn": "中国站（runninghub.cn）",
     "generate": "生成",
     "cancel": "取消",
     "check_again": "再次检查",
@@ -128,6 +142,13 @@ ZH: dict[str, str] = {
     "history.confirm": "确定删除",
     "history.keep": "保留",
     "history.restore": "恢复",
+    "import": "按 ID 添加任务",
+    "import.hint": "在别处发起的任务（服务商自己的网站、其他应用），或这里显示为“状态未知”的任务："
+    "填入它的请求 ID，本页会跟进并保存视频。不会提交新任务，也不会扣费。使用“工作室”页"
+    "“你的 API 密钥”中填写的密钥。",
+    "import.provider": "服务商",
+    "import.request_id": "请求 ID（任务 ID）",
+    "import.add": "添加任务",
     "story.hint": "把多个镜头串成一部影片。**镜头 1** 从下方首帧开始；之后每个镜头从上一个"
     "镜头的结尾开始（或使用自己的首帧）。先免费预览整个故事，再交给服务商生成，得到一个 MP4。",
     "story.start": "镜头 1 的首帧",
