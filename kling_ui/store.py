@@ -14,7 +14,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from . import ledger
+from . import ledger, workspace
 from .models import DEFAULT_MODEL
 from .records import JobKind, JobRecord
 from .state import ACTIVE, HELD, JobState
@@ -118,6 +118,12 @@ def m006_spend_ledger(db: sqlite3.Connection) -> None:
 def m007_model(db: sqlite3.Connection) -> None:
     # Every job before the model catalogue ran Kling O3 Pro.
     db.execute(f"ALTER TABLE jobs ADD COLUMN model TEXT NOT NULL DEFAULT '{DEFAULT_MODEL}'")
+
+
+@migration
+def m008_workspace(db: sqlite3.Connection) -> None:
+    # Each owner's draft and saved stories (workspace.py), beside the jobs.
+    workspace.create(db)
 
 
 class JobStore:
