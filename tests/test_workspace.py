@@ -94,7 +94,7 @@ async def test_limits_name_the_field_and_the_limit(studio, settings, make_image)
     with pytest.raises(InputError, match="Story name: 81 characters, the limit is 80"):
         await studio.save_story(ALICE, None, {"name": "n" * 81, "shots": []})
     settings.max_upload_mb = 0.001
-    with pytest.raises(InputError, match="image: Frame: .* over the 1,000 byte limit"):
+    with pytest.raises(InputError, match=r"image: Frame: .* over the 1,000 byte limit"):
         await studio.save_draft(ALICE, form(settings, make_image))
 
 
