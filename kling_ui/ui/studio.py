@@ -20,6 +20,7 @@ from ..links import publish
 from ..service import Caller, Studio
 from ..spending import SpendingRefused
 from .api import wire_public_api
+from .drafts import DraftBar, build_draft_bar, wire_draft_restore, wire_drafts
 from .form import OWN_LIMIT_RESTORE_JS, Form, build_form, model_for, restore_keys_js, typed_key
 from .frame_check import wire_frame_check
 from .history import History, build_history, history_values, wire_history
@@ -101,6 +102,7 @@ class Layout:
     result: Result
     history: History
     examples: list[tuple[gr.Button, dict[str, Any]]]
+    draft: DraftBar | None = None  # "New" and the draft's saved note, above the form
 
 
 def build_studio(studio: Studio) -> gr.Blocks:
@@ -115,6 +117,7 @@ def build_studio(studio: Studio) -> gr.Blocks:
         wire_story_tab(story, page, layout.owner, layout.form.keys)
         wire_public_api(studio)
         _wire_load(demo, page, layout)
+        wire_drafts(layout.form, page, layout.owner, layout.draft)
         _wire_generate(page, layout)
         _wire_job_card(page, layout)
         _wire_check_key(page, layout)
@@ -133,6 +136,7 @@ def _layout(studio: Studio):
             buttons = _example_buttons(examples) if examples else []
             with gr.Row(equal_height=False):
                 with gr.Column(scale=5):
+                    draft = build_draft_bar()
                     form = build_form(studio.settings)
                 with gr.Column(scale=4, elem_id="result-col"):
                     result = Result(form, studio)
@@ -141,7 +145,7 @@ def _layout(studio: Studio):
         with gr.Tab(t("tab.history"), id="history"):
             history = build_history()
     pairs = list(zip(buttons, examples, strict=True))
-    return Layout(owner, tabs, form, result, history, pairs), story
+    return Layout(owner, tabs, form, result, history, pairs, draft), story
 
 
 def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> None:
@@ -167,7 +171,9 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> None:
         async for update in result.follow(caller, latest.id):
             yield update
 
-    demo.load(studio.page_token, layout.owner, layout.owner, queue=False, **PRIVATE).then(
+    loaded = demo.load(studio.page_token, layout.owner, layout.owner, queue=False, **PRIVATE)
+    wire_draft_restore(loaded, form, page, layout.owner)  # the form as last edited
+    loaded.then(
         welcome_back,
         layout.owner,
         [history.table, history.grid, history.grid_ids, result.job, *result.outputs],
