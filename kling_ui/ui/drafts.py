@@ -136,17 +136,23 @@ def wire_drafts(form: Form, page: Page, owner: gr.BrowserState, bar: DraftBar) -
     bar.new.click(new, owner, outputs, **PRIVATE)
 
 
-def wire_draft_restore(loaded: Any, form: Form, page: Page, owner: gr.BrowserState) -> None:
+def wire_draft_restore(
+    loaded: Any, form: Form, page: Page, owner: gr.BrowserState, bar: DraftBar
+) -> None:
     """After the page's token is known (`loaded`, the load event): the owner's draft back
     in the form, frames and all."""
     studio = page.studio
 
-    def restore(token: str | None) -> dict:
+    def restore(request: gr.Request, token: str | None) -> dict:
         try:
             caller = studio.page_caller(token)
         except TooBusy:
             return {form.prompt: gr.skip()}
         draft = studio.draft(caller) if caller is not None else {}
-        return draft_values(page, form, draft) if draft else {form.prompt: gr.skip()}
+        if not draft:
+            return {form.prompt: gr.skip()}
+        note = say(language(request), "draft.restored")
+        return {**draft_values(page, form, draft), bar.note: note}
 
-    loaded.then(restore, owner, [*form.fill_outputs, form.crop], show_progress="hidden", **PRIVATE)
+    outputs = [*form.fill_outputs, form.crop, bar.note]
+    loaded.then(restore, owner, outputs, show_progress="hidden", **PRIVATE)

@@ -172,7 +172,7 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> None:
             yield update
 
     loaded = demo.load(studio.page_token, layout.owner, layout.owner, queue=False, **PRIVATE)
-    wire_draft_restore(loaded, form, page, layout.owner)  # the form as last edited
+    wire_draft_restore(loaded, form, page, layout.owner, layout.draft)  # as last edited
     loaded.then(
         welcome_back,
         layout.owner,
