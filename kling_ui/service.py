@@ -22,6 +22,7 @@ its own values to a call and the result back, so a rule written here holds at ev
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import uuid
@@ -46,7 +47,7 @@ from .shots import Shot, story_lines
 from .spending import SpendingRefused
 from .state import JobState
 from .store import JobKind, JobRecord
-from .story import Outcome, StoryRun, run_batch, run_story
+from .story import RESULTS, Outcome, StoryRun, run_batch, run_story
 from .uploads import allowed_source
 
 log = logging.getLogger(__name__)
@@ -575,12 +576,65 @@ class Studio:
         self.workspace.save_story(caller.owner, str(story_id), body)
         return {**body, "id": story_id}
 
+    def story_view(self, caller: Caller, story_id: str | None) -> StoryView | None:
+        """A saved story with its run (the one under way, else the last one's results) and
+        the frame each shot starts from; None when it isn't the caller's."""
+        story = self.open_story(caller, story_id)
+        if story is None:
+            return None
+        provider = story.get("ran_on") or story.get("provider") or "preview"
+        folder = self._story_folder(str(story_id), provider)
+        shots = story.get("shots") or []
+        run = self.story(story_id, provider) or _past_run(folder, len(shots))
+        frames = [
+            story.get("start") if i == 0 else shot.get("frame") or _chained_frame(folder, i + 1)
+            for i, shot in enumerate(shots)
+        ]
+        return StoryView(story, run, provider, frames)
+
+    def _story_folder(self, story_id: str, provider: str) -> Path:
+        return self.settings.data_dir / "stories" / f"{story_id}-{provider}"
+
     def delete_story(self, caller: Caller, story_id: str | None) -> bool:
         """Forget a saved story (its made shots stay in History and its folder)."""
         gone = self.workspace.delete_story(caller.owner, story_id)
         if gone:
             self._settle_frames(caller)
         return gone
+
+
+@dataclass(frozen=True)
+class StoryView:
+    """A saved story as the Story tab shows it (Studio.story_view)."""
+
+    story: dict[str, Any]
+    run: StoryRun | None
+    provider: str  # the provider it last ran on
+    frames: list[str | None]  # the frame each shot starts from; None: not made yet
+
+
+def _chained_frame(folder: Path, number: int) -> str | None:
+    # Written by story.run_story before shot `number` is sent: the last frame before it.
+    path = folder / f"{number:03d}-start.png"
+    return str(path) if path.is_file() else None
+
+
+def _past_run(folder: Path, shots: int) -> StoryRun | None:
+    """The last run's results (results.jsonl) as a finished run; None before any."""
+    path = folder / RESULTS
+    if not path.is_file():
+        return None
+    names = set(Outcome.__dataclass_fields__) - {"extra"}
+    outcomes = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(raw)
+            outcomes.append(Outcome(**{k: v for k, v in row.items() if k in names}))
+        except (json.JSONDecodeError, TypeError):
+            continue
+    film = folder / "film.mp4"
+    done = len(outcomes) == shots and all(o.status == "succeeded" for o in outcomes)
+    return StoryRun(shots=shots, outcomes=outcomes, film=film if done and film.is_file() else None)
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ DRAFT_FIELDS = (
     "crop",
     "segments",
 )
-STORY_FIELDS = ("name", "provider", "crossfade", "start", "shots")
+STORY_FIELDS = ("name", "provider", "crossfade", "start", "shots", "ran_on")  # ran_on: last run
 SHOT_FIELDS = ("prompt", "seconds", "sound", "frame", "segments")
 FRAME_KEYS = ("image", "end_image", "start")
 

@@ -134,3 +134,49 @@ def test_a_page_without_a_signed_token_saves_nothing(stack):
     event = tab.fire("prompt", "change", ["forged", *[None] * (9 + 1 + 2 * MAX_ROWS)])
     event.result()
     assert event.error is not None
+
+
+def story_inputs(page: Page, prompts: list[str], *, start: str = ASSET) -> list:
+    """The Story tab's shots as its events send them (see ui/story_tab.py shot_inputs)."""
+    from kling_ui.shots import MAX_SHOTS
+
+    rest = MAX_SHOTS - len(prompts)
+    shots = [len(prompts), *prompts, *[""] * rest, *[3] * MAX_SHOTS, *[False] * MAX_SHOTS]
+    shots += [None] * MAX_SHOTS + [""] * MAX_SHOTS  # own frames, timed prompts
+    return [page.upload(start), *shots]
+
+
+def story_event(page: Page, elem_id: str, data: list) -> dict[str, Any]:
+    dep = page.dependency(elem_id, "click")
+    event = page.fire(elem_id, "click", data)
+    states = event.result(120)
+    assert event.error is None, event.error
+    return shown_by_id(page, dep, states)
+
+
+def test_a_story_is_saved_reopened_on_load_and_kept_from_other_owners(stack):
+    tab = Page(stack["url"])
+    # owner, story id, name, provider, cross-fade, start frame, shots
+    saved = story_event(
+        tab,
+        "story-save",
+        [tab.token, None, "Harbour", "preview", True, *story_inputs(tab, ["wide", "closer"])],
+    )
+    assert "Saved as “Harbour”" in saved["story-note"]
+    story_id = saved["story-saved"]
+    # A reload: the story comes back, its shots, its start frame and its name.
+    dep = after_load(tab, "story-name")
+    again = Page(stack["url"], tab.token)
+    shown = shown_by_id(again, dep, again.fire_index(dep["id"], [tab.token]).result())
+    assert shown["story-name"] == "Harbour" and shown["story-saved"] == story_id
+    assert shown["shot-1-prompt"] == "wide" and shown["shot-2-prompt"] == "closer"
+    assert shown["story-start"]["url"] and shown["story-crossfade"] is True
+    # Another owner can neither open nor delete it by its id.
+    other = Page(stack["url"])
+    opened = story_event(other, "story-open", [other.token, story_id])
+    assert "not available" in opened["story-note"] and "shot-1-prompt" not in opened
+    gone = story_event(other, "story-delete", [other.token, story_id])
+    assert "not available" in gone["story-note"]
+    shown = shown_by_id(other, dep, other.fire_index(dep["id"], [other.token]).result())
+    assert "No saved stories yet" in shown["story-note"]
+    assert story_event(tab, "story-open", [tab.token, story_id])["story-name"] == "Harbour"

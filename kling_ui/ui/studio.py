@@ -30,6 +30,7 @@ from .page import ANNOUNCE_JS, CSS, SHOW_CARD_JS
 from .present import cost_markdown, spend_markdown, status_markdown
 from .result import Result
 from .segments import from_segments
+from .story_library import wire_story_restore
 from .story_tab import build_story_tab, wire_story_tab
 from .words import t
 
@@ -116,7 +117,8 @@ def build_studio(studio: Studio) -> gr.Blocks:
         wire_history(layout.history, studio, layout.owner)
         wire_story_tab(story, page, layout.owner, layout.form.keys)
         wire_public_api(studio)
-        _wire_load(demo, page, layout)
+        loaded = _wire_load(demo, page, layout)
+        wire_story_restore(loaded, story, story.library, page, layout.owner)
         wire_drafts(layout.form, page, layout.owner, layout.draft)
         _wire_generate(page, layout)
         _wire_job_card(page, layout)
@@ -148,7 +150,9 @@ def _layout(studio: Studio):
     return Layout(owner, tabs, form, result, history, pairs, draft), story
 
 
-def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> None:
+def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> Any:
+    """The page's load: its owner token, then History, the last job, the draft; returns
+    the token's load event (more parts follow it)."""
     studio, history, result, form = page.studio, layout.history, layout.result, layout.form
 
     async def welcome_back(token: str | None):
@@ -190,6 +194,7 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> None:
         **PRIVATE,
     )
     demo.load(None, None, form.own_limit, js=OWN_LIMIT_RESTORE_JS, **PRIVATE)
+    return loaded
 
 
 def _wire_generate(page: Page, layout: Layout) -> None:
