@@ -66,7 +66,7 @@ def build_frames() -> gr.Gallery:
     return gr.Gallery(
         label=t("story.shots"),
         columns=6,
-        height=180,
+        height="auto",
         object_fit="contain",
         allow_preview=False,
         interactive=False,
