@@ -32,21 +32,69 @@ def wait_for_saved_draft(page) -> None:
     expect(page.locator("#draft-note")).to_contain_text("Draft saved", timeout=10_000)
 
 
+def restored(page) -> None:
+    """Once the draft is back after a load (then saved again, as the restored form changed)."""
+    back = re.compile("Your draft is back|Draft saved")
+    expect(page.locator("#draft-note")).to_contain_text(back, timeout=20_000)
+
+
+class DraftSaves:
+    """The page's draft saves: those sent (queue joins of the save event) and, from the
+    page's own count, those done; `after(edit)` returns once the edit's save has landed."""
+
+    def __init__(self, page) -> None:
+        self.page, self.event, self.sent = page, save_event(page), 0
+        page.on("request", lambda r: self.count(r))
+
+    def is_save(self, request) -> bool:
+        body = request.post_data_json if "/queue/join" in request.url else None
+        return (body or {}).get("fn_index") == self.event
+
+    def count(self, request) -> None:
+        self.sent += self.is_save(request)
+
+    def after(self, edit) -> None:
+        with self.page.expect_request(self.is_save, timeout=10_000):
+            edit()
+        self.page.wait_for_function(
+            "n => Number(document.body.dataset.draftSaves || 0) >= n", arg=self.sent
+        )
+
+    def reload(self) -> None:
+        self.page.reload()
+        self.sent = 0  # a new page: its own count (its first save is ≥ 0.8 s away)
+
+
+def save_event(page) -> int:
+    """The index of the page's draft-save event (a server event on the prompt's change)."""
+    config = page.request.get(page.url.split("?")[0].rstrip("/") + "/config").json()
+    ids = {c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "prompt"}
+    return next(
+        d["id"]
+        for d in config["dependencies"]
+        if d.get("backend_fn") and any(t[0] in ids and t[1] == "change" for t in d["targets"])
+    )
+
+
 def test_the_form_comes_back_after_a_reload_and_in_another_tab(page, stack):
-    upload(page, "start-frame", assets.path("sunset_lake.jpg"))
-    page.locator("#prompt textarea").fill("The lake, kept as a draft")
+    saves = DraftSaves(page)
+    saves.after(lambda: upload(page, "start-frame", assets.path("sunset_lake.jpg")))
+    # Typing is saved once it pauses, not once a key: 25 keys, one save.
+    before = saves.sent
+    prompt = page.locator("#prompt textarea")
+    saves.after(lambda: prompt.press_sequentially("The lake, kept as a draft", delay=30))
+    assert saves.sent == before + 1
     choose_provider(page, "RunComfy")
     set_duration(page, 6)
     open_segments(page)
     page.locator("#segment-add").click()
     page.locator("#segment-add").click()
     page.locator("#segment-1-prompt textarea").fill("a wide shot of the lake")
-    page.locator("#segment-2-prompt textarea").fill("the boat comes closer")
-    page.locator("#segment-2-prompt textarea").blur()
+    saves.after(lambda: page.locator("#segment-2-prompt textarea").fill("the boat comes closer"))
     wait_for_saved_draft(page)
 
-    page.reload()
-    expect(page.locator("#draft-note")).to_contain_text("Your draft is back")
+    saves.reload()
+    restored(page)
     expect(page.locator("#prompt textarea")).to_have_value("The lake, kept as a draft")
     expect(page.locator("#start-frame img")).to_be_visible()
     expect(page.locator("#provider input[value=runcomfy]")).to_be_checked()
@@ -62,12 +110,11 @@ def test_the_form_comes_back_after_a_reload_and_in_another_tab(page, stack):
     other.close()
 
     # New empties the form, and a reload keeps it empty.
-    page.locator("#draft-new").click()
+    saves.after(lambda: page.locator("#draft-new").click())  # the empty form, saved in turn
     expect(page.locator("#prompt textarea")).to_have_value("")
     expect(page.locator("#start-frame img")).to_be_hidden()
-    wait_for_saved_draft(page)  # the empty form, saved in turn
     page.reload()
-    expect(page.locator("#draft-note")).to_contain_text("Your draft is back")
+    restored(page)
     expect(page.locator("#prompt textarea")).to_have_value("")
     expect(page.locator("#start-frame img")).to_be_hidden()
     expect(page.locator("#cost")).to_contain_text(re.compile("free", re.I))

@@ -41,6 +41,11 @@ DRAFT_SAVE_JS = f"""
 }})
 """
 
+# Counts the saves done in this page, so tests (and scripts) can tell a save has landed.
+DRAFT_SAVED_JS = """
+() => { document.body.dataset.draftSaves = Number(document.body.dataset.draftSaves || 0) + 1; }
+"""
+
 
 @dataclass
 class DraftBar:
@@ -114,7 +119,7 @@ def wire_drafts(form: Form, page: Page, owner: gr.BrowserState, bar: DraftBar) -
             return say(language(request), "draft.refused", problem=exc.user_message)
         return say(language(request), "draft.saved")
 
-    gr.on(
+    saved = gr.on(
         [c.change for c in components],
         save,
         [owner, *components],
@@ -125,6 +130,7 @@ def wire_drafts(form: Form, page: Page, owner: gr.BrowserState, bar: DraftBar) -
         trigger_mode="always_last",
         **PRIVATE,
     )
+    saved.then(None, None, None, js=DRAFT_SAVED_JS, **PRIVATE)
 
     def new(request: gr.Request, token: str | None) -> dict:
         studio.new_draft(page.caller(token, request))

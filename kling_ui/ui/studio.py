@@ -138,8 +138,9 @@ def _layout(studio: Studio):
             buttons = _example_buttons(examples) if examples else []
             with gr.Row(equal_height=False):
                 with gr.Column(scale=5):
-                    draft = build_draft_bar()
                     form = build_form(studio.settings)
+                    # Below the form: the first screen stays frames, prompt and Generate.
+                    draft = build_draft_bar()
                 with gr.Column(scale=4, elem_id="result-col"):
                     result = Result(form, studio)
         with gr.Tab(t("tab.story"), id="story"):
