@@ -180,3 +180,27 @@ def test_a_story_is_saved_reopened_on_load_and_kept_from_other_owners(stack):
     shown = shown_by_id(other, dep, other.fire_index(dep["id"], [other.token]).result())
     assert "No saved stories yet" in shown["story-note"]
     assert story_event(tab, "story-open", [tab.token, story_id])["story-name"] == "Harbour"
+
+
+def test_an_open_story_is_saved_as_it_is_edited_and_a_new_one_waits_for_save(stack):
+    tab = Page(stack["url"])
+    data = [tab.token, None, "Edited", "preview", False, *story_inputs(tab, ["one", "two"])]
+    saved = story_event(tab, "story-save", data)
+    story_id = saved["story-saved"]
+    # An edit of shot 2 (what the page sends a moment after the typing stops).
+    edited = [tab.token, story_id, "Edited", "preview", False, *story_inputs(tab, ["one", "2!"])]
+    event = tab.fire("shot-1-prompt", "change", edited)
+    event.result()
+    assert event.error is None, event.error
+    dep = after_load(tab, "story-name")
+    shown = shown_by_id(tab, dep, tab.fire_index(dep["id"], [tab.token]).result())
+    assert shown["shot-2-prompt"] == "2!" and shown["story-saved"] == story_id
+    # Typing in a story never saved makes no story; another owner's id saves nothing.
+    fresh = Page(stack["url"])
+    data = [fresh.token, None, "", "preview", False, *story_inputs(fresh, ["typing"])]
+    fresh.fire("shot-1-prompt", "change", data).result()
+    fresh.fire("shot-1-prompt", "change", [fresh.token, story_id, *data[2:]]).result()
+    shown = shown_by_id(fresh, dep, fresh.fire_index(dep["id"], [fresh.token]).result())
+    assert "No saved stories yet" in shown["story-note"]
+    shown = shown_by_id(tab, dep, tab.fire_index(dep["id"], [tab.token]).result())
+    assert shown["shot-1-prompt"] == "one"

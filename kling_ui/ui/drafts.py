@@ -29,17 +29,23 @@ if TYPE_CHECKING:
 PRIVATE = {"api_visibility": "private"}
 DRAFT_DELAY_MS = 800
 
-# Each change waits DRAFT_DELAY_MS; only the last of a burst goes on to the server (the
-# others are dropped here: a dropped call sends nothing).
-DRAFT_SAVE_JS = f"""
+
+def debounce_js(name: str) -> str:
+    """Each change waits DRAFT_DELAY_MS; only the last of a burst goes on to the server (the
+    others are dropped here: a dropped call sends nothing). `name`: whose burst it is."""
+    return f"""
 (...values) => new Promise((resolve, reject) => {{
-  const tick = (globalThis.klingDraftTick = (globalThis.klingDraftTick || 0) + 1);
+  const tick = (globalThis.klingSaveTick = globalThis.klingSaveTick || {{}});
+  const mine = (tick[{name!r}] = (tick[{name!r}] || 0) + 1);
   setTimeout(() => {{
-    if (tick === globalThis.klingDraftTick) {{ resolve(values); }}
+    if (mine === tick[{name!r}]) {{ resolve(values); }}
     else {{ reject(new Error('a newer change will be saved')); }}
   }}, {DRAFT_DELAY_MS});
 }})
 """
+
+
+DRAFT_SAVE_JS = debounce_js("draft")
 
 # Counts the saves done in this page, so tests (and scripts) can tell a save has landed.
 DRAFT_SAVED_JS = """

@@ -22,6 +22,7 @@ from ..request import DURATION_DEFAULT
 from ..service import StoryView
 from ..shots import Shot
 from ..uploads import raw_source
+from .drafts import debounce_js
 from .lang import language, say
 from .story_shots import progress_markdown
 from .words import t
@@ -240,6 +241,40 @@ def wire_library(tab: StoryTab, lib: Library, page: Page, owner: gr.BrowserState
     inputs = [owner, tab.story_id, lib.name, tab.provider, tab.crossfade, tab.start]
     lib.save.click(save, [*inputs, *tab.shot_inputs], outputs, **common)
     _wire_rename_delete_new(tab, lib, page, owner)
+    _wire_autosave(tab, lib, page, [*inputs, *tab.shot_inputs])
+
+
+def _wire_autosave(tab: StoryTab, lib: Library, page: Page, inputs: list) -> None:
+    """An open story is saved as it is edited (debounced in the browser, as the draft is):
+    a reload mid-edit loses nothing. A story not saved yet waits for Save, Preview or
+    Generate, so typing never fills the list with stories."""
+
+    async def autosave(request: gr.Request, token, story_id, name, provider, crossfade, *rest):
+        caller = page.caller(token, request)
+        story = page.studio.open_story(caller, story_id)
+        if story is None:
+            return gr.skip()
+        start, shots = rest[0], tab.shots_from(list(rest[1:]))
+        fields = story_fields(name or story["name"], provider, crossfade, start, shots)
+        try:
+            await page.studio.save_story(
+                caller, story_id, {**fields, "ran_on": story.get("ran_on")}
+            )
+        except InputError as exc:
+            return say(language(request), "story.refused", problem=exc.user_message)
+        return gr.skip()
+
+    gr.on(
+        [c.change for c in [tab.provider, tab.crossfade, tab.start, *tab.shot_inputs]],
+        autosave,
+        inputs,
+        lib.note,
+        js=debounce_js("story"),
+        preprocess=False,
+        show_progress="hidden",
+        trigger_mode="always_last",
+        **PRIVATE,
+    )
 
 
 def _wire_rename_delete_new(tab: StoryTab, lib: Library, page: Page, owner) -> None:
