@@ -490,6 +490,12 @@ class Studio:
             return None  # another owner's kept frame is never theirs to reuse
         if source.startswith(("https://", "data:")):
             return source if source.startswith("https://") else None
+        if not Path(source).is_file():
+            # A link the page was handed has been cleaned away: its name is the kept frame's.
+            kept = folder / Path(source).name
+            if kept.is_file():
+                return str(kept)
+            raise InputError({field: f"{field}: that file is gone from the server; upload again."})
         max_bytes = int(self.settings.max_upload_mb * 1000 * 1000)
         try:
             return workspace.keep_frame(folder, source, max_bytes=max_bytes)

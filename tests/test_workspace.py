@@ -151,3 +151,15 @@ def test_the_workspace_tables_come_with_the_store(tmp_path):
     store.close()
     tables = {r[0] for r in rows}
     assert {"drafts", "stories"} <= tables
+
+
+async def test_a_restored_frame_whose_link_was_cleaned_away_is_still_found(
+    studio, settings, make_image
+):
+    saved = await studio.save_draft(ALICE, form(settings, make_image))
+    # The page was handed a link named like the kept frame; the janitor removed it since.
+    gone = settings.data_dir / "uploads-for-test" / "old-link" / Path(saved["image"]).name
+    again = await studio.save_draft(ALICE, {**saved, "image": str(gone)})
+    assert again["image"] == saved["image"]
+    with pytest.raises(InputError, match="gone from the server"):
+        await studio.save_draft(BOB, {**saved, "image": str(gone)})
