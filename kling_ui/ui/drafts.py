@@ -155,16 +155,24 @@ def wire_draft_restore(
     in the form, frames and all."""
     studio = page.studio
 
-    def restore(request: gr.Request, token: str | None) -> dict:
+    def restore(request: gr.Request, token: str | None):
         try:
             caller = studio.page_caller(token)
         except TooBusy:
-            return {form.prompt: gr.skip()}
+            caller = None
         draft = studio.draft(caller) if caller is not None else {}
         if not draft:
-            return {form.prompt: gr.skip()}
+            yield {form.prompt: gr.skip()}  # (a generator that yields nothing empties all)
+            return
+        # The segment rows are shown first, then filled: a value sent in the same update
+        # that shows its row can be lost while the row is still being drawn.
+        count = len(draft.get("segments") or [])
+        yield {
+            form.segments_box: gr.Accordion(open=count > 0),
+            **{group: gr.Row(visible=i < count) for i, group in enumerate(form.segments.groups)},
+        }
         note = say(language(request), "draft.restored")
-        return {**draft_values(page, form, draft), bar.note: note}
+        yield {**draft_values(page, form, draft), bar.note: note}
 
     outputs = [*form.fill_outputs, form.crop, bar.note]
     loaded.then(restore, owner, outputs, show_progress="hidden", **PRIVATE)
