@@ -134,6 +134,7 @@ def test_a_story_survives_a_reload_mid_run_and_reuses_its_paid_shots(page, stack
         page.get_by_role("tab", name="Story", exact=True).click()
         upload(page, "story-start", assets.path("sunset_lake.jpg"))
         page.locator("#story-add").click()
+        expect(page.locator("#shot-3-prompt")).to_be_visible()  # (its answer redraws every shot)
         for n, words in enumerate(("wide: the lake", "closer: the boat", "the moon rises"), 1):
             fill_shot(page, n, words)
         page.locator("#story-name").get_by_role("textbox").fill("Lake at dusk")
@@ -145,7 +146,9 @@ def test_a_story_survives_a_reload_mid_run_and_reuses_its_paid_shots(page, stack
 
         page.reload()  # mid-run: the story, its shots and its progress come back
         page.get_by_role("tab", name="Story", exact=True).click()
-        expect(page.locator("#story-name").get_by_role("textbox")).to_have_value("Lake at dusk")
+        expect(page.locator("#story-name").get_by_role("textbox")).to_have_value(
+            "Lake at dusk", timeout=20_000
+        )
         expect(page.locator("#shot-3-prompt textarea")).to_have_value("the moon rises")
         expect(page.locator("#story-status")).to_contain_text(re.compile("Making shot [23] of 3"))
         expect(page.locator("#story-frames")).to_contain_text("Shot 1: paid")
@@ -158,7 +161,9 @@ def test_a_story_survives_a_reload_mid_run_and_reuses_its_paid_shots(page, stack
         # Again, after another reload: every shot is reused, none paid twice.
         page.reload()
         page.get_by_role("tab", name="Story", exact=True).click()
-        expect(page.locator("#story-name").get_by_role("textbox")).to_have_value("Lake at dusk")
+        expect(page.locator("#story-name").get_by_role("textbox")).to_have_value(
+            "Lake at dusk", timeout=20_000
+        )
         page.locator("#story-confirm input").check()
         page.locator("#story-generate").click()
         expect(page.locator("#story-status")).to_contain_text("Shot 3: ✓ reused", timeout=60_000)
