@@ -145,6 +145,13 @@ def show_story(tab: StoryTab, lib: Library, lang: str, view: StoryView, page: Pa
     }
 
 
+def shown_rows(tab: StoryTab, story: dict[str, Any]) -> dict:
+    """The story's shot rows shown, before they are filled: a value sent in the same update
+    that shows its row can be lost while the row is still being drawn."""
+    count = len(shots_of(story))
+    return {group: gr.Group(visible=i < count) for i, group in enumerate(tab.groups)}
+
+
 def empty_story(tab: StoryTab, lib: Library, page: Page, caller) -> dict:
     return {
         **dict(zip(tab.shot_outputs, tab.render([Shot("", DURATION_DEFAULT)] * 2), strict=True)),
@@ -213,6 +220,7 @@ def wire_library(tab: StoryTab, lib: Library, page: Page, owner: gr.BrowserState
             yield {lib.note: say(lang, "story.missing")}
             return
         name = view.story.get("name") or ""
+        yield shown_rows(tab, view.story)
         yield {
             **show_story(tab, lib, lang, view, page, caller),
             lib.note: say(lang, "story.opened", name=name),
@@ -322,6 +330,7 @@ def wire_story_restore(loaded: Any, tab: StoryTab, lib: Library, page: Page, own
         if view is None:
             yield {lib.note: say(lang, "story.none")}
             return
+        yield shown_rows(tab, view.story)
         yield show_story(tab, lib, lang, view, page, caller)
         if view.run is not None and view.run.running:
             async for update in follow(tab, lib, lang, page, caller, view.story["id"]):
