@@ -67,7 +67,7 @@ def build_frames() -> gr.Gallery:
     return gr.Gallery(
         label=t("story.shots"),
         columns=6,
-        height="auto",
+        height=220,
         object_fit="contain",
         allow_preview=False,
         interactive=False,
