@@ -165,6 +165,7 @@ def test_a_story_survives_a_reload_mid_run_and_reuses_its_paid_shots(page, stack
         expect(page.locator("#story-name").get_by_role("textbox")).to_have_value(
             "Lake at dusk", timeout=20_000
         )
+        expect(page.locator("#story-start img")).to_be_visible()  # the frame is back too
         page.locator("#story-confirm input").check()
         page.locator("#story-generate").click()
         expect(page.locator("#story-status")).to_contain_text("Shot 3: ✓ reused", timeout=60_000)
