@@ -15,12 +15,15 @@ its own values to a call and the result back, so a rule written here holds at ev
     ├── import_job                     follow a job by its request id (free, never a submit)
     ├── frame_report / crop            frame checks before Generate (heavy: own budget, pool)
     ├── delete / restore               the trash, links revoked first
-    └── start_story / run_batch / run_story_file
+    ├── start_story / run_batch / run_story_file
+    └── draft / save_draft / new_draft, stories / open_story / save_story / delete_story
+                                       each owner's workspace (workspace.py)
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import uuid
@@ -30,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import framing, imports, keycheck, ledger, links, media, pricing
+from . import framing, imports, keycheck, ledger, links, media, pricing, workspace
 from .config import Settings
 from .doctor import KeyReport, check_configured, check_provider
 from .errors import InputError, KlingUIError
@@ -46,7 +49,7 @@ from .shots import Shot, story_lines
 from .spending import SpendingRefused
 from .state import JobState
 from .store import JobKind, JobRecord
-from .story import Outcome, StoryRun, run_batch, run_story
+from .story import RESULTS, Outcome, StoryRun, run_batch, run_story
 from .uploads import allowed_source
 
 log = logging.getLogger(__name__)
@@ -104,6 +107,7 @@ class Studio:
         self.images = services.jobs.images  # the few threads that decode frames
         self._stories: dict[str, StoryRun] = {}
         self._key_checks = keycheck.RecentCounts()  # visitors' Check key, per address
+        self.workspace = workspace.Workspace(services.store)
 
     # --- who is asking ------------------------------------------------------------------------
 
@@ -421,7 +425,8 @@ class Studio:
         # Links first, every one: a hard link would keep serving a file after it moved
         # (the video, its sidecars and thumbnail, the kept frames, the continue frame).
         kept = [*self.files(job).existing(), *(job.request.get(f) for f in FRAME_FIELDS)]
-        for path in kept:
+        # A frame kept in a workspace belongs to its drafts and stories, not to the job.
+        for path in (p for p in kept if not self._in_workspace(p)):
             links.revoke(path)
         return self.services.trash.delete(job.id)
 
@@ -515,6 +520,177 @@ class Studio:
             on_done=on_done,
             submit=_submit(caller),
         )
+
+    # --- the workspace: each owner's draft and saved stories ------------------------------------
+
+    def _frames_folder(self, caller: Caller) -> Path:
+        return workspace.owner_folder(self.settings.data_dir / "workspace", caller.owner)
+
+    def _in_workspace(self, path: str | None) -> bool:
+        root = (self.settings.data_dir / "workspace").resolve()
+        return bool(path) and Path(str(path)).resolve().is_relative_to(root)
+
+    def _keep_frame(self, caller: Caller, value: Any, field: str) -> str | None:
+        """A frame the caller may use (an upload, or one of its own kept frames), kept in
+        its workspace folder; an https URL stands for itself."""
+        source = self.frames_allowed(caller, {"image": value})["image"] if value else None
+        folder = self._frames_folder(caller)
+        theirs = source and self._in_workspace(source) and Path(source).parent != folder.resolve()
+        if not source or (caller.visitor and theirs):
+            return None  # another owner's kept frame is never theirs to reuse
+        if source.startswith(("https://", "data:")):
+            return source if source.startswith("https://") else None
+        if not Path(source).is_file():
+            # A link the page was handed has been cleaned away: its name is the kept frame's.
+            kept = folder / Path(source).name
+            if kept.is_file():
+                return str(kept)
+            raise InputError({field: f"{field}: that file is gone from the server; upload again."})
+        max_bytes = int(self.settings.max_upload_mb * 1000 * 1000)
+        try:
+            return workspace.keep_frame(folder, source, max_bytes=max_bytes)
+        except workspace.TooLarge as exc:
+            raise workspace.TooLarge({field: f"{field}: {exc.user_message}"}) from exc
+
+    def _settle_frames(self, caller: Caller, adding: dict[str, Any] | None = None) -> None:
+        """Remove the caller's frames nothing refers to; with `adding` (a body about to be
+        stored), first hold what would be kept to the caller's frame budget."""
+        keep = self.workspace.referenced(caller.owner)
+        if adding is not None:
+            keep |= workspace.frame_paths(adding)
+            used = sum(Path(p).stat().st_size for p in keep if Path(p).is_file())
+            limit = self.settings.crop_quota_bytes
+            if used > limit:
+                raise workspace.TooLarge(
+                    {
+                        "frames": f"Kept frames: {used:,} bytes would pass your limit of "
+                        f"{limit:,} bytes. Delete a story to make room."
+                    }
+                )
+        for old in workspace.sweep(self._frames_folder(caller), keep):
+            links.revoke(old)
+
+    def draft(self, caller: Caller) -> dict[str, Any]:
+        """The caller's draft (the Studio's form as last saved), {} for none."""
+        return self.workspace.draft(caller.owner)
+
+    async def save_draft(self, caller: Caller, fields: dict[str, Any]) -> dict[str, Any]:
+        """Keep the form's fields (never a key) as the caller's draft; the draft as stored.
+        InputError (TooLarge) names a field over its limit; nothing is kept then."""
+        return await asyncio.to_thread(self._save_draft, caller, fields)
+
+    def _save_draft(self, caller: Caller, fields: dict[str, Any]) -> dict[str, Any]:
+        fields = dict(fields)
+        for name in FRAME_FIELDS:
+            fields[name] = self._keep_frame(caller, fields.get(name), name)
+        body = workspace.clean_draft(fields)
+        self._settle_frames(caller, adding=body)
+        self.workspace.save_draft(caller.owner, body)
+        return body
+
+    def new_draft(self, caller: Caller) -> None:
+        """Start an empty draft (the frames go once nothing else refers to them)."""
+        self.workspace.clear_draft(caller.owner)
+        self._settle_frames(caller)
+
+    def stories(self, caller: Caller) -> list[dict[str, Any]]:
+        """The caller's saved stories, newest change first."""
+        return self.workspace.stories(caller.owner)
+
+    def open_story(self, caller: Caller, story_id: str | None) -> dict[str, Any] | None:
+        return self.workspace.story(caller.owner, story_id) if story_id else None
+
+    async def save_story(
+        self, caller: Caller, story_id: str | None, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Keep a story (new when `story_id` is None or not the caller's); the story as
+        stored, with its id. InputError (TooLarge) names a field over its limit."""
+        return await asyncio.to_thread(self._save_story, caller, story_id, fields)
+
+    def _save_story(
+        self, caller: Caller, story_id: str | None, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        fields = dict(fields)
+        fields["start"] = self._keep_frame(caller, fields.get("start"), "start frame")
+        fields["shots"] = [
+            {**shot, "frame": self._keep_frame(caller, shot.get("frame"), f"shot {i + 1} frame")}
+            for i, shot in enumerate(fields.get("shots") or [])
+        ]
+        body = workspace.clean_story(fields)
+        if self.open_story(caller, story_id) is None:
+            story_id = uuid.uuid4().hex  # a new story, or an id that isn't the caller's
+        body["name"] = body["name"] or f"Story {time.strftime('%Y-%m-%d %H:%M')}"
+        self._settle_frames(caller, adding=body)
+        self.workspace.save_story(caller.owner, str(story_id), body)
+        return {**body, "id": story_id}
+
+    def rename_story(self, caller: Caller, story_id: str | None, name: str) -> dict | None:
+        story = self.open_story(caller, story_id)
+        if story is None:
+            return None
+        body = workspace.clean_story({**story, "name": name or story["name"]})
+        self.workspace.save_story(caller.owner, str(story_id), body)
+        return {**body, "id": story_id}
+
+    def story_view(self, caller: Caller, story_id: str | None) -> StoryView | None:
+        """A saved story with its run (the one under way, else the last one's results) and
+        the frame each shot starts from; None when it isn't the caller's."""
+        story = self.open_story(caller, story_id)
+        if story is None:
+            return None
+        provider = story.get("ran_on") or story.get("provider") or "preview"
+        folder = self._story_folder(str(story_id), provider)
+        shots = story.get("shots") or []
+        run = self.story(story_id, provider) or _past_run(folder, len(shots))
+        frames = [
+            story.get("start") if i == 0 else shot.get("frame") or _chained_frame(folder, i + 1)
+            for i, shot in enumerate(shots)
+        ]
+        return StoryView(story, run, provider, frames)
+
+    def _story_folder(self, story_id: str, provider: str) -> Path:
+        return self.settings.data_dir / "stories" / f"{story_id}-{provider}"
+
+    def delete_story(self, caller: Caller, story_id: str | None) -> bool:
+        """Forget a saved story (its made shots stay in History and its folder)."""
+        gone = self.workspace.delete_story(caller.owner, story_id)
+        if gone:
+            self._settle_frames(caller)
+        return gone
+
+
+@dataclass(frozen=True)
+class StoryView:
+    """A saved story as the Story tab shows it (Studio.story_view)."""
+
+    story: dict[str, Any]
+    run: StoryRun | None
+    provider: str  # the provider it last ran on
+    frames: list[str | None]  # the frame each shot starts from; None: not made yet
+
+
+def _chained_frame(folder: Path, number: int) -> str | None:
+    # Written by story.run_story before shot `number` is sent: the last frame before it.
+    path = folder / f"{number:03d}-start.png"
+    return str(path) if path.is_file() else None
+
+
+def _past_run(folder: Path, shots: int) -> StoryRun | None:
+    """The last run's results (results.jsonl) as a finished run; None before any."""
+    path = folder / RESULTS
+    if not path.is_file():
+        return None
+    names = set(Outcome.__dataclass_fields__) - {"extra"}
+    outcomes = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(raw)
+            outcomes.append(Outcome(**{k: v for k, v in row.items() if k in names}))
+        except (json.JSONDecodeError, TypeError):
+            continue
+    film = folder / "film.mp4"
+    done = len(outcomes) == shots and all(o.status == "succeeded" for o in outcomes)
+    return StoryRun(shots=shots, outcomes=outcomes, film=film if done and film.is_file() else None)
 
 
 class KeyCheck(str):

@@ -14,7 +14,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from . import ledger
+from . import ledger, workspace
 from .models import DEFAULT_MODEL
 from .records import JobKind, JobRecord
 from .state import ACTIVE, HELD, JobState
@@ -124,6 +124,12 @@ def m007_model(db: sqlite3.Connection) -> None:
 def m008_site(db: sqlite3.Connection) -> None:
     # Jobs before sites ran at the server's configured one.
     db.execute("ALTER TABLE jobs ADD COLUMN site TEXT")
+
+
+@migration
+def m009_workspace(db: sqlite3.Connection) -> None:
+    # Each owner's draft and saved stories (workspace.py), beside the jobs.
+    workspace.create(db)
 
 
 class JobStore:

@@ -298,7 +298,10 @@ def test_reload_mid_job_and_find_it_finishing_in_history(page, stack):
             " return v && v.readyState >= 1 && isFinite(v.duration); }"
         )
         # Open in studio: the Studio tab, the job's card, and its settings back in the form.
-        page.locator("#prompt textarea").evaluate("el => el.value = ''")
+        # (Emptied as a person would: the form's draft came back with the reload.)
+        page.get_by_role("tab", name="Studio").click()
+        page.locator("#prompt textarea").fill("")
+        page.get_by_role("tab", name="History").click()
         page.locator("#history-open").click()
         expect(page.get_by_role("tab", name="Studio")).to_have_attribute("aria-selected", "true")
         expect(page.locator("#prompt textarea")).to_have_value("Reload me while I run")

@@ -104,8 +104,8 @@ def story_payload(page: Page) -> list:
     start = page.upload(ASSET)
     shots = [1, "wide", *[""] * (MAX_SHOTS - 1), *[3] * MAX_SHOTS, *[False] * MAX_SHOTS]
     shots += [None] * MAX_SHOTS + [""] * MAX_SHOTS  # own frames, timed prompts
-    # owner, story id, provider, cross-fade, confirm, start frame, shots, keys
-    return [page.token, None, "preview", False, False, start, *shots, "", ""]
+    # owner, story id, provider, cross-fade, confirm, start frame, shots, story name, keys
+    return [page.token, None, "preview", False, False, start, *shots, "", "", ""]
 
 
 def test_visitors_see_only_their_own_jobs_and_videos(public):

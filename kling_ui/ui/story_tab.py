@@ -12,10 +12,9 @@ Rows are rendered once and shown or hidden, like the segment editor (segments.py
 
 from __future__ import annotations
 
-import asyncio
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
@@ -27,7 +26,17 @@ from ..service import StoryOrder
 from ..shots import MAX_SHOTS, Shot
 from ..story import StoryRun
 from .form import provider_choices, typed_key
+from .lang import language
 from .present import provider_label
+from .story_library import (
+    Library,
+    build_library,
+    choices,
+    follow,
+    shots_of,
+    story_fields,
+    wire_library,
+)
 from .story_shots import change, progress_markdown, read_shots, story_cost
 from .words import t
 
@@ -60,6 +69,7 @@ class StoryTab:
     status: gr.Markdown
     film: gr.Video
     story_id: gr.State
+    library: Library | None = None  # the owner's saved stories (story_library.py)
 
     @property
     def shot_inputs(self) -> list:
@@ -111,6 +121,7 @@ class StoryTab:
 def build_story_tab(settings: Settings) -> StoryTab:
     """The start frame, MAX_SHOTS shot rows (two shown), then provider, cost and buttons."""
     gr.Markdown(t("story.hint"), elem_classes=["hint"])
+    library = build_library()
     start = gr.Image(
         label=t("story.start"),
         type="filepath",
@@ -157,6 +168,7 @@ def build_story_tab(settings: Settings) -> StoryTab:
         status,
         film,
         gr.State(None),
+        library,
     )
 
 
@@ -237,6 +249,7 @@ _STORY_ID = re.compile(r"^[0-9a-f]{32}$")
 def wire_story_tab(tab: StoryTab, page: Page, owner: gr.BrowserState, keys: dict) -> None:
     _wire_editing(tab)
     _wire_making(tab, page, owner, keys)
+    wire_library(tab, tab.library, page, owner)
 
 
 def _wire_editing(tab: StoryTab) -> None:
@@ -270,42 +283,40 @@ def _wire_editing(tab: StoryTab) -> None:
 
 
 def _wire_making(tab: StoryTab, page: Page, owner: gr.BrowserState, keys: dict) -> None:
-    """Preview (free) and Generate (paid, asked first): the service makes the story; the
-    page shows its progress until the film is ready."""
+    """Preview (free) and Generate (paid, asked first): the story is saved, the service
+    makes it; the page shows its progress until the film is ready."""
     n_shot = 1 + 5 * MAX_SHOTS
+    lib = tab.library
 
     async def make(
-        paid: bool, request: gr.Request, token, story_id, provider, crossfade, confirm, start, *rest
+        paid: bool, request: gr.Request, token, story_id, chosen, crossfade, confirm, start, *rest
     ):
         caller = page.caller(token, request)  # gr.Error for a page this server didn't sign
-        provider = (provider or "preview") if paid else "preview"
+        provider = (chosen or "preview") if paid else "preview"
         if paid and provider != "preview" and not confirm:
             yield {
                 tab.status: "**Tick “Yes, spend the estimated cost”** to generate the story "
                 f"on {provider_label(provider)}. Nothing was sent."
             }
             return
-        order = StoryOrder(
-            story_id=story_id if _STORY_ID.match(str(story_id or "")) else None,
-            provider=provider,
-            shots=tab.shots_from(list(rest[:n_shot])),
-            start=start,
-            crossfade=bool(crossfade),
-            api_key=typed_key(provider, dict(zip(keys, rest[n_shot:], strict=True))),
-        )
+        name, shots = rest[n_shot], tab.shots_from(list(rest[:n_shot]))
+        key = typed_key(provider, dict(zip(keys, rest[n_shot + 1 :], strict=True)))
+        fields = {**story_fields(name, chosen, crossfade, start, shots), "ran_on": provider}
         try:
-            story_id, run = await page.studio.start_story(caller, order)
+            story, run = await _save_and_start(page, caller, story_id, fields, key)
         except InputError as exc:
             problems = "\n".join(f"- {p}" for p in exc.problems.values())
             yield {tab.status: f"**Please fix this first (nothing was sent):**\n\n{problems}"}
             return
         yield {
-            tab.story_id: story_id,
+            tab.story_id: story["id"],
             tab.film: None,
             tab.confirm: False,
             tab.status: progress_markdown(run, provider),
+            lib.saved: gr.Dropdown(choices=choices(page, caller), value=story["id"]),
+            lib.name: story["name"],
         }
-        async for update in _progress(tab, run, provider):
+        async for update in follow(tab, lib, language(request), page, caller, story["id"]):
             yield update
 
     inputs = [
@@ -316,9 +327,10 @@ def _wire_making(tab: StoryTab, page: Page, owner: gr.BrowserState, keys: dict) 
         tab.confirm,
         tab.start,
         *tab.shot_inputs,
+        lib.name,
         *keys.values(),
     ]
-    outputs = [tab.status, tab.film, tab.story_id, tab.confirm]
+    outputs = [tab.status, tab.film, tab.story_id, tab.confirm, lib.saved, lib.name, lib.frames]
     for button, paid in ((tab.preview, False), (tab.generate, True)):
         # gr.Request first: Gradio injects special arguments only by position.
         async def handler(request: gr.Request, *values, paid=paid):
@@ -328,12 +340,20 @@ def _wire_making(tab: StoryTab, page: Page, owner: gr.BrowserState, keys: dict) 
         button.click(handler, inputs, outputs, preprocess=False, concurrency_limit=None, **PRIVATE)
 
 
-async def _progress(tab: StoryTab, run: StoryRun, provider: str):
-    """The run's progress every half second while it runs, then the film."""
-    while run.running:
-        yield {tab.status: progress_markdown(run, provider)}
-        await asyncio.sleep(0.5)
-    yield {
-        tab.status: progress_markdown(run, provider),
-        tab.film: publish(run.film) if run.film else None,
-    }
+async def _save_and_start(
+    page: Page, caller: Any, story_id: Any, fields: dict[str, Any], key: str | None
+) -> tuple[dict[str, Any], StoryRun]:
+    """Save the story (its id names the run's folder, so a reload finds its shots), then
+    start making it from the saved shots and frames."""
+    story_id = story_id if _STORY_ID.match(str(story_id or "")) else None
+    story = await page.studio.save_story(caller, story_id, fields)
+    order = StoryOrder(
+        story_id=story["id"],
+        provider=fields["ran_on"],
+        shots=shots_of(story),
+        start=story["start"],
+        crossfade=bool(fields["crossfade"]),
+        api_key=key,
+    )
+    _, run = await page.studio.start_story(caller, order)
+    return story, run

@@ -20,6 +20,7 @@ from ..links import publish
 from ..service import Caller, Studio
 from ..spending import SpendingRefused
 from .api import wire_public_api
+from .drafts import DraftBar, build_draft_bar, wire_draft_restore, wire_drafts
 from .form import (
     OWN_LIMIT_RESTORE_JS,
     Form,
@@ -38,6 +39,7 @@ from .page import ANNOUNCE_JS, CSS, SHOW_CARD_JS
 from .present import cost_markdown, spend_markdown, status_markdown
 from .result import Result
 from .segments import from_segments
+from .story_library import wire_story_restore
 from .story_tab import build_story_tab, wire_story_tab
 from .words import t
 
@@ -111,6 +113,7 @@ class Layout:
     history: History
     examples: list[tuple[gr.Button, dict[str, Any]]]
     importer: ImportJob  # History's "Add a job by its id"
+    draft: DraftBar | None = None  # "New" and the draft's saved note, above the form
 
 
 def build_studio(studio: Studio) -> gr.Blocks:
@@ -124,7 +127,9 @@ def build_studio(studio: Studio) -> gr.Blocks:
         wire_history(layout.history, studio, layout.owner)
         wire_story_tab(story, page, layout.owner, layout.form.keys)
         wire_public_api(studio)
-        _wire_load(demo, page, layout)
+        loaded = _wire_load(demo, page, layout)
+        wire_story_restore(loaded, story, story.library, page, layout.owner)
+        wire_drafts(layout.form, page, layout.owner, layout.draft)
         _wire_generate(page, layout)
         _wire_job_card(page, layout)
         _wire_check_key(page, layout)
@@ -145,6 +150,8 @@ def _layout(studio: Studio):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=5):
                     form = build_form(studio.settings)
+                    # Below the form: the first screen stays frames, prompt and Generate.
+                    draft = build_draft_bar()
                 with gr.Column(scale=4, elem_id="result-col"):
                     result = Result(form, studio)
         with gr.Tab(t("tab.story"), id="story"):
@@ -153,10 +160,12 @@ def _layout(studio: Studio):
             history = build_history()
             importer = build_import()
     pairs = list(zip(buttons, examples, strict=True))
-    return Layout(owner, tabs, form, result, history, pairs, importer), story
+    return Layout(owner, tabs, form, result, history, pairs, importer, draft), story
 
 
-def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> None:
+def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> Any:
+    """The page's load: its owner token, then History, the last job, the draft; returns
+    the token's load event (more parts follow it)."""
     studio, history, result, form = page.studio, layout.history, layout.result, layout.form
 
     async def welcome_back(token: str | None):
@@ -179,7 +188,9 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> None:
         async for update in result.follow(caller, latest.id):
             yield update
 
-    demo.load(studio.page_token, layout.owner, layout.owner, queue=False, **PRIVATE).then(
+    loaded = demo.load(studio.page_token, layout.owner, layout.owner, queue=False, **PRIVATE)
+    wire_draft_restore(loaded, form, page, layout.owner, layout.draft)  # as last edited
+    loaded.then(
         welcome_back,
         layout.owner,
         [history.table, history.grid, history.grid_ids, result.job, *result.outputs],
@@ -196,6 +207,7 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> None:
         **PRIVATE,
     )
     demo.load(None, None, form.own_limit, js=OWN_LIMIT_RESTORE_JS, **PRIVATE)
+    return loaded
 
 
 def _wire_generate(page: Page, layout: Layout) -> None:

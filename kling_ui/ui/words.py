@@ -88,6 +88,15 @@ EN: dict[str, str] = {
     "story.preview": "Preview the story (free)",
     "story.generate": "Generate the story",
     "story.film": "Film",
+    "draft.new": "New (empty form)",
+    "story.saved": "Saved stories",
+    "story.name": "Story name",
+    "story.open": "Open",
+    "story.save": "Save story",
+    "story.rename": "Rename",
+    "story.delete": "Delete story",
+    "story.new": "New story",
+    "story.shots": "Shots: the frame each starts from",
 }
 
 ZH: dict[str, str] = {
@@ -158,6 +167,15 @@ ZH: dict[str, str] = {
     "story.preview": "预览故事（免费）",
     "story.generate": "生成故事",
     "story.film": "影片",
+    "draft.new": "新建（清空表单）",
+    "story.saved": "已保存的故事",
+    "story.name": "故事名称",
+    "story.open": "打开",
+    "story.save": "保存故事",
+    "story.rename": "重命名",
+    "story.delete": "删除故事",
+    "story.new": "新故事",
+    "story.shots": "镜头：每个镜头的起始画面",
 }
 
 I18N = gr.I18n(en=EN, **{"zh-CN": ZH})
