@@ -9,9 +9,14 @@ Accept-Language and get English.
 
 from __future__ import annotations
 
+import re
+import string
+from functools import cache
 from typing import Any
 
-from . import said_page
+from .. import said as said_core
+from ..said import Said
+from . import said_page, said_present
 
 EN_LANG = "en"
 ZH_LANG = "zh-CN"
@@ -20,7 +25,7 @@ LANGS = (EN_LANG, ZH_LANG)
 # key -> words, with {name} fields filled by say(). Each part of the page keeps its words in
 # a module of its own (`said_<part>.py`, with EN and ZH dicts) so parts grow apart; every key
 # is in both languages (tests/test_lang.py holds them to that).
-_PARTS = (said_page,)
+_PARTS = (said_core, said_page, said_present)
 SAY_EN: dict[str, str] = {}
 SAY_ZH: dict[str, str] = {}
 for _part in _PARTS:
@@ -61,7 +66,83 @@ def _prefers_chinese(header: str) -> bool:
 
 def say(lang: str | None, key: str, **fields: Any) -> str:
     """The words for `key` in `lang` (English for an unknown language). A key missing from
-    the English catalogue is a bug and raises KeyError."""
+    the English catalogue is a bug and raises KeyError. Fields that are `Said` (a label,
+    a problem inside a sentence) are said in `lang` too."""
     english = SAY_EN[key]
     words = _CATALOGUES.get(lang or EN_LANG, SAY_EN).get(key, english)
-    return words.format(**fields) if fields else words
+    if not fields:
+        return words
+    return words.format(**{name: say_text(lang, value) for name, value in fields.items()})
+
+
+def say_text(lang: str | None, text: Any) -> Any:
+    """Words made elsewhere, in `lang`: a `Said` by its key; a plain English text (an error
+    kept in the store) read back into the catalogue template it was made from; anything
+    else (a number, a name, a text no template matches) as it is."""
+    if isinstance(text, Said):
+        return say(lang, text.key, **text.fields)
+    if not isinstance(text, str) or (lang or EN_LANG) == EN_LANG or not text:
+        return text
+    found = _read_back(text)
+    return say(lang, found[0], **found[1]) if found else text
+
+
+def _read_back(text: str) -> tuple[str, dict[str, str]] | None:
+    exact = _exact().get(text)
+    if exact:
+        return exact, {}
+    for key, pattern in _patterns():
+        match = pattern.fullmatch(text)
+        if match:
+            return key, match.groupdict()
+    return None
+
+
+@cache
+def _exact() -> dict[str, str]:
+    return {words: key for key, words in SAY_EN.items() if "{" not in words}
+
+
+# Fields that hold a number: read back only from digits, so "5 min" is a wait and not a text.
+_NUMBERS = frozenset(
+    {
+        "n",
+        "count",
+        "limit",
+        "low",
+        "high",
+        "total",
+        "clip",
+        "minutes",
+        "hours",
+        "seconds",
+        "position",
+        "percent",
+        "made",
+        "number",
+        "left",
+        "over",
+    }
+)
+
+
+@cache
+def _patterns() -> list[tuple[str, re.Pattern[str]]]:
+    """A pattern per template with fields, the most literal first (the least ambiguous). A
+    template of almost only fields ("{row} {text}") would match any text: never read back."""
+    found = []
+    for key, words in SAY_EN.items():
+        parts = list(string.Formatter().parse(words))
+        names = [name for _, name, _, _ in parts if name]
+        letters = sum(c.isalpha() for literal, *_ in parts for c in literal)
+        if not names or (letters < 3 and not set(names) <= _NUMBERS):
+            continue
+        regex = "".join(
+            re.escape(literal) + (_field(name) if name else "") for literal, name, _, _ in parts
+        )
+        found.append((letters, key, re.compile(regex, re.S)))
+    return [(key, pattern) for _, key, pattern in sorted(found, key=lambda f: -f[0])]
+
+
+def _field(name: str) -> str:
+    return f"(?P<{name}>[0-9][0-9.,]*)" if name in _NUMBERS else f"(?P<{name}>.+?)"
