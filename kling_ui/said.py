@@ -26,10 +26,30 @@ class Said(str):
         self.fields = fields
         return self
 
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        # Copies and pickles (a record copied with its request) are made again from the
+        # key, not from the English text.
+        return (_remade, (self.key, self.fields))
+
+
+def _remade(key: str, fields: dict[str, Any]) -> Said:
+    return Said(key, **fields)
+
 
 def said(key: str, **fields: Any) -> Said:
     """The English words for `key` (KeyError for a key not written), keeping key and fields."""
     return Said(key, **fields)
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at a word's end, with … when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    # Words of a language without spaces (Chinese) are cut where the limit falls.
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:.") + "…"
 
 
 EN: dict[str, str] = {
@@ -90,6 +110,18 @@ EN: dict[str, str] = {
     "period.seconds": "{seconds} s",
     "wait.minutes": "{minutes} min",
     "wait.hours": "{hours} h",
+    # Counted words (present.count_words picks .one or .other).
+    "count.shots.one": "{n} shot",
+    "count.shots.other": "{n} shots",
+    # Stories (shots.py, story.py).
+    "problem.shot": "Shot {n}: {text}",
+    "problem.and": "{first} {rest}",
+    "problem.timed_line": "timed prompt line {number} should read like “3: the door opens” "
+    "(seconds, a colon, what happens).",
+    "story.skipped": "the shot before failed",
+    "story.broken": "something went wrong making the story ({folder}); see the server log.",
+    "story.film_prompt": "Story of {shots}: {prompts}",
+    "story.film_prompt_paid": "Story of {shots}, {money} in all: {prompts}",
 }
 
 ZH: dict[str, str] = {
@@ -144,4 +176,14 @@ ZH: dict[str, str] = {
     "period.seconds": "{seconds} 秒",
     "wait.minutes": "{minutes} 分钟",
     "wait.hours": "{hours} 小时",
+    "count.shots.one": "{n} 个镜头",
+    "count.shots.other": "{n} 个镜头",
+    "problem.shot": "镜头 {n}：{text}",
+    "problem.and": "{first} {rest}",
+    "problem.timed_line": "定时提示词第 {number} 行应写成“3：门打开了”的样子"
+    "（秒数、冒号、发生的事）。",
+    "story.skipped": "上一个镜头失败了",
+    "story.broken": "制作故事时出了问题（{folder}）；详情见服务器日志。",
+    "story.film_prompt": "{shots}的故事：{prompts}",
+    "story.film_prompt_paid": "{shots}的故事，共花费 {money}：{prompts}",
 }

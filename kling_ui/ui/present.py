@@ -10,6 +10,7 @@ from ..errors import NOTHING_SENT_CODES
 from ..providers.registry import PROVIDERS
 from ..records import JobRecord
 from ..request import DURATION_MAX, DURATION_MIN
+from ..said import shorten
 from ..state import JobState
 from .lang import EN_LANG, SAY_EN, say, say_text
 
@@ -199,17 +200,6 @@ def _times(job: JobRecord, lang: str | None, now: float | None) -> list[tuple[st
 def _segment_words(segment: dict, lang: str | None) -> str:
     prompt = shorten(segment.get("prompt") or "", 40)
     return say(lang, "details.segment", seconds=segment.get("duration"), prompt=prompt)
-
-
-def shorten(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` characters at a word's end, with … when cut."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    # Words of a language without spaces (Chinese) are cut where the limit falls.
-    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:.") + "…"
 
 
 def _video_words(probe: dict, lang: str | None) -> str:
