@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import said as said_core
 from ..said import Said
-from . import said_page, said_present, said_story
+from . import said_jobs, said_page, said_present, said_story
 
 EN_LANG = "en"
 ZH_LANG = "zh-CN"
@@ -25,7 +25,7 @@ LANGS = (EN_LANG, ZH_LANG)
 # key -> words, with {name} fields filled by say(). Each part of the page keeps its words in
 # a module of its own (`said_<part>.py`, with EN and ZH dicts) so parts grow apart; every key
 # is in both languages (tests/test_lang.py holds them to that).
-_PARTS = (said_core, said_page, said_present, said_story)
+_PARTS = (said_core, said_page, said_present, said_story, said_jobs)
 SAY_EN: dict[str, str] = {}
 SAY_ZH: dict[str, str] = {}
 for _part in _PARTS:
@@ -84,7 +84,20 @@ def say_text(lang: str | None, text: Any) -> Any:
     if not isinstance(text, str) or (lang or EN_LANG) == EN_LANG or not text:
         return text
     found = _read_back(text)
-    return say(lang, found[0], **found[1]) if found else text
+    if found:
+        return say(lang, found[0], **found[1])
+    mark, _, rest = text.partition(" ")
+    if mark in _MARKS and rest:  # "✓ RunComfy: ready." as the key check says it
+        return f"{mark} {say_text(lang, rest)}"
+    return text
+
+
+_MARKS = frozenset({"✓", "⚠", "✗", "ℹ", ">", "-"})
+
+
+def say_lines(lang: str | None, text: str) -> str:
+    """A text of paragraphs made elsewhere (a frame report), each said in `lang`."""
+    return "\n\n".join(say_text(lang, line) for line in (text or "").split("\n\n"))
 
 
 def _read_back(text: str) -> tuple[str, dict[str, str]] | None:
@@ -137,12 +150,17 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
         letters = sum(c.isalpha() for literal, *_ in parts for c in literal)
         if not names or (letters < 3 and not set(names) <= _NUMBERS):
             continue
-        regex = "".join(
-            re.escape(literal) + (_field(name) if name else "") for literal, name, _, _ in parts
-        )
+        seen: set[str] = set()
+        regex = ""
+        for literal, name, _, _ in parts:
+            regex += re.escape(literal)
+            if name:  # a field said twice is the same words both times
+                regex += f"(?P={name})" if name in seen else _field(name)
+                seen.add(name)
         found.append((letters, key, re.compile(regex, re.S)))
     return [(key, pattern) for _, key, pattern in sorted(found, key=lambda f: -f[0])]
 
 
 def _field(name: str) -> str:
-    return f"(?P<{name}>[0-9][0-9.,]*)" if name in _NUMBERS else f"(?P<{name}>.+?)"
+    # Other fields may be empty: an answer's {detail} is "" when the provider gave none.
+    return f"(?P<{name}>[0-9][0-9.,]*)" if name in _NUMBERS else f"(?P<{name}>.*?)"
