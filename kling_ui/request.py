@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from . import models
 from .errors import InputError
-from .said import Said, said
+from .said import Said, listed, said
 
 PROMPT_MAX = 2500
 SEGMENT_PROMPT_MAX = 512  # Kling's own per-shot limit (stricter than the RunComfy schema)
@@ -189,7 +189,7 @@ def _check_model_rules(request: GenerationRequest, entry: models.ModelEntry) -> 
     if request.multi_prompt and not entry.segments:
         raise FieldProblem("multi_prompt", said("problem.model_no_segments", model=name))
     if request.shot_type not in entry.shot_types:
-        choices = ", ".join(entry.shot_types)
+        choices = listed([_shot_type(name) for name in entry.shot_types])
         raise FieldProblem(
             "shot_type", said("problem.model_shot_types", model=name, choices=choices)
         )
@@ -252,7 +252,17 @@ def _kind_message(kind: str, label: str, loc: tuple[Any, ...], error: Mapping[st
     if kind.startswith("bool"):
         return said("problem.on_off", label=label)
     if kind == "literal_error":
-        return said("problem.one_of", label=label, choices=error["ctx"]["expected"])
+        return said("problem.one_of", label=label, choices=_either(error["ctx"]["expected"]))
     if kind.startswith("string"):
         return said("problem.text", label=label)
     return said("problem.other", label=label, detail=error.get("msg", "invalid value"))
+
+
+def _either(expected: str) -> str:
+    """Pydantic's "'a', 'b' or 'c'", kept word for word, with its "or" translatable."""
+    first, sep, last = expected.rpartition(" or ")
+    return said("words.or", first=first, last=last) if sep else expected
+
+
+def _shot_type(name: str) -> str:
+    return said(f"shot.{name}") if name in SHOT_TYPES else name

@@ -52,6 +52,16 @@ def shorten(text: str, limit: int) -> str:
     return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:.") + "…"
 
 
+def listed(items: list[str]) -> str:
+    """'a, b, c' with each item kept translatable (items may be `Said`)."""
+    if not items:
+        return ""
+    text = items[-1]
+    for item in reversed(items[:-1]):
+        text = said("words.comma", first=item, rest=text)
+    return text
+
+
 EN: dict[str, str] = {
     # Field names, as a problem names them.
     "label.image": "Start frame",
@@ -94,6 +104,10 @@ EN: dict[str, str] = {
     "problem.one_of": "{label} must be one of: {choices}.",
     "problem.text": "{label} must be text.",
     "problem.other": "{label}: {detail}.",
+    "words.or": "{first} or {last}",
+    "words.comma": "{first}, {rest}",
+    "shot.customize": "customize",
+    "shot.intelligent": "intelligent",
     # Spending rules (spending.py, service.py): a generation refused before it is sent.
     "spend.byok_only": "This studio doesn't pay for generations: paste your own {provider} key "
     "under 'Your API keys', or use the free offline preview.",
@@ -163,6 +177,10 @@ ZH: dict[str, str] = {
     "problem.one_of": "{label}必须是以下之一：{choices}。",
     "problem.text": "{label}必须是文字。",
     "problem.other": "{label}：{detail}。",
+    "words.or": "{first} 或 {last}",
+    "words.comma": "{first}、{rest}",
+    "shot.customize": "自定义",
+    "shot.intelligent": "智能",
     "spend.byok_only": "本工作室不代付生成费用：请在“你的 API 密钥”中粘贴你自己的 {provider} "
     "密钥，或使用免费的离线预览。",
     "spend.rate": "你在最近{period}内已发起 {count} 次生成，已达上限。请在 {wait}后再试。",

@@ -264,12 +264,19 @@ def cost_markdown(
     return say(
         lang,
         "cost.line",
-        estimate=estimate.text(),
+        estimate=estimate_text(estimate, lang),
         seconds=seconds,
         provider=provider_label(provider, lang),
         which=which,
         note=note,
     )
+
+
+def estimate_text(estimate: pricing.Estimate, lang: str | None = EN_LANG) -> str:
+    """'about $0.56' (pricing.Estimate.text) in the visitor's language."""
+    if estimate.amount == 0:
+        return say(lang, "cost.free")
+    return say(lang, "cost.about", money=pricing.format_money(estimate.amount, estimate.currency))
 
 
 def spend_markdown(
@@ -328,8 +335,14 @@ def history_rows(jobs: list[JobRecord], lang: str | None = EN_LANG) -> list[list
             f"{STATE_ICONS[job.state]} {state_label(job.state, lang)}",
             job_label(job, lang, short=True),
             say(lang, "details.seconds", seconds=job.request.get("duration")),
-            shorten(job.request.get("prompt") or "", 60),
+            shorten(_prompt_words(job, lang), 60),
             job.id,
         ]
         for job in jobs
     ]
+
+
+def _prompt_words(job: JobRecord, lang: str | None) -> str:
+    prompt = job.request.get("prompt") or ""
+    # A film's prompt is our words ("Story of 3 shots: ..."); a clip's is the visitor's own.
+    return say_text(lang, prompt) if job.is_film else prompt

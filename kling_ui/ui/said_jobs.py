@@ -96,6 +96,18 @@ EN: dict[str, str] = {
     "key.ready_balance_job": "{provider}: ready, balance {money}, {count} job running.",
     "model.not_offered": "{provider} doesn't offer {model}; choose {choices}.",
     "model.another": "another provider",
+    # Cancel notes (jobs.py) and a saved video's warnings (results.py).
+    "cancel.unsent": "Canceled before anything was sent: nothing was charged.",
+    "cancel.failed": "Couldn't cancel: {message} The job goes on and will be saved.",
+    "cancel.accepted": "{provider} accepted the cancel request; it stops the job shortly.",
+    "cancel.started": "{provider} can't stop a job that has already started: it will finish and "
+    "may be charged. The video will still be saved here.",
+    "cancel.never": "{provider} has no way to cancel a job: it will finish and may be charged. "
+    "The video will still be saved here.",
+    "probe.length": "The video is {got} s long, not {want} s.",
+    "probe.silent": "Sound was requested but the video has no audio track.",
+    "probe.both": "The video is {got} s long, not {want} s. Sound was requested but the video "
+    "has no audio track.",
     # Frames (images.py, framing.py), said when a frame is chosen.
     "frame.gone": "{label} can't be read any more: upload it again.",
     "frame.transparent": "{label} has transparent areas: they will be filled with white.",
@@ -192,6 +204,15 @@ ZH: dict[str, str] = {
     "key.ready_balance_job": "{provider}：可以使用，余额 {money}，{count} 个任务正在运行。",
     "model.not_offered": "{provider} 不提供 {model}；请选择 {choices}。",
     "model.another": "其他服务商",
+    "cancel.unsent": "在发送前已取消：没有收费。",
+    "cancel.failed": "无法取消：{message} 任务会继续，完成后会保存。",
+    "cancel.accepted": "{provider} 已接受取消请求；任务很快会停止。",
+    "cancel.started": "{provider} 无法停止已经开始的任务：它会完成，并可能收费。"
+    "视频仍会保存到这里。",
+    "cancel.never": "{provider} 无法取消任务：它会完成，并可能收费。视频仍会保存到这里。",
+    "probe.length": "视频长 {got} 秒，不是 {want} 秒。",
+    "probe.silent": "要求了声音，但视频没有音轨。",
+    "probe.both": "视频长 {got} 秒，不是 {want} 秒。要求了声音，但视频没有音轨。",
     "frame.gone": "{label}已无法读取：请重新上传。",
     "frame.transparent": "{label}有透明区域：将用白色填充。",
     "frame.large": "{label}较大：将以 {size} 发送。",

@@ -59,7 +59,7 @@ def story_cost(provider: str, shots: list[Shot], lang: str | None = EN_LANG) -> 
     parts = [pricing.estimate(provider, shot.seconds, shot.sound) for shot in shots]
     total = sum(p.amount for p in parts)
     each = ", ".join(
-        say(lang, "story.cost_shot", n=i + 1, money=p.text().removeprefix("about "))
+        say(lang, "story.cost_shot", n=i + 1, money=pricing.format_money(p.amount, p.currency))
         for i, p in enumerate(parts)
     )
     money = pricing.format_money(total, parts[0].currency if parts else "USD")
