@@ -62,6 +62,7 @@ KEYS = {key for key in [*SAY_EN, *words.EN] if "." in key}
 
 def english_left(text: str) -> list[str]:
     """Words of the English catalogues left in `text` (ids in `code` and links aside)."""
+    text = re.sub(r"Kling Video O3( Pro| Standard)?", " ", text)  # the model's own name
     text = re.sub(r"`[^`]*`", " ", text)
     text = re.sub(r"\]\([^)]*\)", "]", text)
     text = re.sub(r"https?://\S+", " ", text)

@@ -17,6 +17,7 @@ from .present import (
     details_markdown,
     history_headers,
     history_rows,
+    prompt_words,
     shorten,
     state_label,
     status_markdown,
@@ -30,7 +31,7 @@ HEADERS = history_headers(EN_LANG)
 
 
 def caption(job: JobRecord, lang: str = EN_LANG) -> str:
-    words = shorten(job.request.get("prompt") or "", 40)
+    words = shorten(prompt_words(job, lang), 40)
     return f"{STATE_ICONS[job.state]} {state_label(job.state, lang)} · {words}"
 
 

@@ -335,14 +335,14 @@ def history_rows(jobs: list[JobRecord], lang: str | None = EN_LANG) -> list[list
             f"{STATE_ICONS[job.state]} {state_label(job.state, lang)}",
             job_label(job, lang, short=True),
             say(lang, "details.seconds", seconds=job.request.get("duration")),
-            shorten(_prompt_words(job, lang), 60),
+            shorten(prompt_words(job, lang), 60),
             job.id,
         ]
         for job in jobs
     ]
 
 
-def _prompt_words(job: JobRecord, lang: str | None) -> str:
+def prompt_words(job: JobRecord, lang: str | None = EN_LANG) -> str:
     prompt = job.request.get("prompt") or ""
     # A film's prompt is our words ("Story of 3 shots: ..."); a clip's is the visitor's own.
     return say_text(lang, prompt) if job.is_film else prompt
