@@ -20,7 +20,7 @@ class Said(str):
     fields: dict[str, Any]
 
     def __new__(cls, key: str, **fields: Any) -> Said:
-        template = EN[key]
+        template = TEMPLATES.get(key) or EN[key]
         self = super().__new__(cls, template.format(**fields) if fields else template)
         self.key = key
         self.fields = fields
@@ -34,6 +34,15 @@ class Said(str):
 
 def _remade(key: str, fields: dict[str, Any]) -> Said:
     return Said(key, **fields)
+
+
+# Every English template a Said can be made from: the core's (EN, below) and those the page
+# adds for its own parts (ui/lang.py registers its catalogue at import).
+TEMPLATES: dict[str, str] = {}
+
+
+def register(templates: dict[str, str]) -> None:
+    TEMPLATES.update(templates)
 
 
 def said(key: str, **fields: Any) -> Said:
@@ -104,6 +113,7 @@ EN: dict[str, str] = {
     "problem.one_of": "{label} must be one of: {choices}.",
     "problem.text": "{label} must be text.",
     "problem.other": "{label}: {detail}.",
+    "busy": "That was a lot at once: wait a few seconds and try again.",
     "words.or": "{first} or {last}",
     "words.comma": "{first}, {rest}",
     "shot.customize": "customize",
@@ -177,6 +187,7 @@ ZH: dict[str, str] = {
     "problem.one_of": "{label}必须是以下之一：{choices}。",
     "problem.text": "{label}必须是文字。",
     "problem.other": "{label}：{detail}。",
+    "busy": "一下子请求太多了：请等几秒再试。",
     "words.or": "{first} 或 {last}",
     "words.comma": "{first}、{rest}",
     "shot.customize": "自定义",

@@ -317,3 +317,16 @@ def test_counted_words_are_plural_correct_in_english():
     assert "shot(s)" not in story_cost("preview", [], None)
     film = said("story.film_prompt", shots=said("count.shots.other", n=3), prompts="a / b / c")
     assert film == "Story of 3 shots: a / b / c"  # no "(nothing in all)"
+
+
+def test_the_segment_editors_words_are_said_in_chinese():
+    from kling_ui.ui.segments import MAX_ROWS, add_label, fill_the_rest, row_problems, split_evenly
+
+    assert f"segment.{MAX_ROWS}.prompt" in words.EN  # a label for every row
+    notes = row_problems(["", "x" * 600, "好", "好", ""], [3, 30, None, 5, 3], 4, ZH)
+    assert_chinese(" ".join(notes))
+    for count in (0, 2, MAX_ROWS):
+        assert_chinese(add_label(count, ZH).value)
+    for made in (split_evenly([], 10), split_evenly([("a", 3)] * 4, 10), fill_the_rest([], 5)):
+        assert_chinese(say_text(ZH, made[1]))
+    assert_chinese(say_text(ZH, fill_the_rest([("a", 9), ("b", 3)], 10)[1]))

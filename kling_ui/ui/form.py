@@ -16,8 +16,19 @@ from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, PROMPT_MAX, 
 from ..uploads import raw_source
 from .frame_check import CROPS
 from .lang import EN_LANG, language, say
-from .present import cost_markdown, prompt_counter, which_provider_markdown
-from .segments import SegmentEditor, build_segment_editor, segment_input_names, to_segments
+from .present import (
+    cost_markdown,
+    prompt_counter,
+    segment_total_markdown,
+    which_provider_markdown,
+)
+from .segments import (
+    SegmentEditor,
+    add_label,
+    build_segment_editor,
+    segment_input_names,
+    to_segments,
+)
 from .words import EN as WORDS_EN
 from .words import t
 
@@ -251,6 +262,8 @@ def spoken(form: Form, settings: Settings, lang: str) -> dict:
     values = {
         form.cost: cost_markdown(default_provider(), DURATION_DEFAULT, False, lang=lang),
         form.prompt_count: prompt_counter("", PROMPT_MAX, lang),
+        form.segments.total: segment_total_markdown(DURATION_DEFAULT, [], lang),
+        form.segments.add: add_label(0, lang),
     }
     if form.upload_limit is not None:
         mb = f"{settings.max_upload_mb:g}"

@@ -16,7 +16,7 @@ import gradio as gr
 from ..errors import KlingUIError
 from ..gate import TooBusy
 from ..links import publish
-from .lang import language, say_lines
+from .lang import language, say_lines, say_text
 
 if TYPE_CHECKING:
     from .studio import Page
@@ -39,7 +39,7 @@ def wire_frame_check(form: Any, page: Page, owner: gr.BrowserState) -> None:
         try:
             note = await studio.frame_report(caller, start, end, int(count or 0))
         except TooBusy as exc:
-            raise gr.Error(exc.user_message) from exc
+            raise gr.Error(say_text(language(request), exc.user_message)) from exc
         return say_lines(language(request), note), gr.Radio(visible=bool(start or end))
 
     inputs = [owner, form.start, form.end, form.segments.count]

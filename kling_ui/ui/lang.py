@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import said as said_core
 from ..said import Said
-from . import said_jobs, said_page, said_present, said_story
+from . import said_jobs, said_page, said_present, said_segments, said_story
 
 EN_LANG = "en"
 ZH_LANG = "zh-CN"
@@ -25,7 +25,7 @@ LANGS = (EN_LANG, ZH_LANG)
 # key -> words, with {name} fields filled by say(). Each part of the page keeps its words in
 # a module of its own (`said_<part>.py`, with EN and ZH dicts) so parts grow apart; every key
 # is in both languages (tests/test_lang.py holds them to that).
-_PARTS = (said_core, said_page, said_present, said_story, said_jobs)
+_PARTS = (said_core, said_page, said_present, said_story, said_jobs, said_segments)
 SAY_EN: dict[str, str] = {}
 SAY_ZH: dict[str, str] = {}
 for _part in _PARTS:
@@ -35,6 +35,7 @@ for _part in _PARTS:
             raise RuntimeError(f"words defined twice: {sorted(clash)}")
         _catalogue.update(_words)
 _CATALOGUES = {EN_LANG: SAY_EN, ZH_LANG: SAY_ZH}
+said_core.register(SAY_EN)  # the page's parts make Said words too (segments.py)
 
 
 def language(request: Any) -> str:

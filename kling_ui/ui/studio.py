@@ -79,7 +79,7 @@ class Page:
         try:
             caller = self.studio.page_caller(token, request)
         except TooBusy as exc:
-            raise gr.Error(exc.user_message) from exc
+            raise gr.Error(say_text(language(request), exc.user_message)) from exc
         if caller is None:
             raise gr.Error(say(language(request), "page.expired"))
         return caller
@@ -112,7 +112,8 @@ class Page:
             form.segments_box: gr.Accordion(open=True) if rows else gr.skip(),
         }
         segments = form.segments
-        values.update(zip(segments.outputs, segments.render_rows(rows, duration), strict=True))
+        shown = segments.render_rows(rows, duration, lang=lang)
+        values.update(zip(segments.outputs, shown, strict=True))
         return values
 
 

@@ -235,6 +235,13 @@ def _story_words() -> None:
 
 
 _story_words()
+for _n in range(1, 6):  # the segment editor's rows (segments.MAX_ROWS)
+    EN[f"segment.{_n}.prompt"] = f"Segment {_n} prompt"
+    EN[f"segment.{_n}.seconds"] = f"Segment {_n} seconds"
+    ZH[f"segment.{_n}.prompt"] = f"第 {_n} 段提示词"
+    ZH[f"segment.{_n}.seconds"] = f"第 {_n} 段秒数"
+EN.update({"segment.up": "Move up", "segment.down": "Move down", "segment.remove": "Remove"})
+ZH.update({"segment.up": "上移", "segment.down": "下移", "segment.remove": "删除"})
 
 I18N = gr.I18n(en=EN, **{"zh-CN": ZH})
 
