@@ -321,7 +321,7 @@ def test_continue_from_the_last_frame_fills_the_start_frame(page):
     generate_and_wait_for_video(page, 3)
     before = page.locator("#start-frame img").get_attribute("src")
     page.locator("#continue").click()
-    expect(page.locator("#continue-note")).to_contain_text("last frame of job")
+    expect(page.locator("#continue-note")).to_contain_text("last frame of this clip")
     expect(page.locator("#start-frame img")).not_to_have_attribute("src", before or "")
     assert "-last.png" in (page.locator("#start-frame img").get_attribute("src") or "")
 
@@ -582,8 +582,8 @@ def test_the_page_reads_in_chinese_for_a_chinese_browser(browser, stack):
         expect(page.locator("#generate")).to_have_text("生成")
         for words in ("工作室", "故事", "历史"):
             expect(page.get_by_role("tab", name=words, exact=True)).to_be_visible()
-        expect(page.get_by_label("提示词")).to_be_visible()
-        expect(page.get_by_text("离线预览")).to_be_visible()
+        expect(page.get_by_label("提示词", exact=True)).to_be_visible()
+        expect(page.get_by_text("离线预览（免费）")).to_be_visible()
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "studio-zh.png"))
         # And it still works: a preview from the Chinese page.
@@ -643,7 +643,15 @@ def test_a_chinese_visitor_sees_and_hears_no_english(browser, stack):
         expect(page.locator("#cost")).to_contain_text("费用：免费")  # said again on load
         page.locator("#which-provider").get_by_text("选哪个服务商？").click()
         page.locator("#keys").get_by_text("你的 API 密钥").click()
+        page.locator("#segments").get_by_text("分段：定时提示词").click()
+        page.locator("#segment-split").click()  # no segments yet: said so
+        expect(page.locator("#segment-message")).to_contain_text("请先添加")
+        page.locator("#segment-add").click()
+        expect(page.locator("#segment-1-prompt")).to_be_visible()
+        expect(page.locator("#segment-add")).to_contain_text("添加分段（1 / 5）")
         left["idle"] = english_in_view(page)
+        page.locator("#segment-clear").click()
+        page.locator("#segments").get_by_text("分段：定时提示词").click()
         page.locator("#generate").click()  # no frame, no prompt
         expect(page.locator("#form-errors")).to_contain_text("生成前请先修正")
         left["problems"] = english_in_view(page)

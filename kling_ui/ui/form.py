@@ -256,6 +256,13 @@ class Form:
         return [*self.request_fields, self.cost, self.segments_box, *self.segments.outputs]
 
 
+def spoken_outputs(form: Form) -> list:
+    """The components `spoken` sets (listed without making any: a gr.Button made while the
+    page is built would be drawn on it)."""
+    named = [form.cost, form.prompt_count, form.segments.total, form.segments.add]
+    return [*named, *(c for c in (form.upload_limit, form.which) if c is not None)]
+
+
 def spoken(form: Form, settings: Settings, lang: str) -> dict:
     """The form's words built here, in the visitor's language: the page is built once (in
     English), so these are said again when a page loads."""

@@ -199,7 +199,9 @@ def build_segment_editor(duration: gr.Slider) -> SegmentEditor:
     total = gr.Markdown(segment_total_markdown(5, []), elem_id="segment-total")
     message = gr.Markdown("", elem_id="segment-message")
     with gr.Row():
-        add = gr.Button(add_label(0).value, size="sm", elem_id="segment-add")
+        add = gr.Button(
+            say(EN_LANG, "seg.add", count=0, most=MAX_ROWS), size="sm", elem_id="segment-add"
+        )
         even = gr.Button(t("segment.split"), size="sm", elem_id="segment-split")
         rest = gr.Button(t("segment.fill"), size="sm", elem_id="segment-fill")
         clear = gr.Button(t("segment.clear"), size="sm", elem_id="segment-clear")

@@ -27,6 +27,7 @@ from .form import (
     model_for,
     restore_keys_js,
     spoken,
+    spoken_outputs,
     typed_key,
 )
 from .frame_check import wire_frame_check
@@ -226,10 +227,7 @@ def _wire_spoken(demo: gr.Blocks, page: Page, layout: Layout) -> None:
             **history_spoken(layout.history, lang),
         }
 
-    outputs = [
-        *spoken(layout.form, settings, EN_LANG),
-        *history_spoken(layout.history, EN_LANG),
-    ]
+    outputs = [*spoken_outputs(layout.form), layout.history.status]
     demo.load(speak, None, outputs, queue=False, show_progress="hidden", **PRIVATE)
 
 
