@@ -249,6 +249,10 @@ def test_spending_refusals_and_key_words_are_said_in_chinese():
         "Type your RunComfy key in the field above, then press Check key (nothing was sent).",
         "Too many key checks from here: wait a minute, then try again.",
         "The offline preview needs no key.",
+        "RunComfy doesn't offer Kling O3 Standard; choose RunningHub or Offline preview (free).",
+        "Your RunningHub balance is ¥1.00; this clip costs about ¥4.35. Top up, or choose a "
+        "shorter clip or no sound.",
+        "That was a lot at once: wait a few seconds and try again.",
     ]:
         assert_chinese(say_text(ZH, words_made))
 

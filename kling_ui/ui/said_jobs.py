@@ -96,6 +96,9 @@ EN: dict[str, str] = {
     "key.ready_balance_job": "{provider}: ready, balance {money}, {count} job running.",
     "model.not_offered": "{provider} doesn't offer {model}; choose {choices}.",
     "model.another": "another provider",
+    "model.not_offered_two": "{provider} doesn't offer {model}; choose {first} or {last}.",
+    "funds.low": "Your {provider} balance is {have}; this clip costs about {need}. Top up, or "
+    "choose a shorter clip or no sound.",
     # Cancel notes (jobs.py) and a saved video's warnings (results.py).
     "cancel.unsent": "Canceled before anything was sent: nothing was charged.",
     "cancel.failed": "Couldn't cancel: {message} The job goes on and will be saved.",
@@ -204,6 +207,9 @@ ZH: dict[str, str] = {
     "key.ready_balance_job": "{provider}：可以使用，余额 {money}，{count} 个任务正在运行。",
     "model.not_offered": "{provider} 不提供 {model}；请选择 {choices}。",
     "model.another": "其他服务商",
+    "model.not_offered_two": "{provider} 不提供 {model}；请选择 {first} 或 {last}。",
+    "funds.low": "你的 {provider} 余额为 {have}；这段视频约需 {need}。请充值，或选择更短的视频或"
+    "关闭声音。",
     "cancel.unsent": "在发送前已取消：没有收费。",
     "cancel.failed": "无法取消：{message} 任务会继续，完成后会保存。",
     "cancel.accepted": "{provider} 已接受取消请求；任务很快会停止。",
