@@ -334,3 +334,14 @@ def test_the_segment_editors_words_are_said_in_chinese():
     for made in (split_evenly([], 10), split_evenly([("a", 3)] * 4, 10), fill_the_rest([], 5)):
         assert_chinese(say_text(ZH, made[1]))
     assert_chinese(say_text(ZH, fill_the_rest([("a", 9), ("b", 3)], 10)[1]))
+
+
+def test_details_cut_a_long_segment_prompt_at_a_words_end():
+    job = _job("runcomfy", JobState.SUCCEEDED, finished_at=1004.0)
+    job.request["multi_prompt"] = [
+        {"prompt": "Pan right across the glowing skyline as windows flicker on", "duration": 10}
+    ]
+    details = details_markdown(job)
+    assert "10 s: Pan right across the glowing skyline…" in details
+    assert "- **Time to make it:** 4 s" in details  # the making, said as such, in Details
+    assert "4 s" not in status_markdown(job, now=1005.0)  # not beside a 10 s clip
