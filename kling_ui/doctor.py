@@ -148,7 +148,8 @@ def _ready(name: str, label: str, account: Account | None) -> KeyReport:
         if account.balance is not None:
             parts.append(f"balance {format_money(account.balance, account.currency)}")
         if account.task_count is not None:
-            parts.append(f"{account.task_count} job(s) running")
+            count = account.task_count
+            parts.append(f"{count} job running" if count == 1 else f"{count} jobs running")
         message = ", ".join(parts) + "."
     return KeyReport(
         provider=name,

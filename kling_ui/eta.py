@@ -17,9 +17,19 @@ from .state import JobState
 from .store import JobStore
 
 RECENT = 20  # finished jobs that inform an estimate
-# Before this installation has finished jobs of a kind: Kling O3 Pro on a hosted provider
-# takes minutes (observed 1-5 min); the preview renders in about a third of real time.
 DEFAULT_SPREAD = 0.25  # relative: a job may end 25 % earlier or later than expected
+
+# The first guess for a provider, before this installation has finished jobs of a kind (its
+# own median then takes over): seconds from submit to done = base + per clip second (+ sound).
+# Neither provider documents a typical time (docs/providers.md, "How long a clip takes"):
+# RunningHub's own query example reports taskCostTime "187" s (clip length not stated), and
+# a 10 s RunComfy clip took 94 s in our own run (issue #28), where the old one-for-all guess
+# (90 s + 10 s per second) said "about 3 min". Unverified figures: change them as jobs show.
+TYPICAL: dict[str, tuple[float, float, float]] = {
+    "runcomfy": (50.0, 4.5, 10.0),  # a 10 s clip: 95 s; observed once, 94 s
+    "runninghub": (90.0, 10.0, 15.0),  # a 10 s clip: 190 s; its example: 187 s
+}
+FALLBACK = (90.0, 10.0, 15.0)  # another provider: minutes, as Kling O3 takes (1-5 min seen)
 
 
 @dataclass(frozen=True)
@@ -30,9 +40,10 @@ class Expectation:
 
 
 def default_seconds(provider: str, duration: int, sound: bool) -> float:
-    if provider == "preview":
+    if provider == "preview":  # renders here, in about a third of real time
         return 0.4 * duration + 1.0
-    return 90.0 + 10.0 * duration + (15.0 if sound else 0.0)
+    base, per_second, with_sound = TYPICAL.get(provider, FALLBACK)
+    return base + per_second * duration + (with_sound if sound else 0.0)
 
 
 _LEARNED: dict[tuple[str, str, int, bool], tuple[float, Expectation]] = {}

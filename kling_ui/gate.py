@@ -24,6 +24,7 @@ from typing import Any, Protocol, TypeVar
 
 from .config import Settings
 from .errors import KlingUIError
+from .said import said
 
 T = TypeVar("T")
 MAX_BUCKETS = 10_000  # past this, buckets that have refilled are forgotten (memory stays flat)
@@ -41,7 +42,7 @@ class TooBusy(KlingUIError):
     """A caller over its budget: nothing was done."""
 
     def __init__(self) -> None:
-        super().__init__("That was a lot at once: wait a few seconds and try again.")
+        super().__init__(said("busy"))
 
 
 class Budget:

@@ -32,7 +32,10 @@ def slug(text: str | None, *, words: int = WORDS, budget: int = WORDS_BYTES) -> 
 
 
 def video_file_name(job: JobRecord) -> str:
-    """A name that reads well in a downloads folder: date, the prompt's first words, job id."""
+    """A name that reads well in a downloads folder: who made it, date, the prompt's first
+    words, job id."""
     stamp = time.strftime("%Y%m%d-%H%M", time.localtime(job.created_at))
     words = slug(job.request.get("prompt")) or "video"
-    return f"kling-{stamp}-{words}-{slug(job.id, words=1, budget=32) or 'job'}.mp4"
+    # A preview is an animatic made here, not Kling's output: its name must not pass for one.
+    maker = "preview" if job.provider == "preview" else "kling"
+    return f"{maker}-{stamp}-{words}-{slug(job.id, words=1, budget=32) or 'job'}.mp4"

@@ -44,6 +44,7 @@ from .ledger import DaySpend
 from .lines import Line
 from .providers.registry import PROVIDERS
 from .request import GenerationRequest, parse_request
+from .said import said
 from .services import Services, open_services
 from .shots import Shot, story_lines
 from .spending import SpendingRefused
@@ -284,9 +285,12 @@ class Studio:
         wanted = pricing.to_usd(estimate.amount, estimate.currency)
         if wanted > 0 and spent + wanted > limit:
             raise SpendingRefused(
-                f"Your own daily limit (${limit:.2f}) would be passed: ${spent:.2f} spent "
-                f"today, this clip about ${wanted:.2f}. Raise it under “Your API keys”, or "
-                "use the free offline preview."
+                said(
+                    "spend.own_limit",
+                    limit=f"{limit:.2f}",
+                    spent=f"{spent:.2f}",
+                    wanted=f"{wanted:.2f}",
+                )
             )
 
     async def generate_and_wait(

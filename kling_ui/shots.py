@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from .errors import InputError
 from .lines import Line, line_from_options
+from .said import said
 
 MAX_SHOTS = 6
 
@@ -31,12 +32,7 @@ def parse_timed(text: str) -> list[dict[str, Any]]:
             continue
         match = TIMED.match(raw)
         if match is None:
-            raise InputError(
-                {
-                    "segments": f"timed prompt line {number} should read like “3: the door "
-                    "opens” (seconds, a colon, what happens)."
-                }
-            )
+            raise InputError({"segments": said("problem.timed_line", number=number)})
         segments.append({"prompt": match["words"].strip(), "duration": int(match["seconds"])})
     return segments
 
@@ -60,7 +56,16 @@ def story_lines(shots: list[Shot], start: str | None, provider: str, folder: Pat
             }
             lines.append(line_from_options(i + 1, options, folder, story=True, first=i == 0))
         except InputError as exc:
-            problems[f"shot {i + 1}"] = f"Shot {i + 1}: " + " ".join(exc.problems.values())
+            problems[f"shot {i + 1}"] = said("problem.shot", n=i + 1, text=_joined(exc))
     if problems:
         raise InputError(problems)
     return lines
+
+
+def _joined(exc: InputError) -> str:
+    """The shot's problems in one sentence (each kept translatable: see said.py)."""
+    items = list(exc.problems.values())
+    text = items[-1]
+    for item in reversed(items[:-1]):
+        text = said("problem.and", first=item, rest=text)
+    return text

@@ -12,6 +12,7 @@ import time
 from . import ledger, pricing
 from .config import Settings
 from .errors import KlingUIError
+from .said import Said, said
 
 
 class SpendingRefused(KlingUIError):
@@ -43,11 +44,7 @@ class SpendingGuard:
         now = time.time() if now is None else now
         paid = provider != "preview"
         if paid and uses_server_key and self.settings.byok_only:
-            raise SpendingRefused(
-                "This studio doesn't pay for generations: paste your own "
-                f"{pricing.provider_name(provider)} key under 'Your API keys', or use the "
-                "free offline preview."
-            )
+            raise SpendingRefused(said("spend.byok_only", provider=pricing.provider_name(provider)))
         if self.settings.rate is not None:
             self._check_rate(db, owner, caller, now)
         if paid and uses_server_key and self.settings.daily_cap_usd is not None:
@@ -62,8 +59,12 @@ class SpendingGuard:
         if len(recent) >= count:
             wait = recent[-count] + period - now
             raise SpendingRefused(
-                f"You've started {len(recent)} generations in the last "
-                f"{_period_name(period)}, the limit here. Try again in {_wait_text(wait)}."
+                said(
+                    "spend.rate",
+                    count=len(recent),
+                    period=_period_name(period),
+                    wait=_wait_text(wait),
+                )
             )
 
     def _check_cap(
@@ -78,16 +79,17 @@ class SpendingGuard:
         wanted = pricing.to_usd(estimate.amount, estimate.currency)
         if spent + wanted > cap:
             raise SpendingRefused(
-                f"Today's spending limit for this studio (${cap:.2f}) is reached "
-                f"(${spent:.2f} used; this clip would cost about ${wanted:.2f}). It resets at "
-                "midnight UTC. Paste your own key, or use the free offline preview."
+                said("spend.cap", cap=f"{cap:.2f}", spent=f"{spent:.2f}", wanted=f"{wanted:.2f}")
             )
 
 
-def _period_name(seconds: float) -> str:
-    return {60.0: "minute", 3600.0: "hour", 86400.0: "day"}.get(seconds, f"{seconds:.0f} s")
+def _period_name(seconds: float) -> Said:
+    name = {60.0: "minute", 3600.0: "hour", 86400.0: "day"}.get(seconds)
+    return said(f"period.{name}") if name else said("period.seconds", seconds=f"{seconds:.0f}")
 
 
-def _wait_text(seconds: float) -> str:
+def _wait_text(seconds: float) -> Said:
     minutes = max(1, round(seconds / 60))
-    return f"{minutes} min" if minutes < 120 else f"{round(minutes / 60)} h"
+    if minutes < 120:
+        return said("wait.minutes", minutes=minutes)
+    return said("wait.hours", hours=round(minutes / 60))

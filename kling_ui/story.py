@@ -27,6 +27,7 @@ from .jobfiles import last_frame_of
 from .jobs import JobManager
 from .lines import Line
 from .names import slug
+from .said import said, shorten
 from .spending import SpendingRefused
 from .state import JobState
 from .store import JobKind, JobRecord
@@ -204,7 +205,7 @@ async def run_story(
         image = None
         if line.chained:
             if previous is None or previous.status != "succeeded":
-                outcomes.append(Outcome(line.number, "skipped", error="the shot before failed"))
+                outcomes.append(Outcome(line.number, "skipped", error=said("story.skipped")))
                 continue
             frame = await asyncio.to_thread(media.continuation_frame, previous.path)
             image = str(out_dir / f"{line.number:03d}-start.png")
@@ -223,6 +224,16 @@ async def run_story(
     return outcomes, film
 
 
+def _film_prompt(count: int, costs: dict[str, float], prompts: str) -> str:
+    """What the film shows as its prompt: how many shots, what they cost, what they show
+    (English, kept in the store; the page says it again in the visitor's language)."""
+    shots = said(f"count.shots.{'one' if count == 1 else 'other'}", n=count)
+    money = ", ".join(pricing.format_money(v, c) for c, v in costs.items())
+    if money:
+        return said("story.film_prompt_paid", shots=shots, money=money, prompts=prompts)
+    return said("story.film_prompt", shots=shots, prompts=prompts)
+
+
 def record_film(
     jobs: JobManager, film: Path, lines: list[Line], outcomes: list[Outcome], *, owner: str
 ) -> JobRecord:
@@ -238,8 +249,7 @@ def record_film(
     for o in outcomes:
         if o.cost:
             costs[o.currency or "USD"] = costs.get(o.currency or "USD", 0.0) + o.cost
-    spent = ", ".join(pricing.format_money(v, c) for c, v in costs.items()) or "nothing"
-    prompts = " / ".join(str(line.fields.get("prompt") or "")[:40] for line in lines)
+    prompts = " / ".join(shorten(str(line.fields.get("prompt") or ""), 40) for line in lines)
     now = time.time()
     record = JobRecord(
         id=job_id,
@@ -247,7 +257,7 @@ def record_film(
         provider=lines[0].provider,
         kind=JobKind.FILM,
         request={
-            "prompt": f"Story of {len(lines)} shots ({spent} in all): {prompts}",
+            "prompt": _film_prompt(len(lines), costs, prompts),
             "duration": round(info.duration),
             "sound": info.has_audio,
             "image": lines[0].fields.get("image"),
@@ -312,6 +322,4 @@ class StoryRun:
             self.error = exc.user_message
         except Exception:
             log.exception("story: unexpected error in %s", folder.name)
-            self.error = (
-                f"something went wrong making the story ({folder.name}); see the server log."
-            )
+            self.error = said("story.broken", folder=folder.name)

@@ -94,7 +94,9 @@ SPEND = 10  # "Spent today", after the card's buttons
 
 
 def job_id_of(shown: list) -> str:
-    return re.search(r"job `([0-9a-f]{12})`", shown[STATUS]).group(1)
+    # Ids are machine facts: they live in Details, never on the job card.
+    assert not re.search(r"`[0-9a-f]{12}`", shown[STATUS]), shown[STATUS]
+    return re.search(r"\*\*Job id:\*\* `([0-9a-f]{12})`", shown[DETAILS]).group(1)
 
 
 def final(job, timeout=60) -> list:
@@ -135,7 +137,7 @@ def test_a_full_generation_on_each_fake_provider(stack, provider, tmp_path):
         page.generate(provider=provider, duration=4, runninghub_key=RH_KEY, segments=[("wide", 4)])
     )
     assert out[ERRORS] == "", out[ERRORS]
-    assert "Done" in out[STATUS] and job_id_of(out) in out[STATUS]
+    assert "Done" in out[STATUS] and job_id_of(out) in out[DETAILS]
     assert media.probe(page.download(out[VIDEO], tmp_path)).duration == pytest.approx(4, abs=0.1)
     assert fake.submits == before + 1
     assert "Request id" in out[DETAILS]

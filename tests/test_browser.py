@@ -324,7 +324,7 @@ def test_continue_from_the_last_frame_fills_the_start_frame(page):
     generate_and_wait_for_video(page, 3)
     before = page.locator("#start-frame img").get_attribute("src")
     page.locator("#continue").click()
-    expect(page.locator("#continue-note")).to_contain_text("last frame of job")
+    expect(page.locator("#continue-note")).to_contain_text("last frame of this clip")
     expect(page.locator("#start-frame img")).not_to_have_attribute("src", before or "")
     assert "-last.png" in (page.locator("#start-frame img").get_attribute("src") or "")
 
@@ -440,7 +440,7 @@ def test_a_two_shot_story_previewed_into_one_film_that_plays(page, stack):
         box.press("Enter")
     page.get_by_text("Shot 2: timed prompts (optional)").click()
     page.locator("#shot-2-timed textarea").fill("3: a gull crosses the moon")
-    expect(page.locator("#story-cost")).to_contain_text("2 shot(s), 6 s")
+    expect(page.locator("#story-cost")).to_contain_text("2 shots, 6 s")
     # A paid story asks once, before anything is sent.
     submits = stack["rc"].submits
     page.locator("#story-provider").get_by_text("RunComfy").click()
@@ -585,17 +585,110 @@ def test_the_page_reads_in_chinese_for_a_chinese_browser(browser, stack):
         expect(page.locator("#generate")).to_have_text("生成")
         for words in ("工作室", "故事", "历史"):
             expect(page.get_by_role("tab", name=words, exact=True)).to_be_visible()
-        expect(page.get_by_label("提示词")).to_be_visible()
-        expect(page.get_by_text("离线预览")).to_be_visible()
+        expect(page.get_by_label("提示词", exact=True)).to_be_visible()
+        expect(page.get_by_text("离线预览（免费）")).to_be_visible()
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "studio-zh.png"))
         # And it still works: a preview from the Chinese page.
         upload(page, "start-frame", assets.path("sunset_lake.jpg"))
         page.locator("#prompt textarea").fill("湖面上缓缓推近")
         page.locator("#generate").click()
-        expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
+        expect(page.locator("#status")).to_contain_text("完成", timeout=60_000)
     finally:
         context.close()
+
+
+# Every announcement a screen reader is handed (aria-live regions, alerts), kept as it comes.
+LISTEN_JS = """
+() => {
+  window.__heard = [];
+  const note = (el) => {
+    const text = (el.innerText || el.textContent || '').trim();
+    if (text) { window.__heard.push(text); }
+  };
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      const el = change.target.nodeType === 1 ? change.target : change.target.parentElement;
+      const live = el && el.closest('[aria-live], [role=alert], [role=status]');
+      if (live) { note(live); }
+    }
+  }).observe(document.body, {childList: true, subtree: true, characterData: true});
+}
+"""
+
+
+def english_in_view(page) -> list[str]:
+    """Words of the English catalogues in what the page shows and announces (test_words_zh)."""
+    from .test_words_zh import KEYS, english_left
+
+    # Gradio's own progress timer ("processing | 0.3s") is its words, not the catalogue's.
+    timer = re.compile(r"\b\d+(\.\d+)?s\b")
+    seen = timer.sub(" ", page.evaluate("() => document.body.innerText"))
+    heard = [timer.sub(" ", t) for t in page.evaluate("() => window.__heard")]
+    page.evaluate("() => { window.__heard = []; }")
+    lines = seen.splitlines()
+    found = [f"shown: {w} in {line[:60]!r}" for line in lines for w in english_left(line)]
+    found += [f"heard: {w} in {text[:60]!r}" for text in heard for w in english_left(text)]
+    found += [f"raw key: {k}" for k in KEYS if k in seen or k in "\n".join(heard)]
+    return sorted(set(found))
+
+
+def test_a_chinese_visitor_sees_and_hears_no_english(browser, stack):
+    """Studio (idle, problems, a preview and a RunComfy job, each provider's refusal), Story
+    (cost, a previewed film) and History (table, a selected job) walked in zh-CN."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    left: dict[str, list[str]] = {}
+    try:
+        open_studio(page, stack["url"])
+        page.evaluate(LISTEN_JS)
+        expect(page.locator("#cost")).to_contain_text("费用：免费")  # said again on load
+        page.locator("#which-provider").get_by_text("选哪个服务商？").click()
+        page.locator("#keys").get_by_text("你的 API 密钥").click()
+        page.locator("#segments").get_by_text("分段：定时提示词").click()
+        page.locator("#segment-split").click()  # no segments yet: said so
+        expect(page.locator("#segment-message")).to_contain_text("请先添加")
+        page.locator("#segment-add").click()
+        expect(page.locator("#segment-1-prompt")).to_be_visible()
+        expect(page.locator("#segment-add")).to_contain_text("添加分段（1 / 5）")
+        left["idle"] = english_in_view(page)
+        page.locator("#segment-clear").click()
+        page.locator("#segments").get_by_text("分段：定时提示词").click()
+        page.locator("#generate").click()  # no frame, no prompt
+        expect(page.locator("#form-errors")).to_contain_text("生成前请先修正")
+        left["problems"] = english_in_view(page)
+        choose_provider(page, "RunningHub")  # no key here
+        upload(page, "start-frame", assets.path("sunset_lake.jpg"))
+        page.locator("#prompt textarea").fill("湖面上缓缓推近")
+        page.locator("#generate").click()
+        expect(page.locator("#form-errors")).to_contain_text("RunningHub 需要 API 密钥")
+        left["runninghub"] = english_in_view(page)
+        for provider in ("离线预览", "RunComfy"):
+            choose_provider(page, provider)
+            page.locator("#generate").click()
+            expect(page.locator("#status")).to_contain_text("完成", timeout=60_000)
+            page.get_by_text("详情", exact=True).click()
+            expect(page.locator("#details")).to_contain_text("任务编号")
+            left[provider] = english_in_view(page)
+            page.get_by_text("详情", exact=True).click()
+        page.get_by_role("tab", name="故事", exact=True).click()
+        upload(page, "story-start", assets.path("sunset_lake.jpg"))
+        page.locator("#shot-1-prompt textarea").fill("湖面全景")
+        page.locator("#shot-2-prompt textarea").fill("镜头推近")
+        page.locator("#story-preview").click()
+        expect(page.locator("#story-status")).to_contain_text("影片已完成", timeout=90_000)
+        left["story"] = english_in_view(page)
+        page.get_by_role("tab", name="历史", exact=True).click()
+        expect(page.locator("#history-table")).to_contain_text("故事影片")
+        page.locator("#history-table").get_by_role("gridcell", name="湖面上缓缓推近").first.click()
+        expect(page.locator("#history-details")).to_contain_text("任务编号")
+        left["history"] = english_in_view(page)
+        page.get_by_role("tab", name="工作室", exact=True).click()
+        page.screenshot(path=str(ROOT / "docs" / "studio-zh.png"))
+    finally:
+        context.close()
+    assert {part: words for part, words in left.items() if words} == {}
 
 
 def test_a_frame_of_another_shape_is_flagged_on_upload_and_a_crop_fixes_it(page):

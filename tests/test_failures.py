@@ -120,6 +120,8 @@ async def test_completed_without_a_video_fails_with_the_providers_reason(
     assert (job.state, job.error_code) == ("failed", code)
     assert "Output upload failed on node 12" in job.error_message
     assert fake.submits == 1
+    zh = status_markdown(job, now=job.finished_at, lang=ZH_LANG)
+    assert "失败" in zh and "Output upload failed on node 12" in zh  # its words, kept as said
 
 
 @pytest.mark.parametrize("provider", ["runcomfy", "runninghub"])
@@ -131,6 +133,8 @@ async def test_completed_without_a_video_or_a_reason_says_so(
     job = await generate(manager, make_image, provider)
     assert job.state == "failed" and "sent no video" in job.error_message
     assert fake.submits == 1
+    zh = status_markdown(job, now=job.finished_at, lang=ZH_LANG)
+    assert "没有发来视频" in zh and "sent no video" not in zh  # stored English, said in Chinese
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from kling_ui.names import video_file_name
 from kling_ui.request import parse_request
 from kling_ui.store import JobRecord
 
-NAME = re.compile(r"^kling-\d{8}-\d{4}-[a-z0-9-]+-[0-9a-f]{12}\.mp4$")
+NAME = re.compile(r"^(kling|preview)-\d{8}-\d{4}-[a-z0-9-]+-[0-9a-f]{12}\.mp4$")
 
 
 @pytest.mark.parametrize(
@@ -42,3 +42,11 @@ async def test_a_paid_job_with_one_huge_word_saves_its_video(manager, make_image
     job = await manager.wait((await manager.submit(request, provider="runcomfy")).id)
     assert job.state == "succeeded", job.error_message
     assert len(job.video_path.rsplit("/", 1)[-1].encode()) < 255
+
+
+def test_a_preview_is_never_named_like_klings_output() -> None:
+    """A downloaded animatic must not pass for a real Kling clip (issue #28)."""
+    preview = JobRecord(id="0123456789ab", owner="o", provider="preview", request={"prompt": "a"})
+    paid = JobRecord(id="0123456789ab", owner="o", provider="runcomfy", request={"prompt": "a"})
+    assert video_file_name(preview).startswith("preview-")
+    assert video_file_name(paid).startswith("kling-")

@@ -96,10 +96,12 @@ def test_status_and_details_wording():
         currency="USD",
     )
     text = status_markdown(job, now=165.0)
-    assert "**Queued** · position 3 in line · RunComfy · 1 min 05 s · job `abc123def456`" in text
-    assert "rc-1" not in text  # request ids live in Details
-    details = details_markdown(job)
-    assert "- **Request id:** `rc-1`" in details
+    assert text.startswith("… **Queued** · position 3 in line · RunComfy\n")
+    # Machine facts (ids, how long the making took) live in Details, not beside the clip.
+    assert "rc-1" not in text and "abc123def456" not in text and "1 min" not in text
+    details = details_markdown(job, now=165.0)
+    assert "- **Request id:** `rc-1`" in details and "- **Job id:** `abc123def456`" in details
+    assert "- **Running for:** 1 min 05 s" in details
     assert "- **Cost:** about $0.70 (estimate)" in details and "- **Sound:** on" in details
     assert elapsed_text(7) == "7 s"
 

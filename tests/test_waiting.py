@@ -151,3 +151,16 @@ async def test_a_stopped_pause_between_checks_stops_even_as_it_is_woken(settings
         pause.cancel()
         with pytest.raises(asyncio.CancelledError):
             await pause
+
+
+def test_the_first_guess_is_each_providers_own_typical_time():
+    """Before any job of a kind finished here, the time left comes from the provider's own
+    figure (eta.TYPICAL): a 10 s RunComfy clip that took 94 s was once announced as "about
+    3 min" by a one-for-all guess (issue #28)."""
+    from kling_ui.eta import default_seconds
+    from kling_ui.ui.present import time_left_text
+
+    first = default_seconds("runcomfy", 10, False)
+    assert 80 <= first <= 110 and time_left_text(first) == "about 2 min left"
+    assert default_seconds("runninghub", 10, False) != first  # each its own figure
+    assert default_seconds("preview", 10, False) < 10

@@ -72,6 +72,7 @@ def portrait_studio() -> Image.Image:
 EXAMPLES = [
     {
         "name": "Sunset lake",
+        "name_zh": "日落湖面",  # the button in Chinese (words.py)
         "image": "sunset_lake.jpg",
         "duration": 5,
         "sound": True,
@@ -80,6 +81,7 @@ EXAMPLES = [
     },
     {
         "name": "Sunset, start to end",
+        "name_zh": "日落：从首帧到尾帧",  # the button in Chinese (words.py)
         "image": "sunset_lake.jpg",
         "end_image": "sunset_lake_end.jpg",
         "duration": 6,
@@ -88,6 +90,7 @@ EXAMPLES = [
     },
     {
         "name": "Night city (segments)",
+        "name_zh": "夜色城市（分段）",  # the button in Chinese (words.py)
         "image": "night_city.jpg",
         "duration": 10,
         "sound": True,
@@ -100,6 +103,7 @@ EXAMPLES = [
     },
     {
         "name": "Portrait",
+        "name_zh": "人像",  # the button in Chinese (words.py)
         "image": "portrait_studio.jpg",
         "duration": 5,
         "sound": False,
@@ -115,7 +119,9 @@ def main() -> None:
     sunset_lake(0.62).save(HERE / "sunset_lake_end.jpg", quality=88)
     night_city().save(HERE / "night_city.jpg", quality=88)
     portrait_studio().save(HERE / "portrait_studio.jpg", quality=88)
-    (HERE / "examples.json").write_text(json.dumps(EXAMPLES, indent=2) + "\n")
+    (HERE / "examples.json").write_text(
+        json.dumps(EXAMPLES, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

@@ -12,12 +12,32 @@ from .. import models
 from ..config import Settings
 from ..keys import configured_providers
 from ..providers.registry import PROVIDERS, models_for, paid_providers
-from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, PROMPT_MAX
+from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, PROMPT_MAX, SHOT_TYPES
 from ..uploads import raw_source
 from .frame_check import CROPS
-from .present import cost_markdown, prompt_counter, which_provider_markdown
-from .segments import SegmentEditor, build_segment_editor, segment_input_names, to_segments
+from .lang import EN_LANG, language, say
+from .present import (
+    cost_markdown,
+    prompt_counter,
+    segment_total_markdown,
+    which_provider_markdown,
+)
+from .segments import (
+    SegmentEditor,
+    add_label,
+    build_segment_editor,
+    segment_input_names,
+    to_segments,
+)
+from .words import EN as WORDS_EN
 from .words import t
+
+# The crop choices that are words (their values stay the English names frame_check reads).
+CROP_WORDS = {
+    "Keep as is": "crop.keep",
+    "16:9 (landscape)": "crop.landscape",
+    "9:16 (portrait)": "crop.portrait",
+}
 
 
 # Keys typed into the page stay in the browser: remembered ones live in this browser's
@@ -92,13 +112,18 @@ def typed_key(provider: str | None, keys: dict[str, str | None]) -> str | None:
     return (keys.get(provider or "") or "").strip() or None
 
 
-def provider_choices(settings: Settings) -> list[tuple[str, str]]:
+def provider_choices(settings: Settings) -> list[tuple[Any, str]]:
     # With bring-your-own-key only, server keys exist but visitors can't spend them.
     configured = set() if settings.byok_only else set(configured_providers(settings))
-    choices = [(PROVIDERS["preview"].label, "preview")]
+    choices: list[tuple[Any, str]] = [(t("provider.preview"), "preview")]
     for name in paid_providers():
         label = PROVIDERS[name].label
-        choices.append((label if name in configured else f"{label} (your key)", name))
+        if name in configured:
+            choices.append((label, name))
+        elif f"provider.own.{name}" in WORDS_EN:  # a provider registered later has no words
+            choices.append((t(f"provider.own.{name}"), name))
+        else:
+            choices.append((f"{label} (your key)", name))
     return choices
 
 
@@ -209,6 +234,8 @@ class Form:
     # The site of the visitor's key, per provider with several (shown only when the server
     # uses one of them, not a base URL of its own).
     regions: dict[str, gr.Radio] = field(default_factory=dict)
+    upload_limit: gr.Markdown | None = None  # words built here, said again on load (spoken)
+    which: gr.Markdown | None = None
 
     @property
     def request_fields(self) -> list:
@@ -254,6 +281,30 @@ class Form:
         return [*self.request_fields, self.cost, self.segments_box, *self.segments.outputs]
 
 
+def spoken_outputs(form: Form) -> list:
+    """The components `spoken` sets (listed without making any: a gr.Button made while the
+    page is built would be drawn on it)."""
+    named = [form.cost, form.prompt_count, form.segments.total, form.segments.add]
+    return [*named, *(c for c in (form.upload_limit, form.which) if c is not None)]
+
+
+def spoken(form: Form, settings: Settings, lang: str) -> dict:
+    """The form's words built here, in the visitor's language: the page is built once (in
+    English), so these are said again when a page loads."""
+    values = {
+        form.cost: cost_markdown(default_provider(), DURATION_DEFAULT, False, lang=lang),
+        form.prompt_count: prompt_counter("", PROMPT_MAX, lang),
+        form.segments.total: segment_total_markdown(DURATION_DEFAULT, [], lang),
+        form.segments.add: add_label(0, lang),
+    }
+    if form.upload_limit is not None:
+        mb = f"{settings.max_upload_mb:g}"
+        values[form.upload_limit] = say(lang, "form.upload_limit", mb=mb)
+    if form.which is not None:
+        values[form.which] = which_provider_markdown(lang)
+    return values
+
+
 def build_form(settings: Settings) -> Form:
     """The form, top to bottom: frames, prompt, timing, segments, provider and keys, then
     the action bar; wired to itself (the frame checks are wired with the page's owner:
@@ -289,15 +340,27 @@ def _frames(max_upload_mb: float) -> dict[str, Any]:
         )
     gr.Markdown(t("frames.hint"), elem_classes=["hint"])
     # Said here for good: Gradio's own refusal of a bigger file is a toast that vanishes.
-    gr.Markdown(
-        f"Each file up to {max_upload_mb:g} MB.",
+    upload_limit = gr.Markdown(
+        say(EN_LANG, "form.upload_limit", mb=f"{max_upload_mb:g}"),
         elem_classes=["hint"],
         elem_id="upload-limit",
     )
     frame_note = gr.Markdown("", elem_id="frame-note")
     # Shown once there is a frame to crop (frame_check.py): the first screen stays short.
-    crop = gr.Radio(list(CROPS), value="Keep as is", label=t("crop"), elem_id="crop", visible=False)
-    return {"start": start, "end": end, "frame_note": frame_note, "crop": crop}
+    crop = gr.Radio(
+        [(t(CROP_WORDS[name]) if name in CROP_WORDS else name, name) for name in CROPS],
+        value="Keep as is",
+        label=t("crop"),
+        elem_id="crop",
+        visible=False,
+    )
+    return {
+        "start": start,
+        "end": end,
+        "frame_note": frame_note,
+        "crop": crop,
+        "upload_limit": upload_limit,
+    }
 
 
 def _prompt() -> dict[str, Any]:
@@ -327,10 +390,7 @@ def _timing() -> dict[str, Any]:
             elem_id="duration",
         )
         shot_type = gr.Radio(
-            [
-                ("Customize (follow my prompt)", "customize"),
-                ("Intelligent (model decides cuts)", "intelligent"),
-            ],
+            [(t(f"shot_type.{name}"), name) for name in SHOT_TYPES],
             value="customize",
             label=t("shot_type"),
             elem_id="shot-type",
@@ -352,14 +412,15 @@ def _provider_and_keys(settings: Settings) -> dict[str, Any]:
         label=t("model"),
         elem_id="model",
     )
-    with gr.Accordion("Which provider?", open=False, elem_id="which-provider"):
-        gr.Markdown(which_provider_markdown(), elem_classes=["hint"])
+    with gr.Accordion(t("which"), open=False, elem_id="which-provider"):
+        which = gr.Markdown(which_provider_markdown(), elem_classes=["hint"], elem_id="which-text")
+    parts = {"which": which}
     with gr.Accordion(t("keys"), open=False, elem_id="keys"):
         gr.Markdown(t("keys.hint"), elem_classes=["hint"])
         keys, regions = {}, {}
         for name in paid_providers():
             keys[name] = gr.Textbox(
-                label=f"{PROVIDERS[name].label} API key",
+                label=t(f"key.{name}") if f"key.{name}" in WORDS_EN else f"{name} API key",
                 type="password",
                 elem_id=f"{name}-key",
             )
@@ -372,6 +433,7 @@ def _provider_and_keys(settings: Settings) -> dict[str, Any]:
         check_key = gr.Button(t("check_key"), size="sm", elem_id="check-key")
         key_report = gr.Markdown("", elem_id="key-report")
     return {
+        **parts,
         "provider": provider,
         "model": model,
         "keys": keys,
@@ -417,8 +479,13 @@ def _wire(form: Form) -> None:
     # The provider's models first; the cost then follows the model's change.
     form.provider.change(model_for, [form.provider, form.model], form.model, **local)
     cost_inputs = [form.provider, form.duration, form.sound, form.model]
+
+    # Special arguments come first: Gradio only injects positional ones.
+    def cost(request: gr.Request, provider: str, duration: Any, sound: bool, model: str) -> str:
+        return cost_markdown(provider, duration, sound, model, lang=language(request))
+
     for trigger in (form.provider, form.duration, form.sound, form.model):
-        trigger.change(cost_markdown, cost_inputs, form.cost, **local)
+        trigger.change(cost, cost_inputs, form.cost, **local)
     keys = [form.remember, *form.keys.values()]
     js = remember_js(list(form.keys))
     # .change fires once the typed value is committed (an .input handler can see it stale).

@@ -16,6 +16,7 @@ import gradio as gr
 from ..errors import KlingUIError
 from ..gate import TooBusy
 from ..links import publish
+from .lang import language, say_lines, say_text
 
 if TYPE_CHECKING:
     from .studio import Page
@@ -38,8 +39,8 @@ def wire_frame_check(form: Any, page: Page, owner: gr.BrowserState) -> None:
         try:
             note = await studio.frame_report(caller, start, end, int(count or 0))
         except TooBusy as exc:
-            raise gr.Error(exc.user_message) from exc
-        return note, gr.Radio(visible=bool(start or end))
+            raise gr.Error(say_text(language(request), exc.user_message)) from exc
+        return say_lines(language(request), note), gr.Radio(visible=bool(start or end))
 
     inputs = [owner, form.start, form.end, form.segments.count]
     for trigger in (form.start.change, form.end.change, form.segments.count.change):

@@ -11,19 +11,28 @@ from ..gate import TooBusy
 from ..links import publish
 from ..records import JobRecord
 from ..state import JobState
-from ..trash import RESTORE_SECONDS
-from .present import STATE_ICONS, STATE_LABELS, details_markdown, history_rows, status_markdown
+from .lang import EN_LANG, language, say
+from .present import (
+    STATE_ICONS,
+    details_markdown,
+    history_headers,
+    history_rows,
+    prompt_words,
+    shorten,
+    state_label,
+    status_markdown,
+)
 from .words import t
 
 if TYPE_CHECKING:
     from ..service import Caller, Studio
 
-HEADERS = ["When", "Status", "Provider", "Length", "Prompt", "Job"]
+HEADERS = history_headers(EN_LANG)
 
 
-def caption(job: JobRecord) -> str:
-    words = (job.request.get("prompt") or "")[:40]
-    return f"{STATE_ICONS[job.state]} {STATE_LABELS[job.state]} · {words}"
+def caption(job: JobRecord, lang: str = EN_LANG) -> str:
+    words = shorten(prompt_words(job, lang), 40)
+    return f"{STATE_ICONS[job.state]} {state_label(job.state, lang)} · {words}"
 
 
 @dataclass
@@ -57,7 +66,7 @@ def build_history() -> History:
     """The grid of pictures, the table, and the panel of the job selected in either."""
     gr.Markdown(t("history.hint"), elem_classes=["hint"])
     grid = gr.Gallery(
-        label="Your videos",
+        label=t("history.videos"),
         columns=6,
         height=230,  # a row of pictures; more scroll inside the grid
         allow_preview=False,
@@ -71,7 +80,7 @@ def build_history() -> History:
         interactive=False,
         wrap=True,
         elem_id="history-table",
-        label="History",
+        label=t("history.table"),
     )
     selected = gr.State(None)
     with gr.Row():
@@ -112,10 +121,7 @@ def _panel() -> dict:
             elem_id="history-delete",
         )
     with gr.Row(visible=False, elem_id="history-confirm-row") as confirm_row:
-        gr.Markdown(
-            f"**Delete this job and its video?** You can restore it for "
-            f"{int(RESTORE_SECONDS // 60)} minutes."
-        )
+        gr.Markdown(t("history.ask"))
         confirm = gr.Button(
             t("history.confirm"), size="sm", variant="stop", elem_id="history-confirm"
         )
@@ -142,14 +148,24 @@ def shown_state(job: JobRecord | None) -> str | None:
     return str(job.state) if job is not None else None
 
 
-def table_rows(studio: Studio, caller: Caller | None) -> list[list[str]]:
-    return history_rows(studio.jobs(caller, limit=200)) if caller else []
+def table_rows(studio: Studio, caller: Caller | None, lang: str = EN_LANG) -> dict:
+    """The table's headers and rows in the visitor's language (the headers go with every
+    value: a bare list would bring back the English ones the table was built with)."""
+    rows = history_rows(studio.jobs(caller, limit=200), lang) if caller else []
+    return {"headers": history_headers(lang), "data": rows}
+
+
+def history_spoken(history: History, lang: str) -> dict:
+    """History's words built here, in the visitor's language (see studio._wire_spoken)."""
+    return {history.status: say(lang, "history.select")}
 
 
 GRID_SIZE = 24
 
 
-def grid_values(studio: Studio, caller: Caller | None, drawn: list[str] | None = None):
+def grid_values(
+    studio: Studio, caller: Caller | None, drawn: list[str] | None = None, lang: str = EN_LANG
+):
     """(pictures, signature): the newest GRID_SIZE jobs with a picture, and "id:state" of
     each, in grid order. Pictures are gr.skip() when the signature is `drawn` (nothing to
     redraw: the grid is not reloaded under the viewer every tick)."""
@@ -158,29 +174,33 @@ def grid_values(studio: Studio, caller: Caller | None, drawn: list[str] | None =
     signature = [f"{job.id}:{job.state}" for job, _ in shown]
     if drawn is not None and signature == drawn:
         return gr.skip(), drawn
-    return [(publish(picture), caption(job)) for job, picture in shown], signature
+    return [(publish(picture), caption(job, lang)) for job, picture in shown], signature
 
 
-def history_values(history: History, studio: Studio, caller: Caller | None) -> dict:
+def history_values(
+    history: History, studio: Studio, caller: Caller | None, lang: str = EN_LANG
+) -> dict:
     """The table and the grid, drawn afresh."""
-    grid, drawn = grid_values(studio, caller)
+    grid, drawn = grid_values(studio, caller, lang=lang)
     return {
-        history.table: table_rows(studio, caller),
+        history.table: table_rows(studio, caller, lang),
         history.grid: grid,
         history.grid_ids: drawn,
     }
 
 
-def panel_values(studio: Studio, caller: Caller | None, job_id: str | None) -> list:
+def panel_values(
+    studio: Studio, caller: Caller | None, job_id: str | None, lang: str = EN_LANG
+) -> list:
     """Values for History.panel: the selected job's video, status, details and buttons."""
     job = studio.job(caller, job_id) if caller else None
     if job is None:
-        return [None, "Select a job above.", "", *(gr.Button(interactive=False),) * 3]
+        return [None, say(lang, "history.select"), "", *(gr.Button(interactive=False),) * 3]
     video = publish(job.video_path) if job.state == JobState.SUCCEEDED else None
     return [
         video,
-        status_markdown(job),
-        details_markdown(job),
+        status_markdown(job, lang=lang),
+        details_markdown(job, lang),
         gr.Button(interactive=True),
         gr.Button(interactive=True),
         gr.Button(interactive=not job.is_active),
@@ -193,7 +213,7 @@ def wire_history(history: History, studio: Studio, owner: gr.BrowserState) -> No
 
     opened = [history.selected, *history.panel, history.shown, history.confirm_row]
 
-    def open_job(token: str | None, job_id: str | None) -> list:
+    def open_job(token: str | None, job_id: str | None, lang: str) -> list:
         """Values for `opened`: the job (if the page's owner has it) in the panel."""
         try:
             caller = studio.page_caller(token)
@@ -202,21 +222,22 @@ def wire_history(history: History, studio: Studio, owner: gr.BrowserState) -> No
         job = studio.job(caller, job_id) if caller else None
         return [
             job_id,
-            *panel_values(studio, caller, job_id),
+            *panel_values(studio, caller, job_id, lang),
             shown_state(job),
             gr.Row(visible=False),
         ]
 
-    def select(token: str | None, evt: gr.SelectData):
+    def select(request: gr.Request, token: str | None, evt: gr.SelectData):
         row = evt.row_value if evt is not None else None
-        return open_job(token, row[-1] if row else None)
+        return open_job(token, row[-1] if row else None, language(request))
 
     history.table.select(select, [owner], opened, queue=False, **private)
 
-    def pick(token: str | None, drawn: list[str], evt: gr.SelectData):
+    def pick(request: gr.Request, token: str | None, drawn: list[str], evt: gr.SelectData):
         index = evt.index if evt is not None and isinstance(evt.index, int) else -1
         in_grid = 0 <= index < len(drawn or [])
-        return open_job(token, drawn[index].split(":")[0] if in_grid else None)
+        chosen = drawn[index].split(":")[0] if in_grid else None
+        return open_job(token, chosen, language(request))
 
     history.grid.select(pick, [owner, history.grid_ids], opened, queue=False, **private)
 
@@ -235,7 +256,14 @@ def _wire_tick(history: History, studio: Studio, owner: gr.BrowserState) -> None
     """Every 2 s: the table and grid, and the open job's panel while it changes."""
     private = {"api_visibility": "private"}
 
-    def tick(token: str | None, job_id: str | None, shown: str | None, drawn: list | None):
+    def tick(
+        request: gr.Request,
+        token: str | None,
+        job_id: str | None,
+        shown: str | None,
+        drawn: list | None,
+    ):
+        lang = language(request)
         try:
             caller = studio.page_caller(token)
         except TooBusy:  # over its budget: this tick leaves the page as it is
@@ -246,11 +274,11 @@ def _wire_tick(history: History, studio: Studio, owner: gr.BrowserState) -> None
         # then left alone, so a playing video is not reloaded under the viewer.
         now = shown_state(job)
         if job is not None and (job.is_active or now != shown):
-            panel = panel_values(studio, caller, job_id)
+            panel = panel_values(studio, caller, job_id, lang)
         else:
             panel = [gr.skip()] * len(history.panel)
-        grid, signature = grid_values(studio, caller, drawn or [])
-        return [table_rows(studio, caller), *panel, now, grid, signature]
+        grid, signature = grid_values(studio, caller, drawn or [], lang)
+        return [table_rows(studio, caller, lang), *panel, now, grid, signature]
 
     history.timer.tick(
         tick,

@@ -10,6 +10,8 @@ import gradio as gr
 from ..errors import KlingUIError
 from ..trash import RESTORE_SECONDS
 from .history import History, history_values, panel_values
+from .lang import language, say, say_text
+from .present import shorten
 
 if TYPE_CHECKING:
     from .studio import Layout, Page
@@ -28,7 +30,7 @@ def wire_history_actions(page: Page, layout: Layout) -> None:
 def _wire_open(page: Page, layout: Layout) -> None:
     history, result, form, tabs = layout.history, layout.result, layout.form, layout.tabs
 
-    async def open_in_studio(token: str | None, job_id: str | None):
+    async def open_in_studio(request: gr.Request, token: str | None, job_id: str | None):
         """The Studio tab, with the job's card and video, and its settings in the form."""
         caller = page.caller(token)
         job = page.studio.job(caller, job_id)
@@ -36,9 +38,9 @@ def _wire_open(page: Page, layout: Layout) -> None:
             return
         first = {tabs: gr.Tabs(selected="studio"), result.job: job.id, result.video: None}
         if not job.is_film:  # (a story film's settings are its shots)
-            first.update(page.fill_form(form, job.request, job.provider))
+            first.update(page.fill_form(form, job.request, job.provider, language(request)))
         yield first
-        async for update in result.follow(caller, job.id):
+        async for update in result.follow(caller, job.id, lang=language(request)):
             yield update
 
     history.open.click(
@@ -53,25 +55,27 @@ def _wire_open(page: Page, layout: Layout) -> None:
 def _wire_reuse(page: Page, layout: Layout) -> None:
     history, form, tabs = layout.history, layout.form, layout.tabs
 
-    def reuse(token: str | None, job_id: str | None):
+    def reuse(request: gr.Request, token: str | None, job_id: str | None):
+        lang = language(request)
         job = page.studio.job(page.caller(token), job_id)
         if job is None:
-            raise gr.Error("That job is not available.")
+            raise gr.Error(say(lang, "history.gone"))
         if job.is_film:  # its settings are its shots
-            raise gr.Error("This is a story film: re-use the settings of one of its shots.")
-        gr.Info("The form has this job's settings: change what you like and press Generate.")
-        return {tabs: gr.Tabs(selected="studio"), **page.fill_form(form, job.request, job.provider)}
+            raise gr.Error(say(lang, "history.film_reuse"))
+        gr.Info(say(lang, "history.reused"))
+        filled = page.fill_form(form, job.request, job.provider, lang)
+        return {tabs: gr.Tabs(selected="studio"), **filled}
 
     history.reuse.click(
         reuse, [layout.owner, history.selected], [tabs, *form.fill_outputs], **PRIVATE
     ).then(None, js=TO_TOP_JS)
 
 
-def _panel(history: History, page: Page, caller: Any, job_id: str | None) -> dict:
+def _panel(history: History, page: Page, caller: Any, job_id: str | None, lang: str) -> dict:
     """The table, the grid and the panel showing `job_id` (None: nothing selected)."""
-    panel = panel_values(page.studio, caller, job_id)
+    panel = panel_values(page.studio, caller, job_id, lang)
     return {
-        **history_values(history, page.studio, caller),
+        **history_values(history, page.studio, caller, lang),
         **dict(zip(history.panel, panel, strict=True)),
     }
 
@@ -79,20 +83,20 @@ def _panel(history: History, page: Page, caller: Any, job_id: str | None) -> dic
 def _wire_delete(page: Page, layout: Layout) -> None:
     history = layout.history
 
-    def delete(token: str | None, job_id: str | None):
-        caller = page.caller(token)
+    def delete(request: gr.Request, token: str | None, job_id: str | None):
+        caller, lang = page.caller(token), language(request)
         try:
             job = page.studio.delete(caller, job_id)
         except KlingUIError as exc:
-            raise gr.Error(exc.user_message) from exc
+            raise gr.Error(say_text(lang, exc.user_message)) from exc
         minutes = int(RESTORE_SECONDS // 60)
+        prompt = shorten(job.request.get("prompt") or "", 40)
         return {
             history.selected: None,
-            **_panel(history, page, caller, None),
+            **_panel(history, page, caller, None, lang),
             history.confirm_row: gr.Row(visible=False),
             history.undo_row: gr.Row(visible=True),
-            history.undo_note: f"Deleted “{(job.request.get('prompt') or '')[:40]}”. "
-            f"You can restore it for {minutes} minutes.",
+            history.undo_note: say(lang, "history.deleted", prompt=prompt, minutes=minutes),
             history.deleted: job.id,
         }
 
@@ -117,15 +121,15 @@ def _wire_delete(page: Page, layout: Layout) -> None:
 def _wire_restore(page: Page, layout: Layout) -> None:
     history = layout.history
 
-    def restore(token: str | None, job_id: str | None):
-        caller = page.caller(token)
+    def restore(request: gr.Request, token: str | None, job_id: str | None):
+        caller, lang = page.caller(token), language(request)
         try:
             job = page.studio.restore(caller, job_id)
         except KlingUIError as exc:
-            raise gr.Error(exc.user_message) from exc
+            raise gr.Error(say_text(lang, exc.user_message)) from exc
         return {
             history.selected: job.id,
-            **_panel(history, page, caller, job.id),
+            **_panel(history, page, caller, job.id, lang),
             history.shown: str(job.state),
             history.undo_row: gr.Row(visible=False),
             history.deleted: None,

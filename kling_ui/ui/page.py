@@ -75,8 +75,12 @@ ANNOUNCE_JS = """
       const seen = (el.innerText || '').replace(/\\s+/g, ' ').trim();
       if (seen && el.getAttribute('aria-label') !== seen) { el.setAttribute('aria-label', seen); }
     });
-    for (const [part, words] of [['up', 'Move segment N up'], ['down', 'Move segment N down'],
-                                 ['remove', 'Remove segment N']]) {
+    const zh = (navigator.language || '').toLowerCase().startsWith('zh');
+    const rowWords = zh
+      ? [['up', '上移第 N 段'], ['down', '下移第 N 段'], ['remove', '删除第 N 段']]
+      : [['up', 'Move segment N up'], ['down', 'Move segment N down'],
+         ['remove', 'Remove segment N']];
+    for (const [part, words] of rowWords) {
       for (let n = 1; n <= 5; n++) {
         const el = document.querySelector(`#segment-${n}-${part}`);
         if (el) { el.setAttribute('aria-label', words.replace('N', n)); }

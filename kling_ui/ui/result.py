@@ -12,6 +12,7 @@ from ..links import publish
 from ..records import JobRecord
 from ..state import JobState
 from .form import Form
+from .lang import EN_LANG, say
 from .present import details_markdown, spend_markdown, status_markdown
 from .words import t
 
@@ -62,12 +63,12 @@ class Result:
             self.form.spend,
         ]
 
-    def values(self, job: JobRecord) -> dict:
-        """The panel for `job`, except the video (see follow)."""
+    def values(self, job: JobRecord, lang: str = EN_LANG) -> dict:
+        """The panel for `job` in the visitor's language, except the video (see follow)."""
         done = job.state == JobState.SUCCEEDED and job.video_path
         return {
-            self.status: status_markdown(job),
-            self.details: details_markdown(job),
+            self.status: status_markdown(job, lang=lang),
+            self.details: details_markdown(job, lang),
             self.continue_: gr.Button(interactive=bool(done)),
             self.form.cancel: gr.Button(interactive=job.is_active),
             self.form.generate: gr.Button(interactive=not job.is_active),
@@ -75,18 +76,23 @@ class Result:
         }
 
     async def follow(
-        self, caller: Caller, job_id: str, progress: gr.Progress | None = None
+        self,
+        caller: Caller,
+        job_id: str,
+        progress: gr.Progress | None = None,
+        lang: str = EN_LANG,
     ) -> AsyncIterator[dict]:
         """Yield panel updates until the job ends. Leaving the page stops only this watcher:
         the job itself runs on in the server."""
         shown_video, shown_state = False, None
         async for job in self.studio.watch(caller, job_id):
-            values = self.values(job)
+            values = self.values(job, lang)
             if job.state != shown_state:  # admitted, settled: the ledger has news
-                values[self.form.spend] = spend_markdown(self.studio.spent_today(caller))
+                spent = self.studio.spent_today(caller)
+                values[self.form.spend] = spend_markdown(spent, lang=lang)
                 shown_state = job.state
             if progress is not None and job.state == JobState.RUNNING and job.progress is not None:
-                progress(job.progress, desc="Generating")
+                progress(job.progress, desc=say(lang, "progress.generating"))
             if job.state == JobState.SUCCEEDED and job.video_path and not shown_video:
                 # Published once: a later update must not reload a video already playing.
                 values[self.video] = publish(job.video_path)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ..request import DURATION_MAX, DURATION_MIN, SEGMENT_PROMPT_MAX
+from ..said import said
+from .lang import EN_LANG, language, say, say_text
 from .present import clamp_seconds, segment_total_markdown
 from .words import t
 
@@ -58,13 +60,10 @@ def move_row(rows: Rows, index: int, offset: int) -> Rows:
 def split_evenly(rows: Rows, duration: int) -> tuple[Rows, str]:
     """Share the clip's seconds between the rows as evenly as whole seconds allow."""
     if not rows:
-        return rows, "Add a segment first."
+        return rows, said("seg.first")
     count = len(rows)
     if duration < DURATION_MIN * count:
-        return rows, (
-            f"{count} segments need at least {DURATION_MIN * count} s: make the clip "
-            f"longer or remove a segment."
-        )
+        return rows, said("seg.too_short", count=count, seconds=DURATION_MIN * count)
     base, extra = divmod(int(duration), count)
     return [(text, base + (1 if i < extra else 0)) for i, (text, _) in enumerate(rows)], ""
 
@@ -72,17 +71,15 @@ def split_evenly(rows: Rows, duration: int) -> tuple[Rows, str]:
 def fill_the_rest(rows: Rows, duration: int) -> tuple[Rows, str]:
     """Give the last row whatever the others leave, within 3-15 s."""
     if not rows:
-        return rows, "Add a segment first."
+        return rows, said("seg.first")
     others = sum(s for _, s in rows[:-1])
     left = int(duration) - others
     if left < DURATION_MIN:
-        return rows, (
-            f"The other segments already use {others} of {duration} s: shorten one first."
-        )
+        return rows, said("seg.others", others=others, clip=duration)
     return [*rows[:-1], (rows[-1][0], min(DURATION_MAX, left))], ""
 
 
-def row_problems(prompts: list, seconds: list, count: int) -> list[str]:
+def row_problems(prompts: list, seconds: list, count: int, lang: str = EN_LANG) -> list[str]:
     """Each shown row's problem in words ("" when fine), all at once, for the row itself."""
     notes = []
     for i in range(MAX_ROWS):
@@ -92,29 +89,36 @@ def row_problems(prompts: list, seconds: list, count: int) -> list[str]:
         text = (prompts[i] or "").strip()
         problems = []
         if not text:
-            problems.append("write what happens in it")
+            problems.append(said("seg.write"))
         elif len(text) > SEGMENT_PROMPT_MAX:
-            problems.append(f"{len(text):,} characters; the limit is {SEGMENT_PROMPT_MAX:,}")
+            limit = f"{SEGMENT_PROMPT_MAX:,}"
+            problems.append(said("seg.long", count=f"{len(text):,}", limit=limit))
         try:
             raw = float(seconds[i])
         except (TypeError, ValueError):
             raw = None
+        bounds = {"low": DURATION_MIN, "high": DURATION_MAX}
         if raw is None:
-            problems.append(f"give it a length of {DURATION_MIN}-{DURATION_MAX} s")
+            problems.append(said("seg.length", **bounds))
         elif not DURATION_MIN <= raw <= DURATION_MAX:
-            problems.append(
-                f"{raw:g} s is outside {DURATION_MIN}-{DURATION_MAX} s; it counts as "
-                f"{clamp_seconds(raw)} s"
-            )
-        notes.append(f"⚠ Segment {i + 1}: " + "; ".join(problems) + "." if problems else "")
+            clamped = clamp_seconds(raw)
+            problems.append(said("seg.outside", seconds=f"{raw:g}", clamped=clamped, **bounds))
+        notes.append(_row_note(lang, i + 1, problems) if problems else "")
     return notes
 
 
-def add_label(count: int) -> gr.Button:
+def _row_note(lang: str, n: int, problems: list) -> str:
+    joined = problems[-1]
+    for problem in reversed(problems[:-1]):
+        joined = said("seg.and", first=problem, rest=joined)
+    return say(lang, "seg.row", n=n, problems=joined)
+
+
+def add_label(count: int, lang: str = EN_LANG) -> gr.Button:
     """The row limit, visible before the click."""
     if count >= MAX_ROWS:
-        return gr.Button(value=f"{MAX_ROWS} of {MAX_ROWS} segments (the most)", interactive=False)
-    return gr.Button(value=f"+ Add segment ({count} of {MAX_ROWS})", interactive=True)
+        return gr.Button(value=say(lang, "seg.full", most=MAX_ROWS), interactive=False)
+    return gr.Button(value=say(lang, "seg.add", count=count, most=MAX_ROWS), interactive=True)
 
 
 def to_segments(rows: Rows) -> list[dict]:
@@ -165,18 +169,20 @@ class SegmentEditor:
             self.add,
         ]
 
-    def render_rows(self, rows: Rows, duration: int, message: str = "") -> list:
-        """Values for `outputs` showing `rows`."""
+    def render_rows(
+        self, rows: Rows, duration: int, message: str = "", lang: str = EN_LANG
+    ) -> list:
+        """Values for `outputs` showing `rows`, in the visitor's language."""
         padded = rows + [("", DURATION_MIN)] * (MAX_ROWS - len(rows))
         return [
             len(rows),
             *[gr.Row(visible=i < len(rows)) for i in range(MAX_ROWS)],
             *[text for text, _ in padded],
             *[seconds for _, seconds in padded],
-            segment_total_markdown(duration, [s for _, s in rows]),
-            message,
-            *row_problems([t for t, _ in padded], [s for _, s in padded], len(rows)),
-            add_label(len(rows)),
+            segment_total_markdown(duration, [s for _, s in rows], lang),
+            say_text(lang, message),
+            *row_problems([t for t, _ in padded], [s for _, s in padded], len(rows), lang),
+            add_label(len(rows), lang),
         ]
 
     def rows_from(self, values: list) -> Rows:
@@ -193,7 +199,9 @@ def build_segment_editor(duration: gr.Slider) -> SegmentEditor:
     total = gr.Markdown(segment_total_markdown(5, []), elem_id="segment-total")
     message = gr.Markdown("", elem_id="segment-message")
     with gr.Row():
-        add = gr.Button(f"+ Add segment (0 of {MAX_ROWS})", size="sm", elem_id="segment-add")
+        add = gr.Button(
+            say(EN_LANG, "seg.add", count=0, most=MAX_ROWS), size="sm", elem_id="segment-add"
+        )
         even = gr.Button(t("segment.split"), size="sm", elem_id="segment-split")
         rest = gr.Button(t("segment.fill"), size="sm", elem_id="segment-fill")
         clear = gr.Button(t("segment.clear"), size="sm", elem_id="segment-clear")
@@ -227,15 +235,15 @@ def _segment_row(i: int) -> SegmentRow:
     n = i + 1
     with gr.Row(visible=False, equal_height=True, elem_classes=["segment-row"]) as group:
         prompt = gr.Textbox(
-            label=f"Segment {n} prompt",
-            placeholder="What happens in this shot",
+            label=t(f"segment.{n}.prompt"),
+            placeholder=t("story.shot.placeholder"),
             max_length=2 * SEGMENT_PROMPT_MAX,  # UTF-16 units in the browser
             lines=1,
             scale=6,
             elem_id=f"segment-{n}-prompt",
         )
         length = gr.Number(
-            label=f"Segment {n} seconds",
+            label=t(f"segment.{n}.seconds"),
             value=DURATION_MIN,
             minimum=DURATION_MIN,
             maximum=DURATION_MAX,
@@ -245,10 +253,12 @@ def _segment_row(i: int) -> SegmentRow:
             min_width=130,
             elem_id=f"segment-{n}-seconds",
         )
-        up = gr.Button("Move up", size="sm", scale=0, min_width=60, elem_id=f"segment-{n}-up")
-        down = gr.Button("Move down", size="sm", scale=0, min_width=60, elem_id=f"segment-{n}-down")
+        up = gr.Button(t("segment.up"), size="sm", scale=0, min_width=60, elem_id=f"segment-{n}-up")
+        down = gr.Button(
+            t("segment.down"), size="sm", scale=0, min_width=60, elem_id=f"segment-{n}-down"
+        )
         remove = gr.Button(
-            "Remove",
+            t("segment.remove"),
             size="sm",
             scale=0,
             min_width=60,
@@ -267,11 +277,12 @@ def _wire_editor(
     private = {"api_visibility": "private", "queue": False, "preprocess": False}
 
     def wire(button: gr.Button, operation) -> None:
-        def handler(clip: int, *values):
+        # Special arguments come first: Gradio only injects positional ones.
+        def handler(request: gr.Request, clip: int, *values):
             rows = editor.rows_from(list(values))
             result = operation(rows, int(clip))
             rows, note = result if isinstance(result, tuple) else (result, "")
-            return editor.render_rows(rows, int(clip), note)
+            return editor.render_rows(rows, int(clip), note, language(request))
 
         button.click(handler, [duration, *editor.inputs], editor.outputs, **private)
 
@@ -282,17 +293,18 @@ def _wire_editor(
         wire(row.down, lambda rows, clip, i=i: move_row(rows, i, +1))
         wire(row.remove, lambda rows, clip, i=i: remove_row(rows, i))
 
-    def retotal(clip: int, *values):
+    def retotal(request: gr.Request, clip: int, *values):
         rows = editor.rows_from(list(values))
-        return segment_total_markdown(clip, [s for _, s in rows])
+        return segment_total_markdown(clip, [s for _, s in rows], language(request))
 
     for trigger in [duration.change, *[row.seconds.change for row in rows]]:
         trigger(retotal, [duration, *editor.inputs], editor.total, **private)
 
-    def recheck(*values):
+    def recheck(request: gr.Request, *values):
         # Raw values: a typed 30 must be reported, not silently read as 15.
-        count = int(values[0] or 0)
-        return row_problems(list(values[1 : 1 + MAX_ROWS]), list(values[1 + MAX_ROWS :]), count)
+        count, lang = int(values[0] or 0), language(request)
+        prompts, seconds = list(values[1 : 1 + MAX_ROWS]), list(values[1 + MAX_ROWS :])
+        return row_problems(prompts, seconds, count, lang)
 
     triggers = [*(row.prompt.blur for row in rows), *(row.seconds.change for row in rows)]
     for trigger in triggers:

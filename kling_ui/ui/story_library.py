@@ -137,7 +137,7 @@ def show_story(tab: StoryTab, lib: Library, lang: str, view: StoryView, page: Pa
         tab.provider: story.get("provider") or "preview",
         tab.crossfade: bool(story.get("crossfade")),
         tab.story_id: story["id"],
-        tab.status: progress_markdown(run, view.provider) if run else "",
+        tab.status: progress_markdown(run, view.provider, lang) if run else "",
         tab.film: film,
         lib.saved: gr.Dropdown(choices=choices(page, caller), value=story["id"]),
         lib.name: story.get("name") or "",
@@ -196,7 +196,7 @@ async def follow(tab: StoryTab, lib: Library, lang: str, page: Page, caller, sto
         view = page.studio.story_view(caller, story_id)
         if view is None or view.run is None:
             return
-        update: dict = {tab.status: progress_markdown(view.run, view.provider)}
+        update: dict = {tab.status: progress_markdown(view.run, view.provider, lang)}
         if len(view.run.outcomes) != seen:
             seen = len(view.run.outcomes)
             update[lib.frames] = frames_value(lang, view)

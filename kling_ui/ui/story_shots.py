@@ -12,7 +12,8 @@ from ..request import DURATION_DEFAULT
 from ..shots import MAX_SHOTS, Shot
 from ..story import StoryRun
 from ..uploads import raw_source
-from .present import clamp_seconds, provider_label
+from .lang import EN_LANG, SAY_EN, say, say_text
+from .present import clamp_seconds, count_words, provider_label
 
 # --- pure shot operations (tested without a browser) ------------------------------------
 
@@ -49,39 +50,48 @@ def change(shots: list[Shot], op: str, index: int) -> list[Shot]:
     return shots
 
 
-def story_cost(provider: str, shots: list[Shot]) -> str:
+def story_cost(provider: str, shots: list[Shot], lang: str | None = EN_LANG) -> str:
     """Per shot and the sum, in the provider's currency."""
     if provider == "preview":
         total = sum(shot.seconds for shot in shots)
-        return f"**Cost: free** — {len(shots)} shot(s), {total} s on the offline preview."
+        counted = count_words(lang, "shots", len(shots))
+        return say(lang, "story.cost_free", shots=counted, seconds=total)
     parts = [pricing.estimate(provider, shot.seconds, shot.sound) for shot in shots]
     total = sum(p.amount for p in parts)
     each = ", ".join(
-        f"shot {i + 1}: {p.text().removeprefix('about ')}" for i, p in enumerate(parts)
+        say(lang, "story.cost_shot", n=i + 1, money=pricing.format_money(p.amount, p.currency))
+        for i, p in enumerate(parts)
     )
     money = pricing.format_money(total, parts[0].currency if parts else "USD")
-    return f"**Estimated cost: about {money}** on {provider_label(provider)} ({each})."
+    provider_name = provider_label(provider, lang)
+    return say(lang, "story.cost", money=money, provider=provider_name, each=each)
 
 
-def progress_markdown(run: StoryRun, provider: str) -> str:
+def progress_markdown(run: StoryRun, provider: str, lang: str | None = EN_LANG) -> str:
     made = len(run.outcomes)
     rows = []
     for o in run.outcomes:
         if o.status == "succeeded":
-            note = "reused (made before, not paid again)" if o.reused else "made"
+            note = say(lang, "story.reused" if o.reused else "story.made")
             if o.cost:
-                note += f", {pricing.format_money(o.cost, o.currency)}"
-            rows.append(f"- Shot {o.line}: ✓ {note}")
+                money = pricing.format_money(o.cost, o.currency)
+                note = say(lang, "story.made_cost", note=note, money=money)
+            rows.append(say(lang, "story.row_done", n=o.line, note=note))
         else:
-            rows.append(f"- Shot {o.line}: ✗ {o.error or o.status}")
+            why = say_text(lang, o.error) if o.error else _status(lang, o.status)
+            rows.append(say(lang, "story.row_failed", n=o.line, why=why))
+    name = provider_label(provider, lang)
     if run.running:
-        head = f"**Making shot {made + 1} of {run.shots}** on {provider_label(provider)}…"
+        head = say(lang, "story.making", n=made + 1, total=run.shots, provider=name)
     elif run.error:
-        head = f"**The story stopped:** {run.error}"
+        head = say(lang, "story.stopped", why=say_text(lang, run.error))
     elif run.film is not None:
-        head = "**Your film is ready** (below). Press again after a change: shots that are the "
-        head += "same are reused, only what changed is made."
+        head = say(lang, "story.ready")
     else:
-        head = "**The story stopped before the film.** Fix the shot marked ✗ and press again: "
-        head += "finished shots are kept."
+        head = say(lang, "story.stopped_before")
     return "\n".join([head, "", *rows])
+
+
+def _status(lang: str | None, status: str) -> str:
+    key = f"story.status.{status}"
+    return say(lang, key) if key in SAY_EN else status

@@ -26,7 +26,7 @@ from ..service import StoryOrder
 from ..shots import MAX_SHOTS, Shot
 from ..story import StoryRun
 from .form import provider_choices, typed_key
-from .lang import language
+from .lang import language, say, say_text
 from .present import provider_label
 from .story_library import (
     Library,
@@ -111,10 +111,7 @@ class StoryTab:
             *(shot.sound for shot in padded),
             *(publish(shot.frame) if shot.frame else None for shot in padded),
             *(shot.segments for shot in padded),
-            gr.Button(
-                value=f"Add shot ({len(shots)} of {MAX_SHOTS})",
-                interactive=len(shots) < MAX_SHOTS,
-            ),
+            gr.Button(value=t(f"story.add.{len(shots)}"), interactive=len(shots) < MAX_SHOTS),
         ]
 
 
@@ -131,7 +128,7 @@ def build_story_tab(settings: Settings) -> StoryTab:
     )
     count = gr.Number(2, visible=False, precision=0)
     rows = [_shot_row(i) for i in range(MAX_SHOTS)]
-    add = gr.Button(f"Add shot (2 of {MAX_SHOTS})", elem_id="story-add")
+    add = gr.Button(t("story.add.2"), elem_id="story-add")
     provider = gr.Radio(
         provider_choices(settings),
         value="preview",
@@ -172,7 +169,7 @@ def build_story_tab(settings: Settings) -> StoryTab:
     )
 
 
-SHOT_OPS = {"up": "Move up", "down": "Move down", "duplicate": "Duplicate", "remove": "Remove"}
+SHOT_OPS = ("up", "down", "duplicate", "remove")  # each button's words: words.py
 
 
 @dataclass
@@ -190,14 +187,14 @@ def _shot_row(i: int) -> ShotRow:
     """Shot i+1: prompt, seconds and sound; timed prompts and its own frame folded away."""
     n = i + 1
     with gr.Group(visible=i < 2, elem_id=f"shot-{n}") as group:
-        gr.Markdown(f"**Shot {n}**")
+        gr.Markdown(t(f"story.shot.{n}"))
         with gr.Row(equal_height=False):
             prompt = gr.Textbox(
-                label=f"Shot {n} prompt",
+                label=t(f"story.shot.{n}.prompt"),
                 lines=2,
                 scale=4,
                 elem_id=f"shot-{n}-prompt",
-                placeholder="What happens in this shot",
+                placeholder=t("story.shot.placeholder"),
             )
             with gr.Column(scale=2, min_width=180):
                 seconds = gr.Slider(
@@ -205,37 +202,36 @@ def _shot_row(i: int) -> ShotRow:
                     DURATION_MAX,
                     value=DURATION_DEFAULT,
                     step=1,
-                    label=f"Shot {n} seconds",
+                    label=t(f"story.shot.{n}.seconds"),
                     elem_id=f"shot-{n}-seconds",
                 )
-                sound = gr.Checkbox(label=f"Shot {n} sound", elem_id=f"shot-{n}-sound")
+                sound = gr.Checkbox(label=t(f"story.shot.{n}.sound"), elem_id=f"shot-{n}-sound")
         timed = _timed_prompts(n)
         frame = _own_frame(n) if i > 0 else gr.Image(visible=False, type="filepath")
         with gr.Row():
             buttons = {
                 op: gr.Button(
-                    f"{words} shot {n}", size="sm", elem_id=f"shot-{n}-{op}", min_width=80
+                    t(f"story.shot.{n}.{op}"), size="sm", elem_id=f"shot-{n}-{op}", min_width=80
                 )
-                for op, words in SHOT_OPS.items()
+                for op in SHOT_OPS
             }
     return ShotRow(group, prompt, seconds, sound, frame, timed, buttons)
 
 
 def _timed_prompts(n: int) -> gr.Textbox:
-    with gr.Accordion(f"Shot {n}: timed prompts (optional)", open=False):
+    with gr.Accordion(t(f"story.shot.{n}.timed_fold"), open=False):
         return gr.Textbox(
-            label=f"Shot {n} timed prompts, one a line: seconds, a colon, what "
-            "happens (they must add up to the shot's seconds)",
-            placeholder="3: wide shot of the harbour\n2: a gull lands",
+            label=t(f"story.shot.{n}.timed"),
+            placeholder=t("story.timed.placeholder"),
             lines=3,
             elem_id=f"shot-{n}-timed",
         )
 
 
 def _own_frame(n: int) -> gr.Image:
-    with gr.Accordion(f"Shot {n}: its own start frame (optional)", open=False):
+    with gr.Accordion(t(f"story.shot.{n}.frame_fold"), open=False):
         return gr.Image(
-            label=f"Shot {n} own start frame (empty: the last frame of shot {n - 1})",
+            label=t(f"story.shot.{n}.frame"),
             type="filepath",
             sources=["upload"],
             height=160,
@@ -255,13 +251,15 @@ def wire_story_tab(tab: StoryTab, page: Page, owner: gr.BrowserState, keys: dict
 def _wire_editing(tab: StoryTab) -> None:
     """Add, move, duplicate and remove shots, and the cost as they change."""
 
-    def cost_of(provider: str, *values):
-        return story_cost(provider or "preview", tab.shots_from(list(values)))
+    # Special arguments come first: Gradio only injects positional ones.
+    def cost_of(request: gr.Request, provider: str, *values):
+        shots = tab.shots_from(list(values))
+        return story_cost(provider or "preview", shots, language(request))
 
     def on_change(op: str, index: int):
-        def handler(provider: str, *values):
+        def handler(request: gr.Request, provider: str, *values):
             shots = change(tab.shots_from(list(values)), op, index)
-            return [*tab.render(shots), story_cost(provider or "preview", shots)]
+            return [*tab.render(shots), story_cost(provider or "preview", shots, language(request))]
 
         return handler
 
@@ -292,12 +290,10 @@ def _wire_making(tab: StoryTab, page: Page, owner: gr.BrowserState, keys: dict) 
         paid: bool, request: gr.Request, token, story_id, chosen, crossfade, confirm, start, *rest
     ):
         caller = page.caller(token, request)  # gr.Error for a page this server didn't sign
+        lang = language(request)
         provider = (chosen or "preview") if paid else "preview"
         if paid and provider != "preview" and not confirm:
-            yield {
-                tab.status: "**Tick “Yes, spend the estimated cost”** to generate the story "
-                f"on {provider_label(provider)}. Nothing was sent."
-            }
+            yield {tab.status: say(lang, "story.tick", provider=provider_label(provider, lang))}
             return
         name, shots = rest[n_shot], tab.shots_from(list(rest[:n_shot]))
         key = typed_key(provider, dict(zip(keys, rest[n_shot + 1 :], strict=True)))
@@ -305,18 +301,18 @@ def _wire_making(tab: StoryTab, page: Page, owner: gr.BrowserState, keys: dict) 
         try:
             story, run = await _save_and_start(page, caller, story_id, fields, key)
         except InputError as exc:
-            problems = "\n".join(f"- {p}" for p in exc.problems.values())
-            yield {tab.status: f"**Please fix this first (nothing was sent):**\n\n{problems}"}
+            problems = "\n".join(f"- {say_text(lang, p)}" for p in exc.problems.values())
+            yield {tab.status: say(lang, "story.fix") + f"\n\n{problems}"}
             return
         yield {
             tab.story_id: story["id"],
             tab.film: None,
             tab.confirm: False,
-            tab.status: progress_markdown(run, provider),
+            tab.status: progress_markdown(run, provider, lang),
             lib.saved: gr.Dropdown(choices=choices(page, caller), value=story["id"]),
             lib.name: story["name"],
         }
-        async for update in follow(tab, lib, language(request), page, caller, story["id"]):
+        async for update in follow(tab, lib, lang, page, caller, story["id"]):
             yield update
 
     inputs = [

@@ -28,13 +28,15 @@ from .form import (
     chosen_site,
     model_for,
     restore_keys_js,
+    spoken,
+    spoken_outputs,
     typed_key,
 )
 from .frame_check import wire_frame_check
-from .history import History, build_history, history_values, wire_history
+from .history import History, build_history, history_spoken, history_values, wire_history
 from .history_actions import wire_history_actions
 from .import_job import ImportJob, build_import, other_site_words, wire_import
-from .lang import language, say
+from .lang import EN_LANG, language, say, say_text
 from .page import ANNOUNCE_JS, CSS, SHOW_CARD_JS
 from .present import cost_markdown, spend_markdown, status_markdown
 from .result import Result
@@ -50,11 +52,20 @@ log = logging.getLogger(__name__)
 PRIVATE = {"api_visibility": "private"}
 
 
-def problems_markdown(exc: InputError | ConfigError | SpendingRefused) -> str:
+def problems_markdown(
+    exc: InputError | ConfigError | SpendingRefused, lang: str | None = EN_LANG
+) -> str:
     items = exc.problems.values() if isinstance(exc, InputError) else [exc.user_message]
-    return "**Please fix this before generating (nothing was sent):**\n\n" + "\n".join(
-        f"- {item}" for item in items
+    return (
+        say(lang, "problems.head")
+        + "\n\n"
+        + "\n".join(f"- {say_text(lang, item)}" for item in items)
     )
+
+
+def error_text(exc: KlingUIError, lang: str | None) -> str:
+    """An error's words for a toast, in the visitor's language."""
+    return say_text(lang, exc.user_message)
 
 
 class Page:
@@ -73,12 +84,18 @@ class Page:
         try:
             caller = self.studio.page_caller(token, request)
         except TooBusy as exc:
-            raise gr.Error(exc.user_message) from exc
+            raise gr.Error(say_text(language(request), exc.user_message)) from exc
         if caller is None:
             raise gr.Error(say(language(request), "page.expired"))
         return caller
 
-    def fill_form(self, form: Form, fields: dict[str, Any], provider: str | None = None) -> dict:
+    def fill_form(
+        self,
+        form: Form,
+        fields: dict[str, Any],
+        provider: str | None = None,
+        lang: str = EN_LANG,
+    ) -> dict:
         """Values for `form.fill_outputs`, by component, showing a stored request."""
         duration = int(fields.get("duration") or 5)
         rows = from_segments(fields.get("multi_prompt"))
@@ -94,11 +111,14 @@ class Page:
             form.provider: provider if provider is not None else gr.skip(),
             # A stored request without a model ran O3 Pro (before the catalogue).
             form.model: model_for(provider, model) if provider else gr.skip(),
-            form.cost: cost_markdown(provider, duration, sound, model) if provider else gr.skip(),
+            form.cost: cost_markdown(provider, duration, sound, model, lang)
+            if provider
+            else gr.skip(),
             form.segments_box: gr.Accordion(open=True) if rows else gr.skip(),
         }
         segments = form.segments
-        values.update(zip(segments.outputs, segments.render_rows(rows, duration), strict=True))
+        shown = segments.render_rows(rows, duration, lang=lang)
+        values.update(zip(segments.outputs, shown, strict=True))
         return values
 
 
@@ -168,9 +188,10 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> Any:
     the token's load event (more parts follow it)."""
     studio, history, result, form = page.studio, layout.history, layout.result, layout.form
 
-    async def welcome_back(token: str | None):
+    async def welcome_back(request: gr.Request, token: str | None):
         """After a reload: History at once, and the Studio shows the last job again
         (following it if it still runs), instead of a blank page."""
+        lang = language(request)
         try:
             caller = studio.page_caller(token)
         except TooBusy:
@@ -178,14 +199,14 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> Any:
         if caller is None:
             return
         yield {
-            **history_values(history, studio, caller),
-            form.spend: spend_markdown(studio.spent_today(caller)),
+            **history_values(history, studio, caller, lang),
+            form.spend: spend_markdown(studio.spent_today(caller), lang=lang),
         }
         latest = studio.latest_clip(caller)
         if latest is None:
             return
         yield {result.job: latest.id}
-        async for update in result.follow(caller, latest.id):
+        async for update in result.follow(caller, latest.id, lang=lang):
             yield update
 
     loaded = demo.load(studio.page_token, layout.owner, layout.owner, queue=False, **PRIVATE)
@@ -199,6 +220,7 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> Any:
         **PRIVATE,
     )
     demo.load(None, None, None, js=ANNOUNCE_JS, **PRIVATE)
+    _wire_spoken(demo, page, layout)
     demo.load(
         None,
         None,
@@ -208,6 +230,22 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> Any:
     )
     demo.load(None, None, form.own_limit, js=OWN_LIMIT_RESTORE_JS, **PRIVATE)
     return loaded
+
+
+def _wire_spoken(demo: gr.Blocks, page: Page, layout: Layout) -> None:
+    """The words the server built into the page, said again in the visitor's language (the
+    page is built once, in English; gr.I18n translates only fixed labels)."""
+    settings = page.studio.settings
+
+    def speak(request: gr.Request) -> dict:
+        lang = language(request)
+        return {
+            **spoken(layout.form, settings, lang),
+            **history_spoken(layout.history, lang),
+        }
+
+    outputs = [*spoken_outputs(layout.form), layout.history.status]
+    demo.load(speak, None, outputs, queue=False, show_progress="hidden", **PRIVATE)
 
 
 def _wire_generate(page: Page, layout: Layout) -> None:
@@ -221,6 +259,7 @@ def _wire_generate(page: Page, layout: Layout) -> None:
         *values,
     ):
         caller = page.caller(token, request)
+        lang = language(request)
         read = form.read(list(values))
         try:
             job = await studio.generate(
@@ -232,19 +271,16 @@ def _wire_generate(page: Page, layout: Layout) -> None:
                 region=read.site,
             )
         except (InputError, ConfigError, SpendingRefused) as exc:
-            yield {form.errors: problems_markdown(exc)}
+            yield {form.errors: problems_markdown(exc, lang)}
             return
         except KlingUIError as exc:
-            raise gr.Error(exc.user_message) from exc
+            raise gr.Error(error_text(exc, lang)) from exc
         except Exception as exc:
             log.exception("generate: unexpected error before submit")
-            raise gr.Error(
-                f"Something went wrong ({type(exc).__name__}); details are in "
-                "the server log. Nothing was sent."
-            ) from exc
+            raise gr.Error(say(lang, "error.unexpected", kind=type(exc).__name__)) from exc
         # Clear the previous result: this job's video replaces it when it is ready.
         yield {form.errors: "", result.job: job.id, result.continue_note: "", result.video: None}
-        async for update in result.follow(caller, job.id, progress):
+        async for update in result.follow(caller, job.id, progress, lang):
             yield update
 
     form.generate.click(
@@ -267,13 +303,15 @@ def _wire_job_card(page: Page, layout: Layout) -> None:
     def key_for(provider: str | None, typed: tuple[str, ...]) -> str | None:
         return typed_key(provider, dict(zip(form.keys, typed, strict=True)))
 
-    async def cancel(token: str | None, job_id: str | None, *typed: str):
-        caller = page.caller(token)
+    # Special arguments come first: Gradio only injects positional ones.
+    async def cancel(request: gr.Request, token: str | None, job_id: str | None, *typed: str):
+        caller, lang = page.caller(token), language(request)
         job = studio.job(caller, job_id)
         if job is None:
-            return "Nothing to cancel."
+            return say(lang, "cancel.nothing")
         message = await studio.cancel(caller, job.id, key_for(job.provider, typed))
-        return status_markdown(studio.job(caller, job.id) or job) + f"\n\n> {message}"
+        shown = status_markdown(studio.job(caller, job.id) or job, lang=lang)
+        return shown + f"\n\n> {say_text(lang, message)}"
 
     form.cancel.click(
         cancel,
@@ -283,16 +321,13 @@ def _wire_job_card(page: Page, layout: Layout) -> None:
         **PRIVATE,
     )
 
-    async def continue_from_last(token: str | None, job_id: str | None):
+    async def continue_from_last(request: gr.Request, token: str | None, job_id: str | None):
+        lang = language(request)
         try:
             frame = await studio.continue_frame(page.caller(token), job_id)
         except KlingUIError as exc:
-            raise gr.Error(exc.user_message) from exc
-        note = (
-            f"Start frame set to the last frame of job `{job_id}`. Describe what "
-            "happens next and press Generate."
-        )
-        return publish(frame), None, note
+            raise gr.Error(error_text(exc, lang)) from exc
+        return publish(frame), None, say(lang, "continue.note")
 
     result.continue_.click(
         continue_from_last,
@@ -301,13 +336,13 @@ def _wire_job_card(page: Page, layout: Layout) -> None:
         **PRIVATE,
     )
 
-    async def check_again(token: str | None, job_id: str | None, *typed: str):
+    async def check_again(request: gr.Request, token: str | None, job_id: str | None, *typed: str):
         caller = page.caller(token)
         job = studio.job(caller, job_id)
         if job is None:
             return
         await studio.check_again(caller, job.id, key_for(job.provider, typed))
-        async for update in result.follow(caller, job.id):
+        async for update in result.follow(caller, job.id, lang=language(request)):
             yield update
 
     result.check.click(
@@ -329,7 +364,8 @@ def _wire_check_key(page: Page, layout: Layout) -> None:
         key = typed_key(provider, dict(zip(form.keys, keys, strict=True)))
         site = chosen_site(provider, dict(zip(form.regions, sites, strict=True)))
         said = await page.studio.check_key(caller, provider, key, site)
-        return other_site_words(language(request), provider, said, site) or said
+        lang = language(request)
+        return other_site_words(lang, provider, said, site) or say_text(lang, said)
 
     form.check_key.click(
         check_key,
@@ -350,11 +386,20 @@ def _wire_examples(page: Page, layout: Layout) -> None:
             else None,
         }
         button.click(
-            lambda f=fields: page.fill_form(layout.form, f),
+            _filler(page, layout.form, fields),
             None,
             layout.form.fill_outputs,
             **PRIVATE,
         )
+
+
+def _filler(page: Page, form: Form, fields: dict[str, Any]):
+    """An example button's handler: the form filled with `fields`, words in the visitor's."""
+
+    def fill(request: gr.Request) -> dict:
+        return page.fill_form(form, fields, lang=language(request))
+
+    return fill
 
 
 def _example_buttons(examples: list[dict[str, Any]]) -> list[gr.Button]:
@@ -362,7 +407,7 @@ def _example_buttons(examples: list[dict[str, Any]]) -> list[gr.Button]:
         gr.Markdown(t("examples"), elem_classes=["hint"])
         return [
             gr.Button(
-                example["name"],
+                t(f"example.{i}"),
                 icon=str(assets.path(example["image"])),
                 size="sm",
                 elem_id=f"example-{i}",

@@ -1,15 +1,18 @@
 """The page's fixed words in English and Simplified Chinese (many RunningHub users read it).
 
 Gradio picks the language from the browser (gr.I18n); a component shows `t("key")`. Words
-made while a job runs (status, errors, costs) are English for now: they are built on the
-server, which doesn't know the page's language.
+made while a job runs (status, errors, costs) are built on the server in the visitor's
+language (lang.py). Words numbered per row (story shots) are written here for each row.
 """
 
 from __future__ import annotations
 
 import gradio as gr
 
+from .. import assets
 from ..providers.registry import PROVIDERS, paid_providers
+from ..shots import MAX_SHOTS
+from ..trash import RESTORE_SECONDS
 
 _PAID = " or ".join(PROVIDERS[n].label for n in paid_providers())
 _PAID_ZH = " 或 ".join(PROVIDERS[n].label for n in paid_providers())
@@ -177,6 +180,107 @@ ZH: dict[str, str] = {
     "story.new": "新故事",
     "story.shots": "镜头：每个镜头的起始画面",
 }
+
+# Gradio's own announcement keys, which its bundled catalogues lack: without them a screen
+# reader hears "common.complete" as each event ends.
+EN.update({"common.complete": "Done", "status.queue_position": "In line: {position} of {size}"})
+ZH.update({"common.complete": "完成", "status.queue_position": "排队中：第 {position} / {size} 位"})
+
+# Choices and names that are words (brands and formats stay as they are).
+EN.update(
+    {
+        "shot_type.customize": "Customize (follow my prompt)",
+        "shot_type.intelligent": "Intelligent (model decides cuts)",
+        "provider.preview": "Offline preview (free)",
+        "which": "Which provider?",
+        "crop.keep": "Keep as is",
+        "crop.landscape": "16:9 (landscape)",
+        "crop.portrait": "9:16 (portrait)",
+        "history.videos": "Your videos",
+        "history.table": "History",
+        "history.ask": f"**Delete this job and its video?** You can restore it for "
+        f"{int(RESTORE_SECONDS // 60)} minutes.",
+        **{f"provider.own.{n}": f"{PROVIDERS[n].label} (your key)" for n in paid_providers()},
+        **{f"key.{n}": f"{PROVIDERS[n].label} API key" for n in paid_providers()},
+    }
+)
+ZH.update(
+    {
+        "shot_type.customize": "自定义（按我的提示词）",
+        "shot_type.intelligent": "智能（由模型决定剪切）",
+        "provider.preview": "离线预览（免费）",
+        "which": "选哪个服务商？",
+        "crop.keep": "保持原样",
+        "crop.landscape": "16:9（横屏）",
+        "crop.portrait": "9:16（竖屏）",
+        "history.videos": "你的视频",
+        "history.table": "历史",
+        "history.ask": f"**删除这个任务及其视频？** {int(RESTORE_SECONDS // 60)} 分钟内可以恢复。",
+        **{f"provider.own.{n}": f"{PROVIDERS[n].label}（你的密钥）" for n in paid_providers()},
+        **{f"key.{n}": f"{PROVIDERS[n].label} API 密钥" for n in paid_providers()},
+    }
+)
+for _i, _example in enumerate(assets.examples()):
+    EN[f"example.{_i}"] = _example["name"]
+    ZH[f"example.{_i}"] = _example.get("name_zh") or _example["name"]
+
+
+def _story_words() -> None:
+    """The Story tab's words for each shot row (Gradio's catalogue takes no fields)."""
+    for n in range(1, MAX_SHOTS + 1):
+        EN.update(
+            {
+                f"story.shot.{n}": f"**Shot {n}**",
+                f"story.shot.{n}.prompt": f"Shot {n} prompt",
+                f"story.shot.{n}.seconds": f"Shot {n} seconds",
+                f"story.shot.{n}.sound": f"Shot {n} sound",
+                f"story.shot.{n}.up": f"Move up shot {n}",
+                f"story.shot.{n}.down": f"Move down shot {n}",
+                f"story.shot.{n}.duplicate": f"Duplicate shot {n}",
+                f"story.shot.{n}.remove": f"Remove shot {n}",
+                f"story.shot.{n}.timed_fold": f"Shot {n}: timed prompts (optional)",
+                f"story.shot.{n}.timed": f"Shot {n} timed prompts, one a line: seconds, a colon, "
+                "what happens (they must add up to the shot's seconds)",
+                f"story.shot.{n}.frame_fold": f"Shot {n}: its own start frame (optional)",
+                f"story.shot.{n}.frame": f"Shot {n} own start frame (empty: the last frame of "
+                f"shot {n - 1})",
+            }
+        )
+        ZH.update(
+            {
+                f"story.shot.{n}": f"**镜头 {n}**",
+                f"story.shot.{n}.prompt": f"镜头 {n} 提示词",
+                f"story.shot.{n}.seconds": f"镜头 {n} 秒数",
+                f"story.shot.{n}.sound": f"镜头 {n} 声音",
+                f"story.shot.{n}.up": f"上移镜头 {n}",
+                f"story.shot.{n}.down": f"下移镜头 {n}",
+                f"story.shot.{n}.duplicate": f"复制镜头 {n}",
+                f"story.shot.{n}.remove": f"删除镜头 {n}",
+                f"story.shot.{n}.timed_fold": f"镜头 {n}：定时提示词（可选）",
+                f"story.shot.{n}.timed": f"镜头 {n} 定时提示词，每行一条：秒数、冒号、发生的事"
+                "（各行秒数之和须等于该镜头的秒数）",
+                f"story.shot.{n}.frame_fold": f"镜头 {n}：单独的首帧（可选）",
+                f"story.shot.{n}.frame": f"镜头 {n} 单独的首帧"
+                f"（留空：使用镜头 {n - 1} 的最后一帧）",
+            }
+        )
+    for k in range(MAX_SHOTS + 1):
+        EN[f"story.add.{k}"] = f"Add shot ({k} of {MAX_SHOTS})"
+        ZH[f"story.add.{k}"] = f"添加镜头（{k} / {MAX_SHOTS}）"
+    EN["story.shot.placeholder"] = "What happens in this shot"
+    ZH["story.shot.placeholder"] = "这个镜头里发生什么"
+    EN["story.timed.placeholder"] = "3: wide shot of the harbour\n2: a gull lands"
+    ZH["story.timed.placeholder"] = "3：港口全景\n2：一只海鸥落下"
+
+
+_story_words()
+for _n in range(1, 6):  # the segment editor's rows (segments.MAX_ROWS)
+    EN[f"segment.{_n}.prompt"] = f"Segment {_n} prompt"
+    EN[f"segment.{_n}.seconds"] = f"Segment {_n} seconds"
+    ZH[f"segment.{_n}.prompt"] = f"第 {_n} 段提示词"
+    ZH[f"segment.{_n}.seconds"] = f"第 {_n} 段秒数"
+EN.update({"segment.up": "Move up", "segment.down": "Move down", "segment.remove": "Remove"})
+ZH.update({"segment.up": "上移", "segment.down": "下移", "segment.remove": "删除"})
 
 I18N = gr.I18n(en=EN, **{"zh-CN": ZH})
 
