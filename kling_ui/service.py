@@ -100,6 +100,7 @@ class Studio:
         self.images = services.jobs.images  # the few threads that decode frames
         self._stories: dict[str, StoryRun] = {}
         self._key_checks = keycheck.RecentCounts()  # visitors' Check key, per address
+        self._trusted_keys = keycheck.TrustedKeys()  # visitors' keys a provider took lately
 
     # --- who is asking ------------------------------------------------------------------------
 
@@ -239,6 +240,8 @@ class Studio:
         request = parse_request(self.frames_allowed(caller, fields))
         if own_limit_usd is not None:
             self._check_own_limit(caller, provider, request, own_limit_usd)
+        if caller.visitor and api_key:
+            await self._check_visitor_key(caller, provider, api_key)
         return await self.services.jobs.submit(
             request,
             provider=provider,
@@ -247,6 +250,24 @@ class Studio:
             visitor=caller.visitor,
             caller=caller.address,
         )
+
+    async def _check_visitor_key(self, caller: Caller, provider: str, api_key: str) -> None:
+        """A visitor's own key, asked of the provider (free) before a job is made: a refused
+        key is said by the key field and never becomes a failed job. A key taken lately is
+        trusted; a provider out of reach lets the job go on (the provider has the last word).
+        Counted with Check key, per address: a page can't probe keys through Generate."""
+        cls = PROVIDERS.get(provider)
+        if cls is None or not cls.needs_key or self._trusted_keys.trusted(provider, api_key):
+            return
+        if not self._key_checks.take(caller.address or caller.owner):
+            raise InputError({"provider": f"{keycheck.TOO_MANY} Nothing was sent."})
+        report = await check_provider(
+            provider, self.settings, self.services.client, api_key=api_key, server_key=False
+        )
+        if report.key_accepted:
+            self._trusted_keys.trust(provider, api_key)
+        elif report.reachable:
+            raise InputError({"provider": f"{report.message} Nothing was sent: not charged."})
 
     def spent_today(self, caller: Caller, now: float | None = None) -> dict[str, float]:
         """What the caller's jobs cost since midnight UTC, by currency (from the ledger:
