@@ -44,3 +44,39 @@ async def test_an_accepted_key_is_checked_once_then_trusted(studio, settings, ma
     second = await studio.generate(visitor, again, provider="runcomfy", api_key=RC_KEY)
     assert first.id != second.id
     assert len(fake_rc.calls_to("account")) == checks  # trusted; the balance read is kept
+
+
+# --- the clip's length is the sum of its segments (finding 4) --------------------------------
+
+
+def test_three_segments_of_4_s_make_a_12_s_clip_with_no_problem():
+    from kling_ui.ui.segments import add_row, clip_for, total_words
+
+    rows: list = []
+    for _ in range(3):
+        rows = add_row(rows, clip_for(rows, 5))
+    assert clip_for(rows, 5) == sum(s for _, s in rows)  # the clip follows at every step
+    assert "too long" not in total_words(None, [s for _, s in rows])
+    rows = [("a", 4), ("b", 4), ("c", 4)]
+    assert clip_for(rows, 5) == 12
+    said = total_words(None, [4, 4, 4])
+    assert said.startswith("✓") and "12 s" in said and "⚠" not in said
+
+
+def test_a_clip_past_15_s_says_by_how_much():
+    from kling_ui.ui.segments import clip_for, total_words
+
+    assert clip_for([("a", 6)] * 3, 5) == 15
+    assert "3 s" in total_words(None, [6, 6, 6]) and total_words(None, [6, 6, 6]).startswith("⚠")
+    assert "秒" in total_words("zh-CN", [6, 6, 6])
+
+
+def test_split_evenly_says_what_it_had_to_change():
+    from kling_ui.ui.segments import clamp_notes, split_evenly
+
+    rows, note = split_evenly([("a", 3)] * 4, 10)
+    assert [s for _, s in rows] == [3, 3, 3, 3] and "12 s" in note
+    notes = clamp_notes(None, ["2", "30", "4"], 3)
+    assert "Segment 1" in notes and "2 s" in notes and "3 s" in notes
+    assert "Segment 2" in notes and "30 s" in notes and "15 s" in notes
+    assert "Segment 3" not in notes

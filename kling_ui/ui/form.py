@@ -16,7 +16,13 @@ from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, PROMPT_MAX
 from ..uploads import raw_source
 from .frame_check import CROPS
 from .present import cost_markdown, prompt_counter, which_provider_markdown
-from .segments import SegmentEditor, build_segment_editor, segment_input_names, to_segments
+from .segments import (
+    SegmentEditor,
+    build_segment_editor,
+    clip_for,
+    segment_input_names,
+    to_segments,
+)
 from .words import t
 
 
@@ -214,7 +220,7 @@ class Form:
             "image": raw_source(got["start"]),
             "end_image": raw_source(got["end"]),
             "prompt": got["prompt"] or "",
-            "duration": int(got["duration"] or DURATION_DEFAULT),
+            "duration": clip_for(rows, int(got["duration"] or DURATION_DEFAULT)),
             "sound": bool(got["sound"]),
             "shot_type": got["shot_type"] or "customize",
             "multi_prompt": to_segments(rows),
@@ -299,6 +305,7 @@ def _timing() -> dict[str, Any]:
             value=DURATION_DEFAULT,
             step=1,
             label=t("duration"),
+            info=t("duration.info"),
             elem_id="duration",
         )
         shot_type = gr.Radio(

@@ -28,7 +28,7 @@ from .lang import language, say
 from .page import ANNOUNCE_JS, CSS, SHOW_CARD_JS
 from .present import cost_markdown, spend_markdown, status_markdown
 from .result import Result
-from .segments import from_segments
+from .segments import clip_for, duration_slider, from_segments
 from .story_tab import build_story_tab, wire_story_tab
 from .words import t
 
@@ -77,7 +77,7 @@ class Page:
             form.start: publish(fields.get("image")),
             form.end: publish(fields.get("end_image")),
             form.prompt: fields.get("prompt", ""),
-            form.duration: duration,
+            form.duration: duration_slider(rows, clip_for(rows, duration)),
             form.sound: sound,
             form.shot_type: fields.get("shot_type", "customize"),
             form.provider: provider if provider is not None else gr.skip(),
