@@ -36,7 +36,8 @@ EN: dict[str, str] = {
     "sound": "Generate sound (costs more: the estimate below says how much)",
     "segments": "Segments: timed prompts (optional)",
     "segments.hint": "Split the clip into shots, each with its own prompt and length (3-15 s). "
-    "The clip is as long as its segments together (at most 15 s). Leave empty for one continuous shot. "
+    "The clip is as long as its segments together (at most 15 s). Leave empty for one "
+    "continuous shot. "
     "With segments the model follows the segment prompts; the main prompt above is still "
     "required but is not what it films.",
     "segment.split": "Split evenly",
