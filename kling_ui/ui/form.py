@@ -3,7 +3,7 @@ keys, cost."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
@@ -15,6 +15,7 @@ from ..providers.registry import PROVIDERS, models_for, paid_providers
 from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, PROMPT_MAX
 from ..uploads import raw_source
 from .frame_check import CROPS
+from .lang import say
 from .present import cost_markdown, prompt_counter, which_provider_markdown
 from .segments import (
     SegmentEditor,
@@ -192,6 +193,13 @@ class Form:
     cancel: gr.Button | None = None  # on the job card (result.Result), beside the status
     frame_note: gr.Markdown | None = None  # frame problems, said when a frame is chosen
     crop: gr.Radio | None = None
+    # Problems found at Generate, each said under its own part of the form (PROBLEM_SLOTS);
+    # `errors` holds the rest. A part's box empties as soon as that part changes.
+    problem_boxes: dict[str, gr.Markdown] = field(default_factory=dict)
+
+    @property
+    def problem_outputs(self) -> list:
+        return [*self.problem_boxes.values(), self.errors]
 
     @property
     def request_fields(self) -> list:
@@ -240,16 +248,70 @@ def build_form(settings: Settings) -> Form:
     the action bar; wired to itself (the frame checks are wired with the page's owner:
     frame_check.py)."""
     parts: dict[str, Any] = {}
+    boxes: dict[str, gr.Markdown] = {}
+    # The first screen holds what a first clip needs: the start frame, where it is made
+    # (before the prompt, so a phone shows it early), the prompt, and Generate below.
     parts.update(_frames(settings.max_upload_mb))
+    boxes["frames"] = _problem_box("frames")
+    parts.update(_provider_and_keys(settings, boxes))
     parts.update(_prompt())
+    boxes["prompt"] = _problem_box("prompt")
+    _frame_hints(settings.max_upload_mb)
     parts.update(_timing())
     with gr.Accordion(t("segments"), open=False, elem_id="segments") as segments_box:
         parts.update(segments=build_segment_editor(parts["duration"]), segments_box=segments_box)
-    parts.update(_provider_and_keys(settings))
+    boxes["timing"] = _problem_box("timing")
+    parts.update(_model())
     parts.update(_action_bar())
-    form = Form(**parts)
+    form = Form(**parts, problem_boxes=boxes)
     _wire(form)
     return form
+
+
+# Which box says a problem, by the field the service names (InputError.problems keys).
+PROBLEM_SLOTS = {
+    "image": "frames",
+    "end_image": "frames",
+    "prompt": "prompt",
+    "duration": "timing",
+    "sound": "timing",
+    "shot_type": "timing",
+    "multi_prompt": "timing",
+    "model": "provider",
+    "provider": "provider",
+    "api_key": "provider",
+}
+
+
+def _problem_box(slot: str) -> gr.Markdown:
+    return gr.Markdown("", elem_id=f"{slot}-problem", elem_classes=["field-problem"])
+
+
+def problem_values(form: Form, problems: dict[str, str], lang: str | None = None) -> dict:
+    """Each problem in the box of its part of the form (the rest in `errors`); every other
+    box emptied. `problems` is field -> words, as InputError has them; {} clears them all."""
+    said: dict[str, list[str]] = {}
+    for name, words in problems.items():
+        slot = PROBLEM_SLOTS.get(name.split(".")[0], "errors")
+        said.setdefault(slot if slot in form.problem_boxes else "errors", []).append(words)
+    boxes = {**form.problem_boxes, "errors": form.errors}
+    heading = say(lang, "form.fix_first")
+    return {
+        box: (heading + "\n\n" + "\n".join(f"- {w}" for w in said[slot])) if slot in said else ""
+        for slot, box in boxes.items()
+    }
+
+
+def _frame_hints(max_upload_mb: float) -> None:
+    """What a frame may be: said under the prompt, so the first screen keeps to the frame,
+    the provider, the prompt and Generate."""
+    gr.Markdown(t("frames.hint"), elem_classes=["hint"])
+    # Said here for good: Gradio's own refusal of a bigger file is a toast that vanishes.
+    gr.Markdown(
+        f"Each file up to {max_upload_mb:g} MB.",
+        elem_classes=["hint"],
+        elem_id="upload-limit",
+    )
 
 
 def _frames(max_upload_mb: float) -> dict[str, Any]:
@@ -258,23 +320,16 @@ def _frames(max_upload_mb: float) -> dict[str, Any]:
             label=t("start"),
             type="filepath",
             sources=["upload", "clipboard"],
-            height=220,
+            height=170,
             elem_id="start-frame",
         )
         end = gr.Image(
             label=t("end"),
             type="filepath",
             sources=["upload", "clipboard"],
-            height=220,
+            height=170,
             elem_id="end-frame",
         )
-    gr.Markdown(t("frames.hint"), elem_classes=["hint"])
-    # Said here for good: Gradio's own refusal of a bigger file is a toast that vanishes.
-    gr.Markdown(
-        f"Each file up to {max_upload_mb:g} MB.",
-        elem_classes=["hint"],
-        elem_id="upload-limit",
-    )
     frame_note = gr.Markdown("", elem_id="frame-note")
     # Shown once there is a frame to crop (frame_check.py): the first screen stays short.
     crop = gr.Radio(list(CROPS), value="Keep as is", label=t("crop"), elem_id="crop", visible=False)
@@ -284,7 +339,7 @@ def _frames(max_upload_mb: float) -> dict[str, Any]:
 def _prompt() -> dict[str, Any]:
     prompt = gr.Textbox(
         label=t("prompt"),
-        lines=4,
+        lines=3,
         # The browser's own limit counts UTF-16 units: keep it above the real (code point)
         # limit, which the counter shows and the server enforces.
         max_length=2 * PROMPT_MAX,
@@ -321,21 +376,14 @@ def _timing() -> dict[str, Any]:
     return {"duration": duration, "shot_type": shot_type, "sound": sound}
 
 
-def _provider_and_keys(settings: Settings) -> dict[str, Any]:
+def _provider_and_keys(settings: Settings, boxes: dict[str, gr.Markdown]) -> dict[str, Any]:
     provider = gr.Radio(
         provider_choices(settings),
         value=default_provider(),
         label=t("provider"),
         elem_id="provider",
     )
-    model = gr.Radio(
-        model_choices(default_provider()),
-        value=models.DEFAULT_MODEL,
-        label=t("model"),
-        elem_id="model",
-    )
-    with gr.Accordion("Which provider?", open=False, elem_id="which-provider"):
-        gr.Markdown(which_provider_markdown(), elem_classes=["hint"])
+    boxes["provider"] = _problem_box("provider")
     with gr.Accordion(t("keys"), open=False, elem_id="keys"):
         gr.Markdown(t("keys.hint"), elem_classes=["hint"])
         keys = {
@@ -354,7 +402,6 @@ def _provider_and_keys(settings: Settings) -> dict[str, Any]:
         key_report = gr.Markdown("", elem_id="key-report")
     return {
         "provider": provider,
-        "model": model,
         "keys": keys,
         "remember": remember,
         "own_limit": own_limit,
@@ -363,11 +410,25 @@ def _provider_and_keys(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _model() -> dict[str, Any]:
+    model = gr.Radio(
+        model_choices(default_provider()),
+        value=models.DEFAULT_MODEL,
+        label=t("model"),
+        elem_id="model",
+    )
+    with gr.Accordion("Which provider?", open=False, elem_id="which-provider"):
+        gr.Markdown(which_provider_markdown(), elem_classes=["hint"])
+    return {"model": model}
+
+
 def _action_bar() -> dict[str, Any]:
-    # The action bar stays at the bottom of the screen (CSS: #actions), so Generate, the
-    # cost and any problem are always in view, however long the form grows.
+    # Problems no part of the form owns; in the page's flow, not in the pinned bar (which
+    # must stay small: it never grows over the field being edited).
+    errors = gr.Markdown("", elem_id="form-errors", elem_classes=["field-problem"])
+    # The action bar stays at the bottom of the screen (CSS: #actions), so Generate and the
+    # cost are always in view, however long the form grows.
     with gr.Group(elem_id="actions"):
-        errors = gr.Markdown("", elem_id="form-errors")
         cost = gr.Markdown(
             cost_markdown(default_provider(), DURATION_DEFAULT, False), elem_id="cost"
         )
@@ -391,3 +452,26 @@ def _wire(form: Form) -> None:
     for box in keys:
         box.change(None, keys, None, js=js, **local)
     form.own_limit.change(None, form.own_limit, None, js=OWN_LIMIT_SAVE_JS, **local)
+    _wire_problem_clearing(form)
+    # What a provider said about a key is about that key: gone once the key or the
+    # provider changes, so no balance stays on screen for a key no longer there.
+    for component in (form.provider, *form.keys.values()):
+        component.change(None, None, form.key_report, js="() => ''", **local)
+
+
+def _wire_problem_clearing(form: Form) -> None:
+    """A problem said at Generate leaves as soon as its part of the form changes: the part's
+    own live checks (frame note, segment total, row checks, prompt counter) say what is
+    still wrong, from the current values. In the browser: nothing to ask the server."""
+    parts = {
+        "frames": [form.start, form.end],
+        "prompt": [form.prompt],
+        "timing": [form.duration, form.sound, form.shot_type, *form.segments.inputs],
+        "provider": [form.provider, form.model, *form.keys.values(), form.own_limit],
+    }
+    for slot, components in parts.items():
+        outputs = [form.problem_boxes[slot], form.errors]
+        for component in components:
+            component.change(
+                None, None, outputs, js="() => ['', '']", api_visibility="private", queue=False
+            )

@@ -106,7 +106,7 @@ def which_provider_markdown() -> str:
         price = f"{_per_second(silent, currency)}/s ({_per_second(sound, currency)}/s with sound)"
         key = f" · [get a key]({cls.key_url})" if cls.key_url else ""
         lines.append(f"- **{cls.label}**: about {price}, billed in {currency}{key}")
-    lines.append("- **Offline preview**: free, here, no key: an animatic of your timing.")
+    lines.append("- **Offline preview**: free, here, no key: a rough moving draft of your timing.")
     return "\n".join(lines)
 
 
@@ -210,7 +210,7 @@ def cost_markdown(
     seconds = int(duration or 5)
     estimate = pricing.estimate(provider, seconds, bool(sound), model)
     if provider == "preview":
-        return "**Cost: free.** The offline preview renders an animatic here, not Kling."
+        return "**Cost: free.** The offline preview makes a rough draft here, not Kling."
     surcharge = pricing.sound_surcharge(provider, model)
     note = f"Sound adds {surcharge} to the cost." if sound else f"Sound would add {surcharge}."
     # Named only for another model than the default: the line stays as it was.

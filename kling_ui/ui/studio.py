@@ -20,12 +20,20 @@ from ..links import publish
 from ..service import Caller, Studio
 from ..spending import SpendingRefused
 from .api import wire_public_api
-from .form import OWN_LIMIT_RESTORE_JS, Form, build_form, model_for, restore_keys_js, typed_key
+from .form import (
+    OWN_LIMIT_RESTORE_JS,
+    Form,
+    build_form,
+    model_for,
+    problem_values,
+    restore_keys_js,
+    typed_key,
+)
 from .frame_check import wire_frame_check
 from .history import History, build_history, history_values, wire_history
 from .history_actions import wire_history_actions
 from .lang import language, say
-from .page import ANNOUNCE_JS, CSS, SHOW_CARD_JS
+from .page import ANNOUNCE_JS, CSS, FORM_KEYS_JS, SHOW_CARD_JS, SHOW_FILLED_JS
 from .present import cost_markdown, spend_markdown, status_markdown
 from .result import Result
 from .segments import clip_for, duration_slider, from_segments
@@ -39,11 +47,9 @@ log = logging.getLogger(__name__)
 PRIVATE = {"api_visibility": "private"}
 
 
-def problems_markdown(exc: InputError | ConfigError | SpendingRefused) -> str:
-    items = exc.problems.values() if isinstance(exc, InputError) else [exc.user_message]
-    return "**Please fix this before generating (nothing was sent):**\n\n" + "\n".join(
-        f"- {item}" for item in items
-    )
+def problems_of(exc: InputError | ConfigError | SpendingRefused) -> dict[str, str]:
+    """Problems by field; a missing key or a spending rule is the provider choice's."""
+    return exc.problems if isinstance(exc, InputError) else {"provider": exc.user_message}
 
 
 class Page:
@@ -132,7 +138,7 @@ def _layout(studio: Studio):
         with gr.Tab(t("tab.studio"), id="studio"):
             buttons = _example_buttons(examples) if examples else []
             with gr.Row(equal_height=False):
-                with gr.Column(scale=5):
+                with gr.Column(scale=5, elem_id="form-col"):
                     form = build_form(studio.settings)
                 with gr.Column(scale=4, elem_id="result-col"):
                     result = Result(form, studio)
@@ -176,6 +182,7 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> None:
         **PRIVATE,
     )
     demo.load(None, None, None, js=ANNOUNCE_JS, **PRIVATE)
+    demo.load(None, None, None, js=FORM_KEYS_JS, **PRIVATE)
     demo.load(
         None,
         None,
@@ -207,7 +214,7 @@ def _wire_generate(page: Page, layout: Layout) -> None:
                 own_limit_usd=read.own_limit,
             )
         except (InputError, ConfigError, SpendingRefused) as exc:
-            yield {form.errors: problems_markdown(exc)}
+            yield problem_values(form, problems_of(exc), language(request))
             return
         except KlingUIError as exc:
             raise gr.Error(exc.user_message) from exc
@@ -218,14 +225,19 @@ def _wire_generate(page: Page, layout: Layout) -> None:
                 "the server log. Nothing was sent."
             ) from exc
         # Clear the previous result: this job's video replaces it when it is ready.
-        yield {form.errors: "", result.job: job.id, result.continue_note: "", result.video: None}
+        yield {
+            **problem_values(form, {}),
+            result.job: job.id,
+            result.continue_note: "",
+            result.video: None,
+        }
         async for update in result.follow(caller, job.id, progress):
             yield update
 
     form.generate.click(
         generate,
         [layout.owner, *form.inputs],
-        [form.errors, result.job, result.continue_note, *result.outputs],
+        [*form.problem_outputs, result.job, result.continue_note, *result.outputs],
         concurrency_limit=None,
         show_progress="minimal",
         show_progress_on=[result.video],  # not over the status words
@@ -326,13 +338,13 @@ def _wire_examples(page: Page, layout: Layout) -> None:
             None,
             layout.form.fill_outputs,
             **PRIVATE,
-        )
+        ).then(None, js=SHOW_FILLED_JS, **PRIVATE)
 
 
 def _example_buttons(examples: list[dict[str, Any]]) -> list[gr.Button]:
     with gr.Row(elem_id="examples", equal_height=True):
         gr.Markdown(t("examples"), elem_classes=["hint"])
-        return [
+        buttons = [
             gr.Button(
                 example["name"],
                 icon=str(assets.path(example["image"])),
@@ -342,6 +354,8 @@ def _example_buttons(examples: list[dict[str, Any]]) -> list[gr.Button]:
             )
             for i, example in enumerate(examples)
         ]
+    gr.Markdown(t("examples.more"), elem_id="examples-more", elem_classes=["hint"])
+    return buttons
 
 
 __all__ = ["CSS", "History", "build_studio"]

@@ -15,13 +15,13 @@ _PAID = " or ".join(PROVIDERS[n].label for n in paid_providers())
 _PAID_ZH = " 或 ".join(PROVIDERS[n].label for n in paid_providers())
 
 EN: dict[str, str] = {
-    "title": "# Kling Video O3 Pro Studio\nTurn a still into a video: add a start frame, "
-    "describe the motion, press Generate. No key? The **offline preview** renders a free "
-    "animatic of your timing and framing.",
+    "title": "# Kling Video O3 Pro Studio\nAdd a start frame, describe the motion, press "
+    "Generate. No key? The **offline preview** makes a free rough draft (not Kling's video).",
     "tab.studio": "Studio",
     "tab.story": "Story",
     "tab.history": "History",
     "examples": "**Try an example** (fills the form):",
+    "examples.more": "Swipe for more examples →",
     "start": "Start frame",
     "end": "End frame (optional)",
     "frames.hint": "Frames: jpg, png, webp or bmp; each side at least 300 px; no wider or "
@@ -81,12 +81,13 @@ EN: dict[str, str] = {
 }
 
 ZH: dict[str, str] = {
-    "title": "# 可灵 Kling Video O3 Pro 工作室\n把一张静态图变成视频：添加首帧，描述运动，点击"
-    "“生成”。没有密钥？**离线预览**会免费渲染一段动态分镜，展示时长与构图。",
+    "title": "# 可灵 Kling Video O3 Pro 工作室\n添加首帧，描述运动，点击“生成”。"
+    "没有密钥？**离线预览**免费做一段粗略草稿（不是可灵生成的视频）。",
     "tab.studio": "工作室",
     "tab.story": "故事",
     "tab.history": "历史",
     "examples": "**试试示例**（一键填好表单）：",
+    "examples.more": "左右滑动查看更多示例 →",
     "start": "首帧",
     "end": "尾帧（可选）",
     "frames.hint": "图片：jpg、png、webp 或 bmp；每边至少 300 像素；宽高比不超过 2.5:1。"
