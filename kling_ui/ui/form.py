@@ -198,10 +198,6 @@ class Form:
     problem_boxes: dict[str, gr.Markdown] = field(default_factory=dict)
 
     @property
-    def problem_outputs(self) -> list:
-        return [*self.problem_boxes.values(), self.errors]
-
-    @property
     def request_fields(self) -> list:
         """The components that make up a request, in REQUEST_FIELDS order."""
         return [getattr(self, name) for name in REQUEST_FIELDS]

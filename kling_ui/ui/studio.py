@@ -237,7 +237,14 @@ def _wire_generate(page: Page, layout: Layout) -> None:
     form.generate.click(
         generate,
         [layout.owner, *form.inputs],
-        [*form.problem_outputs, result.job, result.continue_note, *result.outputs],
+        # Problems by field come last: the first outputs keep their places for scripts.
+        [
+            form.errors,
+            result.job,
+            result.continue_note,
+            *result.outputs,
+            *form.problem_boxes.values(),
+        ],
         concurrency_limit=None,
         show_progress="minimal",
         show_progress_on=[result.video],  # not over the status words
