@@ -24,7 +24,8 @@ CSS = """
 }
 .gradio-container [data-testid="block-label"],
 .gradio-container [data-testid="upload-text"] { color: #3730a3 !important; }
-.gradio-container .or, .gradio-container .show-api, .gradio-container footer * {
+.gradio-container .or, .gradio-container .show-api, .gradio-container footer *,
+.gradio-container .info-text {
   color: #4b5563 !important;
 }
 /* A focus ring anyone can see, for keyboard users. */
