@@ -71,6 +71,8 @@ def test_a_fixed_frame_problem_disappears_without_another_click(laptop, make_ima
     expect(problem).to_contain_text("300 px")
     expect(problem).to_contain_text("nothing was sent")
     assert box(laptop, "#actions")["height"] < 90  # the pinned bar did not grow
+    laptop.wait_for_function("() => document.activeElement.id === 'frames-problem'")
+    assert on_first_screen(laptop, "#frames-problem")
     upload(laptop, "start-frame", assets.path("portrait_studio.jpg"))
     expect(problem).to_be_hidden()
     expect(problem).not_to_contain_text("300 px")

@@ -28,6 +28,8 @@ CSS = """
 .gradio-container .info-text {
   color: #4b5563 !important;
 }
+/* A field scrolled to (focus, find) stays clear of the pinned action bar. */
+html { scroll-padding-bottom: 96px; }
 /* A focus ring anyone can see, for keyboard users. */
 :focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px; }
 /* A tall (9:16) result fits the screen. */
@@ -79,6 +81,17 @@ ANNOUNCE_JS = """
       (el) => Object.entries(attrs).forEach(([k, v]) => el.setAttribute(k, v)));
     set('#status', {role: 'status', 'aria-live': 'polite'});
     set('.field-problem', {role: 'alert', 'aria-live': 'assertive'});
+    set('#generate', {'aria-keyshortcuts': 'Control+Enter Meta+Enter'});
+    // Generate moved focus to the job card; when it answers with a problem instead, focus
+    // goes on to the first problem, by its field.
+    const card = document.querySelector('#job-card');
+    const problem = [...document.querySelectorAll('.field-problem[id]')]
+      .find((el) => el.querySelector('li'));
+    if (problem && card && document.activeElement === card) {
+      problem.tabIndex = -1;
+      problem.focus({preventScroll: true});
+      problem.scrollIntoView({block: 'center', behavior: 'instant'});
+    }
     // Gradio puts a Group's elem_id on two nested elements: the inner one gives it up,
     // so each id names one element (#actions, #job-card).
     document.querySelectorAll('.gr-group[id] > .gr-group[id]').forEach((el) => {
