@@ -80,3 +80,12 @@ def test_split_evenly_says_what_it_had_to_change():
     assert "Segment 1" in notes and "2 s" in notes and "3 s" in notes
     assert "Segment 2" in notes and "30 s" in notes and "15 s" in notes
     assert "Segment 3" not in notes
+
+
+def test_adding_past_the_longest_clip_says_the_rows_were_reshared():
+    from kling_ui.ui.segments import add_said
+
+    rows, note = add_said([("a", 5), ("b", 5), ("c", 5)], 15)
+    assert [s for _, s in rows] == [4, 4, 4, 3] and "15 s" in note and "4" in note
+    rows, note = add_said([("a", 5)], 5)
+    assert [s for _, s in rows] == [5, 3] and note == ""  # the clip grows: said by the page

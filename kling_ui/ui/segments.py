@@ -51,6 +51,14 @@ def add_row(rows: Rows, duration: int) -> Rows:
     return grown
 
 
+def add_said(rows: Rows, duration: int, lang: str | None = None) -> tuple[Rows, str]:
+    """add_row, saying so when the rows already there had to change to make room."""
+    grown = add_row(rows, duration)
+    if [s for _, s in grown[: len(rows)]] != [s for _, s in rows]:
+        return grown, say(lang, "form.resplit", most=DURATION_MAX, count=len(grown))
+    return grown, ""
+
+
 def remove_row(rows: Rows, index: int) -> Rows:
     return [row for i, row in enumerate(rows) if i != index]
 
@@ -231,7 +239,7 @@ def build_segment_editor(duration: gr.Slider) -> SegmentEditor:
         add,
     )
     helpers = {
-        add: lambda rows, clip, lang: add_row(rows, clip),
+        add: add_said,
         even: split_evenly,
         clear: lambda rows, clip, lang: [],
     }
