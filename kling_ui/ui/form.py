@@ -273,7 +273,7 @@ PROBLEM_SLOTS = {
     "sound": "timing",
     "shot_type": "timing",
     "multi_prompt": "timing",
-    "model": "provider",
+    "model": "timing",  # its box sits just above the model choice
     "provider": "provider",
     "api_key": "provider",
 }
