@@ -43,8 +43,7 @@ html { scroll-padding-bottom: 96px; }
 /* One compact line (cost beside Generate) that never grows: problems sit by their fields. */
 #actions .styler { display: flex !important; flex-direction: row !important;
                      align-items: center; gap: 8px; flex-wrap: nowrap; }
-#actions #cost, #actions #spend-today { flex: 1 1 0; min-width: 0; font-size: 0.85em;
-                                        max-height: 3em; overflow: hidden; }
+#actions #cost, #actions #spend-today { flex: 1 1 0; min-width: 0; font-size: 0.85em; }
 #actions #spend-today:not(:has(p)) { display: none; }
 #actions #cost p, #actions #spend-today p { display: -webkit-box; -webkit-line-clamp: 2;
                                              -webkit-box-orient: vertical; overflow: hidden;
@@ -69,7 +68,10 @@ html { scroll-padding-bottom: 96px; }
   #examples { flex-wrap: nowrap !important; overflow-x: auto;
               mask-image: linear-gradient(to right, #000 85%, transparent); }
   #examples-more { display: block; text-align: right; margin-top: -6px !important; }
-  #examples > * { min-width: 112px !important; max-width: 150px; flex: 0 0 auto !important; }
+  #examples > * { min-width: 112px !important; max-width: 128px; flex: 0 0 auto !important; }
+  /* A narrow label: the next example shows cut at the edge, a sign there is more. */
+  #examples > *:first-child { min-width: 80px !important; max-width: 92px; }
+  #examples > *:first-child * { font-size: 13px !important; line-height: 1.3 !important; }
 }
 """
 
