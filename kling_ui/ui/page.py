@@ -179,7 +179,7 @@ SHOW_FILLED_JS = """
   setTimeout(() => {
     const rows = document.querySelector('#segment-1-prompt');
     const target = rows && rows.offsetParent ? '#segments' : '#prompt';
-    document.querySelector(target)?.scrollIntoView({block: 'center', behavior: 'instant'});
+    document.querySelector(target)?.scrollIntoView({block: 'start', behavior: 'instant'});
   }, 50);
   return [];
 }
