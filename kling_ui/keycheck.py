@@ -9,6 +9,9 @@ them, which lets at most one more budget's worth through.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable
@@ -52,3 +55,30 @@ class RecentCounts:
     def _forget_before(self, cutoff: float) -> None:
         for who in [w for w, times in self._seen.items() if not times or times[-1] <= cutoff]:
             del self._seen[who]
+
+
+class TrustedKeys:
+    """Keys a provider accepted lately, so Generate checks a visitor's key once, not each time.
+
+    Held as keyed digests in this process's memory (never the key); a restart or
+    `TRUST_SECONDS` later the key is checked again.
+    """
+
+    TRUST_SECONDS = 600.0
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._salt = secrets.token_bytes(16)
+        self._seen: dict[str, float] = {}
+
+    def _print(self, provider: str, key: str) -> str:
+        return hmac.new(self._salt, f"{provider}:{key}".encode(), hashlib.sha256).hexdigest()
+
+    def trusted(self, provider: str, key: str) -> bool:
+        seen = self._seen.get(self._print(provider, key))
+        return seen is not None and self.clock() - seen < self.TRUST_SECONDS
+
+    def trust(self, provider: str, key: str) -> None:
+        if len(self._seen) > 10_000:
+            self._seen.clear()
+        self._seen[self._print(provider, key)] = self.clock()

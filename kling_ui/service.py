@@ -109,6 +109,7 @@ class Studio:
         self._stories: dict[str, StoryRun] = {}
         self._key_checks = keycheck.RecentCounts()  # visitors' Check key, per address
         self.workspace = workspace.Workspace(services.store)
+        self._trusted_keys = keycheck.TrustedKeys()  # visitors' keys a provider took lately
 
     # --- who is asking ------------------------------------------------------------------------
 
@@ -251,6 +252,9 @@ class Studio:
         request = parse_request(self.frames_allowed(caller, fields))
         if own_limit_usd is not None:
             self._check_own_limit(caller, provider, request, own_limit_usd)
+        site = self._own_site(provider, api_key, region)
+        if caller.visitor and api_key:
+            await self._check_visitor_key(caller, provider, api_key, site)
         return await self.services.jobs.submit(
             request,
             provider=provider,
@@ -258,7 +262,7 @@ class Studio:
             api_key=api_key,
             visitor=caller.visitor,
             caller=caller.address,
-            region=self._own_site(provider, api_key, region),
+            region=site,
         )
 
     def _own_site(self, provider: str, api_key: str | None, region: str | None) -> str | None:
@@ -268,6 +272,31 @@ class Studio:
         if not own or region is None or region == self.settings.region(provider):
             return None
         return region if region in self.settings.sites(provider) else None
+
+    async def _check_visitor_key(
+        self, caller: Caller, provider: str, api_key: str, site: str | None
+    ) -> None:
+        """A visitor's own key, asked of the provider (free) before a job is made: a refused
+        key is said by the key field and never becomes a failed job. A key taken lately is
+        trusted; a provider out of reach lets the job go on (the provider has the last word).
+        Counted with Check key, per address: a page can't probe keys through Generate."""
+        cls, where = PROVIDERS.get(provider), f"{provider}@{site}"  # trusted per site
+        if cls is None or not cls.needs_key or self._trusted_keys.trusted(where, api_key):
+            return
+        if not self._key_checks.take(caller.address or caller.owner):
+            raise InputError({"provider": f"{keycheck.TOO_MANY} Nothing was sent."})
+        report = await check_provider(
+            provider,
+            self.settings,
+            self.services.client,
+            api_key=api_key,
+            server_key=False,
+            region=site,
+        )
+        if report.key_accepted:
+            self._trusted_keys.trust(where, api_key)
+        elif report.reachable:
+            raise InputError({"provider": f"{report.message} Nothing was sent: not charged."})
 
     def spent_today(self, caller: Caller, now: float | None = None) -> dict[str, float]:
         """What the caller's jobs cost since midnight UTC, by currency (from the ledger:

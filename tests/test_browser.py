@@ -163,6 +163,9 @@ def test_build_edit_and_delete_segments_then_generate(page):
         page.locator("#segment-add").click()
     expect(page.locator("#segment-3-prompt textarea")).to_be_visible()
     expect(page.locator("#segment-add")).to_have_text("+ Add segment (3 of 5)")
+    # The first row took the clip's 9 s, the next the least; the clip follows: 15 s.
+    expect(page.locator("#segment-total")).to_contain_text("15 s")
+    expect(page.locator("#duration input[type=number]")).to_have_value("15")
     # Problems are said on the row they belong to, all at once, in words.
     expect(page.locator("#segment-2-check")).to_contain_text("Segment 2: write what happens")
     seconds = page.locator("#segment-3-seconds input")
@@ -170,12 +173,12 @@ def test_build_edit_and_delete_segments_then_generate(page):
     seconds.press("Tab")
     expect(page.locator("#segment-3-check")).to_contain_text("30 s is outside 3-15 s")
     expect(page.locator("#segment-2-check")).to_contain_text("Segment 2: write what happens")
-    seconds.fill("3")
-    seconds.press("Tab")
+    page.locator("#segment-split").click()  # says what it changed: 30 s reads 15 s
+    expect(page.locator("#segment-message")).to_contain_text("30 s is outside 3-15 s")
+    expect(page.locator("#segment-3-seconds input")).to_have_value("5")
     page.locator("#segment-1-prompt textarea").fill("first: wide shot")
     page.locator("#segment-2-prompt textarea").fill("second: tilt up")
     page.locator("#segment-3-prompt textarea").fill("third: pull back")
-    expect(page.locator("#segment-total")).to_contain_text("9 of 9 s")
     page.locator("#segment-2-prompt textarea").fill("second, edited: tilt up to the moon")
     page.locator("#segment-1-remove").click()
     expect(page.locator("#segment-3-prompt")).to_be_hidden()
@@ -183,13 +186,11 @@ def test_build_edit_and_delete_segments_then_generate(page):
         "second, edited: tilt up to the moon"
     )
     expect(page.locator("#segment-2-prompt textarea")).to_have_value("third: pull back")
-    expect(page.locator("#segment-total")).to_contain_text("6 of 9 s")
-    page.locator("#segment-fill").click()
-    expect(page.locator("#segment-2-seconds input")).to_have_value("6")
-    expect(page.locator("#segment-total")).to_contain_text("9 of 9 s")
+    expect(page.locator("#segment-total")).to_contain_text("10 s")
+    expect(page.locator("#duration input[type=number]")).to_have_value("10")
     page.locator("#segment-1-down").click()
     expect(page.locator("#segment-1-prompt textarea")).to_have_value("third: pull back")
-    generate_and_wait_for_video(page, 9)
+    generate_and_wait_for_video(page, 10)
 
 
 @pytest.mark.parametrize(
@@ -198,7 +199,7 @@ def test_build_edit_and_delete_segments_then_generate(page):
         ("nothing", "Start frame is required"),
         ("no_prompt", "Prompt is empty"),
         ("small_image", "each side must be at least 300 px"),
-        ("segments_mismatch", "Segments add up to 3 s but the clip is 5 s"),
+        ("segments_too_long", "Segments add up to 18 s but the clip is 15 s"),
         ("end_with_segments", "An end frame can't be combined with segments"),
         ("runninghub_without_key", "RunningHub needs an API key"),
     ],
@@ -211,21 +212,24 @@ def test_each_validation_message_shows_on_the_page(page, stack, setup, message, 
         upload(page, "start-frame", image)
     if setup != "no_prompt":
         page.locator("#prompt textarea").fill("Something happens")
-    if setup in ("segments_mismatch", "end_with_segments"):
+    if setup in ("segments_too_long", "end_with_segments"):
         open_segments(page)
-        page.locator("#segment-add").click()
-        page.locator("#segment-1-prompt textarea").fill("one shot")
-        page.locator("#segment-1-seconds input").fill("3")
-        page.locator("#segment-1-seconds input").press("Enter")
+        rows = 3 if setup == "segments_too_long" else 1
+        for n in range(1, rows + 1):
+            page.locator("#segment-add").click()
+            page.locator(f"#segment-{n}-prompt textarea").fill(f"shot {n}")
+            page.locator(f"#segment-{n}-seconds input").fill("6" if rows == 3 else "3")
+            page.locator(f"#segment-{n}-seconds input").press("Enter")
     if setup == "end_with_segments":
-        page.locator("#segment-fill").click()
         upload(page, "end-frame", assets.path("sunset_lake_end.jpg"))
     if setup == "runninghub_without_key":
         choose_provider(page, "RunningHub")
     page.locator("#generate").click()
-    errors = page.locator("#form-errors")
+    # Said by the field it is about, not in the pinned bar.
+    errors = page.locator(".field-problem", has_text=message).first
     expect(errors).to_contain_text("nothing was sent")
     expect(errors).to_contain_text(message)
+    assert page.locator("#actions .field-problem").count() == 0
     assert len(stack["rc"].calls) == calls
     if setup == "small_image":
         shot(page, "04-validation-error")
@@ -385,7 +389,6 @@ def test_every_control_has_a_label_a_screen_reader_can_read(page):
         ("button", "Cancel"),
         ("button", "+ Add segment (1 of 5)"),
         ("button", "Split evenly"),
-        ("button", "Fill the rest"),
         ("button", "Remove segment 1"),
         ("button", "Move segment 1 down"),
     ]:

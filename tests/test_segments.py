@@ -15,7 +15,6 @@ from kling_ui.ui.present import (
 from kling_ui.ui.segments import (
     MAX_ROWS,
     add_row,
-    fill_the_rest,
     from_segments,
     move_row,
     read_rows,
@@ -25,20 +24,20 @@ from kling_ui.ui.segments import (
 )
 
 
-def test_adding_rows_keeps_the_total_matching_the_clip():
+def test_adding_rows_grows_the_clip_up_to_its_longest():
     rows = add_row([], 9)
-    assert rows == [("", 9)]
+    assert rows == [("", 9)]  # the first row takes the whole clip
     rows = add_row(rows, 9)
-    assert [s for _, s in rows] == [5, 4]
-    rows = add_row(rows, 9)
-    assert [s for _, s in rows] == [3, 3, 3]
-    rows = add_row(rows, 9)  # 4 x 3 s can't fit 9 s: the new row asks for 3 s
-    assert [s for _, s in rows] == [3, 3, 3, 3]
+    assert [s for _, s in rows] == [9, 3]  # the next take the least; the clip follows
+    rows = add_row(rows, 12)
+    assert [s for _, s in rows] == [9, 3, 3]
+    rows = add_row(rows, 15)
+    assert [s for _, s in rows] == [4, 4, 4, 3]  # 15 s is the most: all share it evenly
 
 
 def test_adding_keeps_typed_text_and_stops_at_the_maximum():
     rows = [("wide", 4), ("close", 3)]
-    assert add_row(rows, 10) == [("wide", 4), ("close", 3), ("", 3)]
+    assert add_row(rows, 7) == [("wide", 4), ("close", 3), ("", 3)]
     full = [("x", 3)] * MAX_ROWS
     assert add_row(full, 15) == full
 
@@ -51,13 +50,9 @@ def test_remove_and_move_keep_each_row_whole():
     assert move_row(rows, 2, +1) == rows
 
 
-def test_split_evenly_and_fill_the_rest():
-    assert split_evenly([("a", 3), ("b", 3), ("c", 3)], 10) == ([("a", 4), ("b", 3), ("c", 3)], "")
-    _, problem = split_evenly([("a", 3)] * 4, 10)
-    assert problem.startswith("4 segments need at least 12 s")
-    assert fill_the_rest([("a", 4), ("b", 3)], 10) == ([("a", 4), ("b", 6)], "")
-    _, problem = fill_the_rest([("a", 8), ("b", 3)], 10)
-    assert problem.startswith("The other segments already use 8 of 10 s")
+def test_split_evenly():
+    rows, note = split_evenly([("a", 3), ("b", 3), ("c", 3)], 10)
+    assert rows == [("a", 4), ("b", 3), ("c", 3)] and "10 s" in note
     assert split_evenly([], 5)[1] == "Add a segment first."
 
 

@@ -23,6 +23,7 @@ from kling_ui.spending import SpendingRefused
 from kling_ui.state import JobState
 from kling_ui.story import Outcome, StoryRun
 from kling_ui.ui import words
+from kling_ui.ui.form import problem_words
 from kling_ui.ui.lang import SAY_EN, ZH_LANG, say_lines, say_text
 from kling_ui.ui.present import (
     cost_markdown,
@@ -36,7 +37,7 @@ from kling_ui.ui.present import (
     which_provider_markdown,
 )
 from kling_ui.ui.story_shots import progress_markdown, story_cost
-from kling_ui.ui.studio import problems_markdown
+from kling_ui.ui.studio import problems_of
 
 ZH = ZH_LANG
 # Names that are the same in every language: brands, models, formats, units of the trade.
@@ -208,10 +209,10 @@ BAD_REQUESTS = [
 def test_every_problem_with_a_request_is_said_in_chinese(fields):
     with pytest.raises(InputError) as caught:
         parse_request(fields)
-    shown = problems_markdown(caught.value, ZH)
+    shown = problem_words(problems_of(caught.value), ZH)
     assert_chinese(shown)
     # ...while scripts (CLI, API) keep the English words, unchanged.
-    assert "nothing was sent" in problems_markdown(caught.value)
+    assert "nothing was sent" in problem_words(problems_of(caught.value))
 
 
 def test_what_a_model_cant_do_is_said_in_chinese():
@@ -227,7 +228,7 @@ def test_what_a_model_cant_do_is_said_in_chinese():
             "problem.model_shot_types", model=name, choices=listed([said("shot.customize")])
         ),
     }
-    assert_chinese(problems_markdown(InputError(problems), ZH))
+    assert_chinese(problem_words(problems_of(InputError(problems)), ZH))
 
 
 def test_spending_refusals_and_key_words_are_said_in_chinese():
@@ -240,7 +241,7 @@ def test_spending_refusals_and_key_words_are_said_in_chinese():
         SpendingRefused(said("spend.own_limit", limit="2.00", spent="1.50", wanted="0.90")),
     ]  # fmt: skip
     for refusal in refusals:
-        assert_chinese(problems_markdown(refusal, ZH))
+        assert_chinese(problem_words(problems_of(refusal), ZH))
     for words_made in [
         "RunningHub needs an API key: paste yours under “Your API keys”.",
         "✓ RunningHub: ready, balance ¥12.00, 2 jobs running.",
@@ -324,16 +325,29 @@ def test_counted_words_are_plural_correct_in_english():
 
 
 def test_the_segment_editors_words_are_said_in_chinese():
-    from kling_ui.ui.segments import MAX_ROWS, add_label, fill_the_rest, row_problems, split_evenly
+    from kling_ui.ui.segments import (
+        MAX_ROWS,
+        add_label,
+        add_said,
+        clamp_notes,
+        row_problems,
+        split_evenly,
+        total_words,
+    )
 
     assert f"segment.{MAX_ROWS}.prompt" in words.EN  # a label for every row
     notes = row_problems(["", "x" * 600, "好", "好", ""], [3, 30, None, 5, 3], 4, ZH)
     assert_chinese(" ".join(notes))
     for count in (0, 2, MAX_ROWS):
         assert_chinese(add_label(count, ZH).value)
-    for made in (split_evenly([], 10), split_evenly([("a", 3)] * 4, 10), fill_the_rest([], 5)):
-        assert_chinese(say_text(ZH, made[1]))
-    assert_chinese(say_text(ZH, fill_the_rest([("a", 9), ("b", 3)], 10)[1]))
+    made = [split_evenly([], 10, ZH), split_evenly([("a", 3)] * 4, 10, ZH)]
+    made += [split_evenly([("a", 3)] * 2, 10, ZH), add_said([("a", 8), ("b", 7)], 15, ZH)]
+    for rows, note in made:
+        assert note and rows is not None
+        assert_chinese(say_text(ZH, note))
+    for seconds in ([], [5, 5], [9, 9]):
+        assert_chinese(total_words(ZH, seconds))
+    assert_chinese(clamp_notes(ZH, [2, 30], 2))
 
 
 def test_details_cut_a_long_segment_prompt_at_a_words_end():

@@ -56,7 +56,7 @@ DESCRIPTIONS = {
     "multi_prompt": "Optional timed shots: a list of objects {prompt: text up to "
     f"{SEGMENT_PROMPT_MAX} characters, duration: whole seconds {DURATION_MIN}-{DURATION_MAX}"
     "}; their durations must add up to duration. Empty for one continuous shot.",
-    "provider": '"preview" renders a free offline animatic; the names of the hosted '
+    "provider": '"preview" makes a free offline rough draft; the names of the hosted '
     'providers run Kling on the server\'s key (they cost money). Default "preview".',
     "model": f"The model, one of: {_model_note()}. Not every provider runs every model; "
     f'the preview renders any. Default "{models.DEFAULT_MODEL}".',

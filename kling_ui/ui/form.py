@@ -15,7 +15,7 @@ from ..providers.registry import PROVIDERS, models_for, paid_providers
 from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, PROMPT_MAX, SHOT_TYPES
 from ..uploads import raw_source
 from .frame_check import CROPS
-from .lang import EN_LANG, language, say
+from .lang import EN_LANG, language, say, say_text
 from .present import (
     cost_markdown,
     prompt_counter,
@@ -26,6 +26,7 @@ from .segments import (
     SegmentEditor,
     add_label,
     build_segment_editor,
+    clip_for,
     segment_input_names,
     to_segments,
 )
@@ -236,6 +237,9 @@ class Form:
     regions: dict[str, gr.Radio] = field(default_factory=dict)
     upload_limit: gr.Markdown | None = None  # words built here, said again on load (spoken)
     which: gr.Markdown | None = None
+    # Problems found at Generate, each said under its own part of the form (PROBLEM_SLOTS);
+    # `errors` holds the rest. A part's box empties as soon as that part changes.
+    problem_boxes: dict[str, gr.Markdown] = field(default_factory=dict)
 
     @property
     def request_fields(self) -> list:
@@ -265,7 +269,7 @@ class Form:
             "image": raw_source(got["start"]),
             "end_image": raw_source(got["end"]),
             "prompt": got["prompt"] or "",
-            "duration": int(got["duration"] or DURATION_DEFAULT),
+            "duration": clip_for(rows, int(got["duration"] or DURATION_DEFAULT)),
             "sound": bool(got["sound"]),
             "shot_type": got["shot_type"] or "customize",
             "multi_prompt": to_segments(rows),
@@ -310,16 +314,75 @@ def build_form(settings: Settings) -> Form:
     the action bar; wired to itself (the frame checks are wired with the page's owner:
     frame_check.py)."""
     parts: dict[str, Any] = {}
+    boxes: dict[str, gr.Markdown] = {}
+    # The first screen holds what a first clip needs: the start frame, where it is made
+    # (before the prompt, so a phone shows it early), the prompt, and Generate below.
     parts.update(_frames(settings.max_upload_mb))
+    boxes["frames"] = _problem_box("frames")
+    parts.update(_provider_and_keys(settings, boxes))
     parts.update(_prompt())
+    boxes["prompt"] = _problem_box("prompt")
+    parts.update(_frame_hints(settings.max_upload_mb))
     parts.update(_timing())
     with gr.Accordion(t("segments"), open=False, elem_id="segments") as segments_box:
         parts.update(segments=build_segment_editor(parts["duration"]), segments_box=segments_box)
-    parts.update(_provider_and_keys(settings))
+    boxes["timing"] = _problem_box("timing")
+    parts.update(_model())
     parts.update(_action_bar())
-    form = Form(**parts)
+    form = Form(**parts, problem_boxes=boxes)
     _wire(form)
     return form
+
+
+# Which box says a problem, by the field the service names (InputError.problems keys).
+PROBLEM_SLOTS = {
+    "image": "frames",
+    "end_image": "frames",
+    "prompt": "prompt",
+    "duration": "timing",
+    "sound": "timing",
+    "shot_type": "timing",
+    "multi_prompt": "timing",
+    "model": "timing",  # its box sits just above the model choice
+    "provider": "provider",
+    "api_key": "provider",
+}
+
+
+def _problem_box(slot: str) -> gr.Markdown:
+    return gr.Markdown("", elem_id=f"{slot}-problem", elem_classes=["field-problem"])
+
+
+def problem_values(form: Form, problems: dict[str, str], lang: str | None = None) -> dict:
+    """Each problem in the box of its part of the form (the rest in `errors`); every other
+    box emptied. `problems` is field -> words, as InputError has them; {} clears them all."""
+    by_slot: dict[str, dict[str, str]] = {}
+    for name, words in problems.items():
+        slot = PROBLEM_SLOTS.get(name.split(".")[0], "errors")
+        by_slot.setdefault(slot if slot in form.problem_boxes else "errors", {})[name] = words
+    boxes = {**form.problem_boxes, "errors": form.errors}
+    return {box: problem_words(by_slot.get(slot, {}), lang) for slot, box in boxes.items()}
+
+
+def problem_words(problems: dict[str, str], lang: str | None = None) -> str:
+    """Problems as a box says them: a heading, then one line each, in `lang` ("" for none)."""
+    if not problems:
+        return ""
+    lines = "\n".join(f"- {say_text(lang, words)}" for words in problems.values())
+    return say(lang, "form.fix_first") + "\n\n" + lines
+
+
+def _frame_hints(max_upload_mb: float) -> dict[str, Any]:
+    """What a frame may be: said under the prompt, so the first screen keeps to the frame,
+    the provider, the prompt and Generate."""
+    gr.Markdown(t("frames.hint"), elem_classes=["hint"])
+    # Said here for good: Gradio's own refusal of a bigger file is a toast that vanishes.
+    upload_limit = gr.Markdown(
+        say(EN_LANG, "form.upload_limit", mb=f"{max_upload_mb:g}"),
+        elem_classes=["hint"],
+        elem_id="upload-limit",
+    )
+    return {"upload_limit": upload_limit}
 
 
 def _frames(max_upload_mb: float) -> dict[str, Any]:
@@ -328,23 +391,16 @@ def _frames(max_upload_mb: float) -> dict[str, Any]:
             label=t("start"),
             type="filepath",
             sources=["upload", "clipboard"],
-            height=220,
+            height=170,
             elem_id="start-frame",
         )
         end = gr.Image(
             label=t("end"),
             type="filepath",
             sources=["upload", "clipboard"],
-            height=220,
+            height=170,
             elem_id="end-frame",
         )
-    gr.Markdown(t("frames.hint"), elem_classes=["hint"])
-    # Said here for good: Gradio's own refusal of a bigger file is a toast that vanishes.
-    upload_limit = gr.Markdown(
-        say(EN_LANG, "form.upload_limit", mb=f"{max_upload_mb:g}"),
-        elem_classes=["hint"],
-        elem_id="upload-limit",
-    )
     frame_note = gr.Markdown("", elem_id="frame-note")
     # Shown once there is a frame to crop (frame_check.py): the first screen stays short.
     crop = gr.Radio(
@@ -359,14 +415,13 @@ def _frames(max_upload_mb: float) -> dict[str, Any]:
         "end": end,
         "frame_note": frame_note,
         "crop": crop,
-        "upload_limit": upload_limit,
     }
 
 
 def _prompt() -> dict[str, Any]:
     prompt = gr.Textbox(
         label=t("prompt"),
-        lines=4,
+        lines=3,
         # The browser's own limit counts UTF-16 units: keep it above the real (code point)
         # limit, which the counter shows and the server enforces.
         max_length=2 * PROMPT_MAX,
@@ -387,6 +442,7 @@ def _timing() -> dict[str, Any]:
             value=DURATION_DEFAULT,
             step=1,
             label=t("duration"),
+            info=t("duration.info"),
             elem_id="duration",
         )
         shot_type = gr.Radio(
@@ -399,22 +455,14 @@ def _timing() -> dict[str, Any]:
     return {"duration": duration, "shot_type": shot_type, "sound": sound}
 
 
-def _provider_and_keys(settings: Settings) -> dict[str, Any]:
+def _provider_and_keys(settings: Settings, boxes: dict[str, gr.Markdown]) -> dict[str, Any]:
     provider = gr.Radio(
         provider_choices(settings),
         value=default_provider(),
         label=t("provider"),
         elem_id="provider",
     )
-    model = gr.Radio(
-        model_choices(default_provider()),
-        value=models.DEFAULT_MODEL,
-        label=t("model"),
-        elem_id="model",
-    )
-    with gr.Accordion(t("which"), open=False, elem_id="which-provider"):
-        which = gr.Markdown(which_provider_markdown(), elem_classes=["hint"], elem_id="which-text")
-    parts = {"which": which}
+    boxes["provider"] = _problem_box("provider")
     with gr.Accordion(t("keys"), open=False, elem_id="keys"):
         gr.Markdown(t("keys.hint"), elem_classes=["hint"])
         keys, regions = {}, {}
@@ -433,9 +481,7 @@ def _provider_and_keys(settings: Settings) -> dict[str, Any]:
         check_key = gr.Button(t("check_key"), size="sm", elem_id="check-key")
         key_report = gr.Markdown("", elem_id="key-report")
     return {
-        **parts,
         "provider": provider,
-        "model": model,
         "keys": keys,
         "regions": regions,
         "remember": remember,
@@ -459,11 +505,25 @@ def _site_choice(settings: Settings, name: str) -> gr.Radio:
     )
 
 
+def _model() -> dict[str, Any]:
+    model = gr.Radio(
+        model_choices(default_provider()),
+        value=models.DEFAULT_MODEL,
+        label=t("model"),
+        elem_id="model",
+    )
+    with gr.Accordion(t("which"), open=False, elem_id="which-provider"):
+        which = gr.Markdown(which_provider_markdown(), elem_classes=["hint"], elem_id="which-text")
+    return {"model": model, "which": which}
+
+
 def _action_bar() -> dict[str, Any]:
-    # The action bar stays at the bottom of the screen (CSS: #actions), so Generate, the
-    # cost and any problem are always in view, however long the form grows.
+    # Problems no part of the form owns; in the page's flow, not in the pinned bar (which
+    # must stay small: it never grows over the field being edited).
+    errors = gr.Markdown("", elem_id="form-errors", elem_classes=["field-problem"])
+    # The action bar stays at the bottom of the screen (CSS: #actions), so Generate and the
+    # cost are always in view, however long the form grows.
     with gr.Group(elem_id="actions"):
-        errors = gr.Markdown("", elem_id="form-errors")
         cost = gr.Markdown(
             cost_markdown(default_provider(), DURATION_DEFAULT, False), elem_id="cost"
         )
@@ -492,3 +552,26 @@ def _wire(form: Form) -> None:
     for box in keys:
         box.change(None, keys, None, js=js, **local)
     form.own_limit.change(None, form.own_limit, None, js=OWN_LIMIT_SAVE_JS, **local)
+    _wire_problem_clearing(form)
+    # What a provider said about a key is about that key: gone once the key or the
+    # provider changes, so no balance stays on screen for a key no longer there.
+    for component in (form.provider, *form.keys.values()):
+        component.change(None, None, form.key_report, js="() => ''", **local)
+
+
+def _wire_problem_clearing(form: Form) -> None:
+    """A problem said at Generate leaves as soon as its part of the form changes: the part's
+    own live checks (frame note, segment total, row checks, prompt counter) say what is
+    still wrong, from the current values. In the browser: nothing to ask the server."""
+    parts = {
+        "frames": [form.start, form.end],
+        "prompt": [form.prompt],
+        "timing": [form.duration, form.sound, form.shot_type, *form.segments.inputs],
+        "provider": [form.provider, form.model, *form.keys.values(), form.own_limit],
+    }
+    for slot, components in parts.items():
+        outputs = [form.problem_boxes[slot], form.errors]
+        for component in components:
+            component.change(
+                None, None, outputs, js="() => ['', '']", api_visibility="private", queue=False
+            )

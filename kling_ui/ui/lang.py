@@ -18,6 +18,7 @@ from .. import said as said_core
 from ..said import Said
 from . import (
     said_failures,
+    said_form,
     said_import,
     said_jobs,
     said_page,
@@ -42,6 +43,7 @@ _PARTS = (
     said_jobs,
     said_segments,
     said_failures,
+    said_form,
     said_import,
     said_workspace,
 )

@@ -5,7 +5,11 @@ Kept apart from studio.py (the wiring) so the layout can be read and changed in 
 
 CSS = """
 .hint { opacity: 0.8; font-size: 0.92em; }
-#form-errors:not(:empty) { border-left: 4px solid #d9534f; padding-left: 0.75em; }
+.field-problem:has(li) { border-left: 4px solid #d9534f; padding-left: 0.75em; }
+/* Empty notes take no room (the first screen is short): they show when they say something. */
+.field-problem:not(:has(li)), #frame-note:not(:has(p)), #key-report:not(:has(p)) {
+  display: none !important;
+}
 .segment-row { align-items: end; }
 /* Text dark enough to read (WCAG AA, checked by axe-core in the browser tests): Gradio's
    default indigo-500 labels and grey hints fall short on their backgrounds. */
@@ -20,9 +24,12 @@ CSS = """
 }
 .gradio-container [data-testid="block-label"],
 .gradio-container [data-testid="upload-text"] { color: #3730a3 !important; }
-.gradio-container .or, .gradio-container .show-api, .gradio-container footer * {
+.gradio-container .or, .gradio-container .show-api, .gradio-container footer *,
+.gradio-container .info-text {
   color: #4b5563 !important;
 }
+/* A field scrolled to (focus, find) stays clear of the pinned action bar. */
+html { scroll-padding-bottom: 96px; }
 /* A focus ring anyone can see, for keyboard users. */
 :focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px; }
 /* A tall (9:16) result fits the screen. */
@@ -33,8 +40,17 @@ CSS = """
 /* Generate, the cost and problems stay at the bottom of the screen while the form scrolls. */
 #actions { position: sticky; bottom: 0; z-index: 100; padding: 6px 8px;
            background: var(--background-fill-primary); box-shadow: 0 -4px 12px rgba(0,0,0,.08); }
-#actions #form-errors { max-height: 35vh; overflow-y: auto; }
-#actions #cost { font-size: 0.9em; }
+/* One compact line (cost beside Generate) that never grows: problems sit by their fields. */
+#actions .styler { display: flex !important; flex-direction: row !important;
+                     align-items: center; gap: 8px; flex-wrap: nowrap; }
+#actions #cost, #actions #spend-today { flex: 1 1 0; min-width: 0; font-size: 0.85em; }
+#actions #spend-today:not(:has(p)) { display: none; }
+#actions #cost p, #actions #spend-today p { display: -webkit-box; -webkit-line-clamp: 2;
+                                             -webkit-box-orient: vertical; overflow: hidden;
+                                             margin: 0; }
+#actions #generate { flex: 0 0 auto; min-width: 9em; }
+/* Examples scroll sideways on a phone: the row fades at its edge and says so. */
+#examples-more { display: none; }
 /* On a wide screen the job card stays in view beside the form as it scrolls. */
 @media (min-width: 1024px) {
   #result-col { position: sticky; top: 8px; align-self: flex-start; }
@@ -49,8 +65,13 @@ CSS = """
   #frames { flex-wrap: nowrap !important; }
   #frames > * { min-width: 0 !important; }
   #history-grid .grid-container { grid-template-columns: repeat(2, 1fr) !important; }
-  #examples { flex-wrap: nowrap !important; overflow-x: auto; }
-  #examples > * { min-width: 112px !important; max-width: 150px; flex: 0 0 auto !important; }
+  #examples { flex-wrap: nowrap !important; overflow-x: auto;
+              mask-image: linear-gradient(to right, #000 85%, transparent); }
+  #examples-more { display: block; text-align: right; margin-top: -6px !important; }
+  #examples > * { min-width: 112px !important; max-width: 128px; flex: 0 0 auto !important; }
+  /* A narrow label: the next example shows cut at the edge, a sign there is more. */
+  #examples > *:first-child { min-width: 80px !important; max-width: 92px; }
+  #examples > *:first-child * { font-size: 13px !important; line-height: 1.3 !important; }
 }
 """
 
@@ -61,7 +82,29 @@ ANNOUNCE_JS = """
     const set = (sel, attrs) => document.querySelectorAll(sel).forEach(
       (el) => Object.entries(attrs).forEach(([k, v]) => el.setAttribute(k, v)));
     set('#status', {role: 'status', 'aria-live': 'polite'});
-    set('#form-errors', {role: 'alert', 'aria-live': 'assertive'});
+    set('.field-problem', {role: 'alert', 'aria-live': 'assertive'});
+    set('#generate', {'aria-keyshortcuts': 'Control+Enter Meta+Enter'});
+    // Generate moved focus to the job card; when it answers with a problem instead, focus
+    // goes on to the first problem, by its field.
+    const card = document.querySelector('#job-card');
+    const problem = [...document.querySelectorAll('.field-problem[id]')]
+      .find((el) => el.querySelector('li'));
+    if (problem && card && document.activeElement === card) {
+      problem.tabIndex = -1;
+      problem.focus({preventScroll: true});
+      problem.scrollIntoView({block: 'center', behavior: 'instant'});
+    }
+    // Gradio puts a Group's elem_id on two nested elements: the inner one gives it up,
+    // so each id names one element (#actions, #job-card).
+    document.querySelectorAll('.gr-group[id] > .gr-group[id]').forEach((el) => {
+      if (el.id === el.parentElement.id) { el.removeAttribute('id'); }
+    });
+    // Gradio names each radio option apart, which makes each its own tab stop: one name
+    // per group makes the group one stop, moved through with the arrow keys.
+    document.querySelectorAll('.gradio-container fieldset').forEach((set, n) => {
+      const radios = set.querySelectorAll('input[type=radio]');
+      radios.forEach((r) => { if (r.name !== `group-${n}`) { r.name = `group-${n}`; } });
+    });
     set('#key-report, #continue-note', {'aria-live': 'polite'});
     // Gradio's empty-video placeholder carries a label without a role; its upload boxes
     // are named unlike the words they show (speech users say what they see).
@@ -106,6 +149,42 @@ SHOW_CARD_JS = """
   if (box && (box.top < 0 || box.bottom > window.innerHeight)) {
     card.scrollIntoView({block: 'start', behavior: 'instant'});
   }
+  // Focus follows the work: to the job card, not back to the page's body.
+  if (card) { card.tabIndex = -1; card.focus({preventScroll: true}); }
   return values;
+}
+"""
+
+# Keyboard and focus: Ctrl+Enter (Cmd+Enter on a Mac) presses Generate from anywhere in the
+# Studio's form; a focused field is scrolled clear of the pinned action bar.
+FORM_KEYS_JS = """
+() => {
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || !(e.ctrlKey || e.metaKey) || e.isComposing) { return; }
+    if (!e.target.closest || !e.target.closest('#form-col')) { return; }
+    const go = document.querySelector('#generate');
+    if (go && !go.disabled) { e.preventDefault(); go.click(); }
+  }, true);
+  document.addEventListener('focusin', (e) => {
+    const bar = document.querySelector('#actions');
+    if (!bar || !e.target.closest || !e.target.closest('#form-col')
+        || bar.contains(e.target)) { return; }
+    const top = bar.getBoundingClientRect().top;
+    const box = e.target.getBoundingClientRect();
+    if (box.bottom > top) { window.scrollBy(0, box.bottom - top + 12); }
+  });
+  return [];
+}
+"""
+# After an example fills the form, the form scrolls to what it filled (its segments, else
+# its prompt), so the change is seen and not left below the fold.
+SHOW_FILLED_JS = """
+() => {
+  setTimeout(() => {
+    const rows = document.querySelector('#segment-1-prompt');
+    const target = rows && rows.offsetParent ? '#segments' : '#prompt';
+    document.querySelector(target)?.scrollIntoView({block: 'start', behavior: 'instant'});
+  }, 50);
+  return [];
 }
 """

@@ -2,9 +2,6 @@
 
 EN: dict[str, str] = {
     "seg.first": "Add a segment first.",
-    "seg.too_short": "{count} segments need at least {seconds} s: make the clip longer or "
-    "remove a segment.",
-    "seg.others": "The other segments already use {others} of {clip} s: shorten one first.",
     "seg.write": "write what happens in it",
     "seg.long": "{count} characters; the limit is {limit}",
     "seg.length": "give it a length of {low}-{high} s",
@@ -17,8 +14,6 @@ EN: dict[str, str] = {
 
 ZH: dict[str, str] = {
     "seg.first": "请先添加一个分段。",
-    "seg.too_short": "{count} 个分段至少需要 {seconds} 秒：请加长视频或删除一个分段。",
-    "seg.others": "其他分段已占用 {others} / {clip} 秒：请先缩短其中一个。",
     "seg.write": "请写下这一段发生什么",
     "seg.long": "{count} 个字符；上限为 {limit}",
     "seg.length": "请给它 {low}–{high} 秒的时长",

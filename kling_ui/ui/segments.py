@@ -31,17 +31,33 @@ def read_rows(count: int, prompts: list[str], seconds: list) -> Rows:
     return [((prompts[i] or ""), clamp_seconds(seconds[i])) for i in range(count)]
 
 
+def clip_for(rows: Rows, duration: int) -> int:
+    """The clip's length: with segments, their sum (within what a clip can be); without,
+    the Duration the visitor set. One length, so the two can never disagree."""
+    if not rows:
+        return int(duration)
+    return min(DURATION_MAX, max(DURATION_MIN, sum(s for _, s in rows)))
+
+
 def add_row(rows: Rows, duration: int) -> Rows:
-    """A new empty row taking the seconds left; with under 3 s left, all rows are re-split
-    evenly so the total keeps matching the clip (when the clip is long enough)."""
+    """A new empty row: the first takes the whole clip; the next take the least (3 s) and
+    the clip grows by it. Past the longest clip, all rows share it evenly."""
     if len(rows) >= MAX_ROWS:
         return rows
-    left = int(duration) - sum(s for _, s in rows)
-    grown = [*rows, ("", min(DURATION_MAX, max(DURATION_MIN, left)))]
-    if left < DURATION_MIN:
-        balanced, problem = split_evenly(grown, duration)
-        return grown if problem else balanced
+    if not rows:
+        return [("", min(DURATION_MAX, max(DURATION_MIN, int(duration))))]
+    grown = [*rows, ("", DURATION_MIN)]
+    if sum(s for _, s in grown) > DURATION_MAX:
+        return split_evenly(grown, DURATION_MAX)[0]
     return grown
+
+
+def add_said(rows: Rows, duration: int, lang: str | None = None) -> tuple[Rows, str]:
+    """add_row, saying so when the rows already there had to change to make room."""
+    grown = add_row(rows, duration)
+    if [s for _, s in grown[: len(rows)]] != [s for _, s in rows]:
+        return grown, say(lang, "form.resplit", most=DURATION_MAX, count=len(grown))
+    return grown, ""
 
 
 def remove_row(rows: Rows, index: int) -> Rows:
@@ -57,26 +73,44 @@ def move_row(rows: Rows, index: int, offset: int) -> Rows:
     return moved
 
 
-def split_evenly(rows: Rows, duration: int) -> tuple[Rows, str]:
-    """Share the clip's seconds between the rows as evenly as whole seconds allow."""
+def split_evenly(rows: Rows, duration: int, lang: str | None = None) -> tuple[Rows, str]:
+    """Share the clip's seconds between the rows as evenly as whole seconds allow; when the
+    clip is too short for that many rows, each takes the least and the clip grows (said)."""
     if not rows:
         return rows, said("seg.first")
     count = len(rows)
-    if duration < DURATION_MIN * count:
-        return rows, said("seg.too_short", count=count, seconds=DURATION_MIN * count)
+    need = DURATION_MIN * count
+    if duration < need:
+        note = say(lang, "form.split_grew", count=count, need=need, least=DURATION_MIN)
+        return [(text, DURATION_MIN) for text, _ in rows], note
     base, extra = divmod(int(duration), count)
-    return [(text, base + (1 if i < extra else 0)) for i, (text, _) in enumerate(rows)], ""
+    split = [(text, base + (1 if i < extra else 0)) for i, (text, _) in enumerate(rows)]
+    return split, say(lang, "form.split", count=count, clip=int(duration))
 
 
-def fill_the_rest(rows: Rows, duration: int) -> tuple[Rows, str]:
-    """Give the last row whatever the others leave, within 3-15 s."""
-    if not rows:
-        return rows, said("seg.first")
-    others = sum(s for _, s in rows[:-1])
-    left = int(duration) - others
-    if left < DURATION_MIN:
-        return rows, said("seg.others", others=others, clip=duration)
-    return [*rows[:-1], (rows[-1][0], min(DURATION_MAX, left))], ""
+def total_words(lang: str | None, seconds: list[int]) -> str:
+    """The segments' total, which is the clip's length; past the longest clip, by how much."""
+    if not seconds:
+        return segment_total_markdown(DURATION_MIN, [], lang)
+    total = sum(seconds)
+    if total > DURATION_MAX:
+        over = total - DURATION_MAX
+        return say(lang, "form.clip_too_long", total=total, most=DURATION_MAX, over=over)
+    return say(lang, "form.clip_is", total=total)
+
+
+def clamp_notes(lang: str | None, seconds: list, count: int) -> str:
+    """What reading the rows changed: a typed 2 or 30 counts as 3 or 15, and says so."""
+    notes = []
+    for i, raw in enumerate(seconds[:count]):
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            continue
+        if not DURATION_MIN <= value <= DURATION_MAX:
+            fields = {"n": i + 1, "raw": f"{value:g}", "seconds": clamp_seconds(value)}
+            notes.append(say(lang, "form.clamped", least=DURATION_MIN, most=DURATION_MAX, **fields))
+    return " ".join(notes)
 
 
 def row_problems(prompts: list, seconds: list, count: int, lang: str = EN_LANG) -> list[str]:
@@ -170,16 +204,17 @@ class SegmentEditor:
         ]
 
     def render_rows(
-        self, rows: Rows, duration: int, message: str = "", lang: str = EN_LANG
+        self, rows: Rows, duration: int, message: str = "", lang: str | None = EN_LANG
     ) -> list:
-        """Values for `outputs` showing `rows`, in the visitor's language."""
+        """Values for `outputs` showing `rows` (the clip's length is theirs: clip_for), in the
+        visitor's language."""
         padded = rows + [("", DURATION_MIN)] * (MAX_ROWS - len(rows))
         return [
             len(rows),
             *[gr.Row(visible=i < len(rows)) for i in range(MAX_ROWS)],
             *[text for text, _ in padded],
             *[seconds for _, seconds in padded],
-            segment_total_markdown(duration, [s for _, s in rows], lang),
+            total_words(lang, [s for _, s in rows]),
             say_text(lang, message),
             *row_problems([t for t, _ in padded], [s for _, s in padded], len(rows), lang),
             add_label(len(rows), lang),
@@ -203,7 +238,6 @@ def build_segment_editor(duration: gr.Slider) -> SegmentEditor:
             say(EN_LANG, "seg.add", count=0, most=MAX_ROWS), size="sm", elem_id="segment-add"
         )
         even = gr.Button(t("segment.split"), size="sm", elem_id="segment-split")
-        rest = gr.Button(t("segment.fill"), size="sm", elem_id="segment-fill")
         clear = gr.Button(t("segment.clear"), size="sm", elem_id="segment-clear")
     editor = SegmentEditor(
         count,
@@ -215,7 +249,11 @@ def build_segment_editor(duration: gr.Slider) -> SegmentEditor:
         [row.check for row in rows],
         add,
     )
-    helpers = {add: add_row, even: split_evenly, rest: fill_the_rest, clear: lambda r, c: []}
+    helpers = {
+        add: add_said,
+        even: split_evenly,
+        clear: lambda rows, clip, lang: [],
+    }
     _wire_editor(editor, duration, rows, helpers)
     return editor
 
@@ -269,6 +307,12 @@ def _segment_row(i: int) -> SegmentRow:
     return SegmentRow(group, prompt, length, check, up, down, remove)
 
 
+def duration_slider(rows: Rows, clip: int) -> gr.Slider:
+    """The Duration slider shows the clip's length; with segments it follows them (their
+    sum) and is not moved by hand, so the two never fight."""
+    return gr.Slider(value=clip, interactive=not rows)
+
+
 def _wire_editor(
     editor: SegmentEditor, duration: gr.Slider, rows: list[SegmentRow], helpers: dict
 ) -> None:
@@ -279,26 +323,38 @@ def _wire_editor(
     def wire(button: gr.Button, operation) -> None:
         # Special arguments come first: Gradio only injects positional ones.
         def handler(request: gr.Request, clip: int, *values):
+            lang = language(request)
             rows = editor.rows_from(list(values))
-            result = operation(rows, int(clip))
+            before = clip_for(rows, int(clip))
+            result = operation(rows, before, lang)
             rows, note = result if isinstance(result, tuple) else (result, "")
-            return editor.render_rows(rows, int(clip), note, language(request))
+            after = clip_for(rows, before)
+            said = [clamp_notes(lang, list(values[1 + MAX_ROWS :]), int(values[0] or 0))]
+            said.append(say_text(lang, note))
+            if after != before and not note:
+                said.append(say(lang, "form.clip_now", clip=after))
+            message = " ".join(part for part in said if part)
+            return [duration_slider(rows, after), *editor.render_rows(rows, after, message, lang)]
 
-        button.click(handler, [duration, *editor.inputs], editor.outputs, **private)
+        outputs = [duration, *editor.outputs]
+        button.click(handler, [duration, *editor.inputs], outputs, **private)
 
     for button, operation in helpers.items():
         wire(button, operation)
     for i, row in enumerate(rows):
-        wire(row.up, lambda rows, clip, i=i: move_row(rows, i, -1))
-        wire(row.down, lambda rows, clip, i=i: move_row(rows, i, +1))
-        wire(row.remove, lambda rows, clip, i=i: remove_row(rows, i))
+        wire(row.up, lambda rows, clip, lang, i=i: move_row(rows, i, -1))
+        wire(row.down, lambda rows, clip, lang, i=i: move_row(rows, i, +1))
+        wire(row.remove, lambda rows, clip, lang, i=i: remove_row(rows, i))
 
     def retotal(request: gr.Request, clip: int, *values):
         rows = editor.rows_from(list(values))
-        return segment_total_markdown(clip, [s for _, s in rows], language(request))
+        seconds = [s for _, s in rows]
+        return duration_slider(rows, clip_for(rows, int(clip))), total_words(
+            language(request), seconds
+        )
 
-    for trigger in [duration.change, *[row.seconds.change for row in rows]]:
-        trigger(retotal, [duration, *editor.inputs], editor.total, **private)
+    for row in rows:
+        row.seconds.change(retotal, [duration, *editor.inputs], [duration, editor.total], **private)
 
     def recheck(request: gr.Request, *values):
         # Raw values: a typed 30 must be reported, not silently read as 15.

@@ -27,6 +27,7 @@ from .form import (
     build_form,
     chosen_site,
     model_for,
+    problem_values,
     restore_keys_js,
     spoken,
     spoken_outputs,
@@ -37,10 +38,10 @@ from .history import History, build_history, history_spoken, history_values, wir
 from .history_actions import wire_history_actions
 from .import_job import ImportJob, build_import, other_site_words, wire_import
 from .lang import EN_LANG, language, say, say_text
-from .page import ANNOUNCE_JS, CSS, SHOW_CARD_JS
+from .page import ANNOUNCE_JS, CSS, FORM_KEYS_JS, SHOW_CARD_JS, SHOW_FILLED_JS
 from .present import cost_markdown, spend_markdown, status_markdown
 from .result import Result
-from .segments import from_segments
+from .segments import clip_for, duration_slider, from_segments
 from .story_library import wire_story_restore
 from .story_tab import build_story_tab, wire_story_tab
 from .words import t
@@ -52,15 +53,9 @@ log = logging.getLogger(__name__)
 PRIVATE = {"api_visibility": "private"}
 
 
-def problems_markdown(
-    exc: InputError | ConfigError | SpendingRefused, lang: str | None = EN_LANG
-) -> str:
-    items = exc.problems.values() if isinstance(exc, InputError) else [exc.user_message]
-    return (
-        say(lang, "problems.head")
-        + "\n\n"
-        + "\n".join(f"- {say_text(lang, item)}" for item in items)
-    )
+def problems_of(exc: InputError | ConfigError | SpendingRefused) -> dict[str, str]:
+    """Problems by field; a missing key or a spending rule is the provider choice's."""
+    return exc.problems if isinstance(exc, InputError) else {"provider": exc.user_message}
 
 
 def error_text(exc: KlingUIError, lang: str | None) -> str:
@@ -105,7 +100,7 @@ class Page:
             form.start: publish(fields.get("image")),
             form.end: publish(fields.get("end_image")),
             form.prompt: fields.get("prompt", ""),
-            form.duration: duration,
+            form.duration: duration_slider(rows, clip_for(rows, duration)),
             form.sound: sound,
             form.shot_type: fields.get("shot_type", "customize"),
             form.provider: provider if provider is not None else gr.skip(),
@@ -168,7 +163,7 @@ def _layout(studio: Studio):
         with gr.Tab(t("tab.studio"), id="studio"):
             buttons = _example_buttons(examples) if examples else []
             with gr.Row(equal_height=False):
-                with gr.Column(scale=5):
+                with gr.Column(scale=5, elem_id="form-col"):
                     form = build_form(studio.settings)
                     # Below the form: the first screen stays frames, prompt and Generate.
                     draft = build_draft_bar()
@@ -221,6 +216,7 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> Any:
     )
     demo.load(None, None, None, js=ANNOUNCE_JS, **PRIVATE)
     _wire_spoken(demo, page, layout)
+    demo.load(None, None, None, js=FORM_KEYS_JS, **PRIVATE)
     demo.load(
         None,
         None,
@@ -271,7 +267,7 @@ def _wire_generate(page: Page, layout: Layout) -> None:
                 region=read.site,
             )
         except (InputError, ConfigError, SpendingRefused) as exc:
-            yield {form.errors: problems_markdown(exc, lang)}
+            yield problem_values(form, problems_of(exc), lang)
             return
         except KlingUIError as exc:
             raise gr.Error(error_text(exc, lang)) from exc
@@ -279,14 +275,26 @@ def _wire_generate(page: Page, layout: Layout) -> None:
             log.exception("generate: unexpected error before submit")
             raise gr.Error(say(lang, "error.unexpected", kind=type(exc).__name__)) from exc
         # Clear the previous result: this job's video replaces it when it is ready.
-        yield {form.errors: "", result.job: job.id, result.continue_note: "", result.video: None}
+        yield {
+            **problem_values(form, {}, lang),
+            result.job: job.id,
+            result.continue_note: "",
+            result.video: None,
+        }
         async for update in result.follow(caller, job.id, progress, lang):
             yield update
 
     form.generate.click(
         generate,
         [layout.owner, *form.inputs],
-        [form.errors, result.job, result.continue_note, *result.outputs],
+        # Problems by field come last: the first outputs keep their places for scripts.
+        [
+            form.errors,
+            result.job,
+            result.continue_note,
+            *result.outputs,
+            *form.problem_boxes.values(),
+        ],
         concurrency_limit=None,
         show_progress="minimal",
         show_progress_on=[result.video],  # not over the status words
@@ -390,7 +398,7 @@ def _wire_examples(page: Page, layout: Layout) -> None:
             None,
             layout.form.fill_outputs,
             **PRIVATE,
-        )
+        ).then(None, js=SHOW_FILLED_JS, **PRIVATE)
 
 
 def _filler(page: Page, form: Form, fields: dict[str, Any]):
@@ -405,7 +413,7 @@ def _filler(page: Page, form: Form, fields: dict[str, Any]):
 def _example_buttons(examples: list[dict[str, Any]]) -> list[gr.Button]:
     with gr.Row(elem_id="examples", equal_height=True):
         gr.Markdown(t("examples"), elem_classes=["hint"])
-        return [
+        buttons = [
             gr.Button(
                 t(f"example.{i}"),
                 icon=str(assets.path(example["image"])),
@@ -415,6 +423,8 @@ def _example_buttons(examples: list[dict[str, Any]]) -> list[gr.Button]:
             )
             for i, example in enumerate(examples)
         ]
+    gr.Markdown(t("examples.more"), elem_id="examples-more", elem_classes=["hint"])
+    return buttons
 
 
 __all__ = ["CSS", "History", "build_studio"]

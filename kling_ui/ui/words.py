@@ -18,13 +18,13 @@ _PAID = " or ".join(PROVIDERS[n].label for n in paid_providers())
 _PAID_ZH = " 或 ".join(PROVIDERS[n].label for n in paid_providers())
 
 EN: dict[str, str] = {
-    "title": "# Kling Video O3 Pro Studio\nTurn a still into a video: add a start frame, "
-    "describe the motion, press Generate. No key? The **offline preview** renders a free "
-    "animatic of your timing and framing.",
+    "title": "# Kling Video O3 Pro Studio\nAdd a start frame, describe the motion, press "
+    "Generate. No key? The **offline preview** makes a free rough draft (not Kling's video).",
     "tab.studio": "Studio",
     "tab.story": "Story",
     "tab.history": "History",
     "examples": "**Try an example** (fills the form):",
+    "examples.more": "Swipe for more examples →",
     "start": "Start frame",
     "end": "End frame (optional)",
     "frames.hint": "Frames: jpg, png, webp or bmp; each side at least 300 px; no wider or "
@@ -34,15 +34,16 @@ EN: dict[str, str] = {
     "prompt.placeholder": "Describe the motion, camera move, light and action, e.g. “Slow "
     "push-in as she turns toward the camera and smiles.”",
     "duration": "Duration (seconds)",
+    "duration.info": "With segments, the clip is as long as they are together.",
     "shot_type": "Shot type",
     "sound": "Generate sound (costs more: the estimate below says how much)",
     "segments": "Segments: timed prompts (optional)",
     "segments.hint": "Split the clip into shots, each with its own prompt and length (3-15 s). "
-    "The lengths must add up to the clip's duration. Leave empty for one continuous shot. "
+    "The clip is as long as its segments together (at most 15 s). Leave empty for one "
+    "continuous shot. "
     "With segments the model follows the segment prompts; the main prompt above is still "
     "required but is not what it films.",
     "segment.split": "Split evenly",
-    "segment.fill": "Fill the rest",
     "segment.clear": "Clear segments",
     "provider": "Generate with",
     "model": "Model",
@@ -103,12 +104,13 @@ EN: dict[str, str] = {
 }
 
 ZH: dict[str, str] = {
-    "title": "# 可灵 Kling Video O3 Pro 工作室\n把一张静态图变成视频：添加首帧，描述运动，点击"
-    "“生成”。没有密钥？**离线预览**会免费渲染一段动态分镜，展示时长与构图。",
+    "title": "# 可灵 Kling Video O3 Pro 工作室\n添加首帧，描述运动，点击“生成”。"
+    "没有密钥？**离线预览**免费做一段粗略草稿（不是可灵生成的视频）。",
     "tab.studio": "工作室",
     "tab.story": "故事",
     "tab.history": "历史",
     "examples": "**试试示例**（一键填好表单）：",
+    "examples.more": "左右滑动查看更多示例 →",
     "start": "首帧",
     "end": "尾帧（可选）",
     "frames.hint": "图片：jpg、png、webp 或 bmp；每边至少 300 像素；宽高比不超过 2.5:1。"
@@ -117,14 +119,14 @@ ZH: dict[str, str] = {
     "prompt": "提示词",
     "prompt.placeholder": "描述动作、镜头运动、光线和情节，例如：“镜头缓缓推近，她转向镜头微笑。”",
     "duration": "时长（秒）",
+    "duration.info": "使用分段时，视频时长等于各分段之和。",
     "shot_type": "镜头类型",
     "sound": "生成声音（费用更高：下方估价会显示多少）",
     "segments": "分段：定时提示词（可选）",
-    "segments.hint": "把视频分成几个镜头，每段有自己的提示词和时长（3–15 秒），各段时长之和"
-    "必须等于视频时长。留空则为一个连续镜头。使用分段时模型按分段提示词拍摄；上方的主提示词"
+    "segments.hint": "把视频分成几个镜头，每段有自己的提示词和时长（3–15 秒），视频时长即各段"
+    "之和（最长 15 秒）。留空则为一个连续镜头。使用分段时模型按分段提示词拍摄；上方的主提示词"
     "仍需填写，但不会被拍摄。",
     "segment.split": "平均分配",
-    "segment.fill": "补满剩余",
     "segment.clear": "清除分段",
     "provider": "生成方式",
     "model": "模型",
