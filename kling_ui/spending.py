@@ -18,6 +18,17 @@ class SpendingRefused(KlingUIError):
     """A visitor's generation is refused by the deployment's spending rules."""
 
 
+class InFlightRefused(SpendingRefused):
+    """A visitor already has as many jobs in flight as the deployment allows."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"You have {limit} jobs in flight, the most at once here: wait for one to end "
+            "(or cancel one), then press Generate again. Nothing was sent."
+        )
+        self.limit = limit
+
+
 class SpendingGuard:
     """Checks a visitor's request against the deployment's rules. Stateless: the spend
     ledger (ledger.py) is the record, so limits hold across restarts, across processes on
@@ -48,6 +59,7 @@ class SpendingGuard:
                 f"{pricing.provider_name(provider)} key under 'Your API keys', or use the "
                 "free offline preview."
             )
+        self._check_in_flight(db, owner, caller)
         if self.settings.rate is not None:
             self._check_rate(db, owner, caller, now)
         if paid and uses_server_key and self.settings.daily_cap_usd is not None:
@@ -65,6 +77,12 @@ class SpendingGuard:
                 f"You've started {len(recent)} generations in the last "
                 f"{_period_name(period)}, the limit here. Try again in {_wait_text(wait)}."
             )
+
+    def _check_in_flight(self, db: sqlite3.Connection, owner: str, caller: str | None) -> None:
+        # Counted by owner and by network address: a fresh browser id is no new allowance.
+        limit = self.settings.max_in_flight
+        if ledger.in_flight(db, owner=owner, caller=caller) >= limit:
+            raise InFlightRefused(limit)
 
     def _check_cap(
         self,

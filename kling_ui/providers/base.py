@@ -120,6 +120,11 @@ class Provider(ABC):
     link_lifetime: ClassVar[str] = "for an unknown time: retry soon"
     # Shown when a submit's outcome is unknown: where the user can check for a job.
     dashboard_hint: ClassVar[str] = ""
+    # Where a person reads what their account was charged (a link the page shows).
+    usage_url: ClassVar[str] = ""
+    # The job states ("queued", "running") in which this provider's cancel stops a job
+    # already sent; none: it has no cancel (the job finishes and may be charged).
+    cancels_in: ClassVar[frozenset[str]] = frozenset()
     # What the pauses between status checks are timed by (the JobManager sets its own).
     clock: Clock = SYSTEM_CLOCK
 

@@ -56,6 +56,10 @@ class RunComfyProvider(HTTPProvider):
     key_url = "https://www.runcomfy.com/profile"
     currency = "USD"
     # No upload endpoint: local frames travel as data URIs (the catalogue's 6 MiB limit).
+    usage_url = "https://www.runcomfy.com/profile"
+    # RunComfy stops a request still in its queue; one already started finishes (its
+    # cancel answers "not_cancellable").
+    cancels_in = frozenset({"queued"})
     dashboard_hint = "Check your RunComfy dashboard (Generations / Usage) before trying again."
 
     def __init__(self, *, base_url: str, **kwargs: Any) -> None:
