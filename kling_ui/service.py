@@ -334,9 +334,9 @@ class Studio:
         fields = {**job.request, "model": model}
         for name in FRAME_FIELDS:
             frame = fields.get(name)
-            if isinstance(frame, str) and not frame.startswith("https://"):
-                if not Path(frame).is_file():
-                    raise InputError({name: "This job's frames are no longer kept here."})
+            kept = isinstance(frame, str) and not frame.startswith("https://")
+            if kept and not Path(frame).is_file():
+                raise InputError({name: "This job's frames are no longer kept here."})
         return await self.generate(
             caller, fields, provider=provider, api_key=api_key, own_limit_usd=own_limit_usd
         )
