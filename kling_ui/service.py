@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import framing, keycheck, ledger, links, media, pricing
+from . import cancelling, framing, keycheck, ladder, ledger, links, media, pricing
 from .config import Settings
 from .doctor import KeyReport, check_configured, check_provider
 from .errors import InputError, KlingUIError
@@ -290,15 +290,12 @@ class Studio:
         return await self.services.jobs.cancel(job.id, api_key=api_key)
 
     def can_cancel(self, job: JobRecord) -> bool:
-        """Whether Cancel can stop this job now: before it is sent always; after, only
-        where its provider's cancel works in its state (RunningHub has none; RunComfy
-        stops only a queued job)."""
-        if not job.is_active or job.state == JobState.SAVING or job.is_film:
-            return False
-        if job.request_id is None:
-            return True
-        cls = PROVIDERS.get(job.provider)
-        return cls is not None and str(job.state) in cls.cancels_in
+        """Whether Cancel can stop this job now (see cancelling.py)."""
+        return cancelling.can_cancel(job)
+
+    def next_step(self, job: JobRecord, chosen: str | None = None) -> tuple[str, str] | None:
+        """(provider, model) one rung up the ladder from a finished clip (ladder.py)."""
+        return ladder.next_step(job, chosen)
 
     def usage_url(self, job: JobRecord) -> str:
         """Where the job's provider shows what an account was charged ("" for the preview)."""

@@ -119,6 +119,14 @@ class Page:
                     return dep
         raise KeyError(f"no server event {event} on {elem_id}")
 
+    def dependency_showing(self, event: str, elem_id: str) -> dict[str, Any]:
+        """The server event `event` whose outputs include the element `elem_id`."""
+        for dep in self._deps:
+            fired = dep.get("backend_fn") and any(n == event for _, n in dep["targets"])
+            if fired and any(self._ids.get(out) == elem_id for out in dep["outputs"]):
+                return dep
+        raise KeyError(f"no server event {event} showing {elem_id}")
+
     def open(self) -> str | None:
         """Load the page: the server keeps a valid token or issues a new one."""
         return self.fire(None, "load", [None]).shown()[0]

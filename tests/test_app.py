@@ -78,7 +78,14 @@ class Page(PageDriver):
         return [self.token, *payload]
 
     def generate(self, **fields):
-        return self.fire("generate", "click", self.form(**fields))
+        event = self.fire("generate", "click", self.form(**fields))
+        event.page = self  # final() follows the job through the tray's timer
+        return event
+
+    def tray_tick(self) -> list:
+        """One tick of the tray's timer, as the page's timer fires it while jobs run."""
+        dep = self.dependency_showing("tick", "tray")
+        return self.fire_index(dep["id"], [self.token, None, None, None, None]).shown()
 
     def history(self) -> list[list[str]]:
         table, *_ = self.fire(None, "tick", [self.token, None, None, []]).shown()
@@ -90,7 +97,10 @@ class Page(PageDriver):
 
 # outputs of the page's generate event (the job id is a State: the page never sees it)
 ERRORS, JOB, CONTINUE_NOTE, STATUS, DETAILS, VIDEO = range(6)
-SPEND = 10  # "Spent today", after the card's buttons
+SPEND = 9  # "Spent today", after the card's buttons
+PANEL = 8  # the job panel's outputs, from STATUS on (the tray's tick shows them too)
+TICK_PANEL = 3  # where the tick's outputs show them: after the tray's own
+UNDER_WAY = re.compile(r"\*\*(Sending|Queued|Generating|Saving the video)\*\*")
 
 
 def job_id_of(shown: list) -> str:
@@ -98,9 +108,24 @@ def job_id_of(shown: list) -> str:
 
 
 def final(job, timeout=60) -> list:
-    """What the page shows at the end: every output applied in turn, as the browser does."""
+    """What the page shows at the end: Generate's outputs, then the tray's ticks applied
+    in turn until the job has ended, as the browser shows them."""
     shown = job.shown(timeout)
     assert job.error is None, job.error
+    page = getattr(job, "page", None)
+    if page is None:
+        return shown
+
+    def ended() -> bool:
+        if not UNDER_WAY.search(shown[STATUS] or ""):
+            return True
+        tick = page.tray_tick()
+        for i in range(PANEL):
+            if tick[TICK_PANEL + i] is not None:
+                shown[STATUS + i] = tick[TICK_PANEL + i]
+        return False
+
+    eventually(ended, timeout)
     return shown
 
 
@@ -377,8 +402,9 @@ def test_check_key_and_check_again_from_the_page(stack):
         assert "Paid on RunComfy, not saved here yet" in out[STATUS]
     finally:
         rc.expire_results = False
-    again = page.fire("check-again", "click", [page.token, None, "", ""]).shown()
-    assert "Done" in again[0], again[0]
+    page.fire("check-again", "click", [page.token, None, "", ""]).shown()
+    # It asks and returns; the tray's timer shows the video saved once it is.
+    eventually(lambda: "Done" in (page.tray_tick()[TICK_PANEL] or ""))
     assert RH_KEY not in repr(report) and "wrong-key" not in repr(report)
 
 

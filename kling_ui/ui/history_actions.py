@@ -10,6 +10,8 @@ import gradio as gr
 from ..errors import KlingUIError
 from ..trash import RESTORE_SECONDS
 from .history import History, history_values, panel_values
+from .lang import language
+from .tray_events import shown_job
 
 if TYPE_CHECKING:
     from .studio import Layout, Page
@@ -28,23 +30,23 @@ def wire_history_actions(page: Page, layout: Layout) -> None:
 def _wire_open(page: Page, layout: Layout) -> None:
     history, result, form, tabs = layout.history, layout.result, layout.form, layout.tabs
 
-    async def open_in_studio(token: str | None, job_id: str | None):
-        """The Studio tab, with the job's card and video, and its settings in the form."""
-        caller = page.caller(token)
+    def open_in_studio(request: gr.Request, token: str | None, job_id: str | None):
+        """The Studio tab, with the job's card and video, and its settings in the form:
+        the form and the result show the same job."""
+        caller = page.caller(token, request)
         job = page.studio.job(caller, job_id)
         if job is None:
-            return
-        first = {tabs: gr.Tabs(selected="studio"), result.job: job.id, result.video: None}
+            return {}
+        values = {tabs: gr.Tabs(selected="studio")}
+        values.update(shown_job(page, layout, caller, job, language(request)))
         if not job.is_film:  # (a story film's settings are its shots)
-            first.update(page.fill_form(form, job.request, job.provider))
-        yield first
-        async for update in result.follow(caller, job.id):
-            yield update
+            values.update(page.fill_form(form, job.request, job.provider))
+        return values
 
     history.open.click(
         open_in_studio,
         [layout.owner, history.selected],
-        [tabs, result.job, *result.outputs, *form.fill_outputs],
+        [tabs, result.job, *result.outputs, *layout.tray.outputs, *form.fill_outputs],
         concurrency_limit=None,
         **PRIVATE,
     ).then(None, js=TO_TOP_JS)
@@ -53,17 +55,27 @@ def _wire_open(page: Page, layout: Layout) -> None:
 def _wire_reuse(page: Page, layout: Layout) -> None:
     history, form, tabs = layout.history, layout.form, layout.tabs
 
-    def reuse(token: str | None, job_id: str | None):
-        job = page.studio.job(page.caller(token), job_id)
+    def reuse(request: gr.Request, token: str | None, job_id: str | None):
+        """The form gets the job's settings and the result shows that job: never the
+        settings of one job beside the video of another."""
+        caller = page.caller(token, request)
+        job = page.studio.job(caller, job_id)
         if job is None:
             raise gr.Error("That job is not available.")
         if job.is_film:  # its settings are its shots
             raise gr.Error("This is a story film: re-use the settings of one of its shots.")
         gr.Info("The form has this job's settings: change what you like and press Generate.")
-        return {tabs: gr.Tabs(selected="studio"), **page.fill_form(form, job.request, job.provider)}
+        return {
+            tabs: gr.Tabs(selected="studio"),
+            **shown_job(page, layout, caller, job, language(request)),
+            **page.fill_form(form, job.request, job.provider),
+        }
 
     history.reuse.click(
-        reuse, [layout.owner, history.selected], [tabs, *form.fill_outputs], **PRIVATE
+        reuse,
+        [layout.owner, history.selected],
+        [tabs, layout.result.job, *layout.result.outputs, *layout.tray.outputs, *form.fill_outputs],
+        **PRIVATE,
     ).then(None, js=TO_TOP_JS)
 
 

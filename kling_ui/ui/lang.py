@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import said_page
+from . import said_page, said_tray
 
 EN_LANG = "en"
 ZH_LANG = "zh-CN"
@@ -20,7 +20,7 @@ LANGS = (EN_LANG, ZH_LANG)
 # key -> words, with {name} fields filled by say(). Each part of the page keeps its words in
 # a module of its own (`said_<part>.py`, with EN and ZH dicts) so parts grow apart; every key
 # is in both languages (tests/test_lang.py holds them to that).
-_PARTS = (said_page,)
+_PARTS = (said_page, said_tray)
 SAY_EN: dict[str, str] = {}
 SAY_ZH: dict[str, str] = {}
 for _part in _PARTS:

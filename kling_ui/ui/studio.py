@@ -30,6 +30,8 @@ from .present import cost_markdown, spend_markdown, status_markdown
 from .result import Result
 from .segments import from_segments
 from .story_tab import build_story_tab, wire_story_tab
+from .tray import Tray, build_tray
+from .tray_events import refused_markdown, shown_job, wire_tray
 from .words import t
 
 log = logging.getLogger(__name__)
@@ -37,13 +39,6 @@ log = logging.getLogger(__name__)
 # Page events are private: not on the API page, not MCP tools, not callable by name
 # (server.py refuses named calls to them), and each checks the page's owner token.
 PRIVATE = {"api_visibility": "private"}
-
-
-def problems_markdown(exc: InputError | ConfigError | SpendingRefused) -> str:
-    items = exc.problems.values() if isinstance(exc, InputError) else [exc.user_message]
-    return "**Please fix this before generating (nothing was sent):**\n\n" + "\n".join(
-        f"- {item}" for item in items
-    )
 
 
 class Page:
@@ -100,6 +95,7 @@ class Layout:
     form: Form
     result: Result
     history: History
+    tray: Tray
     examples: list[tuple[gr.Button, dict[str, Any]]]
 
 
@@ -112,6 +108,7 @@ def build_studio(studio: Studio) -> gr.Blocks:
         layout, story = _layout(studio)
         wire_frame_check(layout.form, page, layout.owner)
         wire_history(layout.history, studio, layout.owner)
+        wire_tray(page, layout)  # after History: its timer stays the page's first
         wire_story_tab(story, page, layout.owner, layout.form.keys)
         wire_public_api(studio)
         _wire_load(demo, page, layout)
@@ -135,42 +132,47 @@ def _layout(studio: Studio):
                 with gr.Column(scale=5):
                     form = build_form(studio.settings)
                 with gr.Column(scale=4, elem_id="result-col"):
+                    # The jobs first: beside the form on a laptop, under Generate on a phone.
+                    tray = build_tray()
                     result = Result(form, studio)
         with gr.Tab(t("tab.story"), id="story"):
             story = build_story_tab(studio.settings)
         with gr.Tab(t("tab.history"), id="history"):
             history = build_history()
     pairs = list(zip(buttons, examples, strict=True))
-    return Layout(owner, tabs, form, result, history, pairs), story
+    return Layout(owner, tabs, form, result, history, tray, pairs), story
 
 
 def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> None:
     studio, history, result, form = page.studio, layout.history, layout.result, layout.form
 
-    async def welcome_back(token: str | None):
-        """After a reload: History at once, and the Studio shows the last job again
-        (following it if it still runs), instead of a blank page."""
+    def welcome_back(request: gr.Request, token: str | None):
+        """After a reload: History and the tray at once, and the Studio shows the last job
+        again (the tray's timer follows it if it still runs), instead of a blank page."""
         try:
             caller = studio.page_caller(token)
         except TooBusy:
-            return
+            return {}
         if caller is None:
-            return
-        yield {
+            return {}
+        latest = studio.latest_clip(caller)
+        return {
             **history_values(history, studio, caller),
+            **shown_job(page, layout, caller, latest, language(request)),
             form.spend: spend_markdown(studio.spent_today(caller)),
         }
-        latest = studio.latest_clip(caller)
-        if latest is None:
-            return
-        yield {result.job: latest.id}
-        async for update in result.follow(caller, latest.id):
-            yield update
 
     demo.load(studio.page_token, layout.owner, layout.owner, queue=False, **PRIVATE).then(
         welcome_back,
         layout.owner,
-        [history.table, history.grid, history.grid_ids, result.job, *result.outputs],
+        [
+            history.table,
+            history.grid,
+            history.grid_ids,
+            result.job,
+            *result.outputs,
+            *layout.tray.outputs,
+        ],
         concurrency_limit=None,
         show_progress="hidden",
         **PRIVATE,
@@ -187,16 +189,14 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> None:
 
 
 def _wire_generate(page: Page, layout: Layout) -> None:
-    studio, form, result = page.studio, layout.form, layout.result
+    studio, form, result, tray = page.studio, layout.form, layout.result, layout.tray
 
     # Special arguments come first: Gradio only injects positional ones.
-    async def generate(
-        request: gr.Request,
-        progress=gr.Progress(),  # noqa: B008
-        token: str | None = None,
-        *values,
-    ):
+    async def generate(request: gr.Request, token: str | None = None, *values):
+        """Start the job and return: its card joins the tray, the panel shows it, and the
+        tray's timer follows it. Generate is free again at once for the next one."""
         caller = page.caller(token, request)
+        lang = language(request)
         read = form.read(list(values))
         try:
             job = await studio.generate(
@@ -207,8 +207,7 @@ def _wire_generate(page: Page, layout: Layout) -> None:
                 own_limit_usd=read.own_limit,
             )
         except (InputError, ConfigError, SpendingRefused) as exc:
-            yield {form.errors: problems_markdown(exc)}
-            return
+            return {form.errors: refused_markdown(exc, lang)}
         except KlingUIError as exc:
             raise gr.Error(exc.user_message) from exc
         except Exception as exc:
@@ -217,18 +216,16 @@ def _wire_generate(page: Page, layout: Layout) -> None:
                 f"Something went wrong ({type(exc).__name__}); details are in "
                 "the server log. Nothing was sent."
             ) from exc
-        # Clear the previous result: this job's video replaces it when it is ready.
-        yield {form.errors: "", result.job: job.id, result.continue_note: "", result.video: None}
-        async for update in result.follow(caller, job.id, progress):
-            yield update
+        shown = shown_job(page, layout, caller, job, lang, read.provider)
+        return {**shown, form.errors: "", result.continue_note: ""}
 
     form.generate.click(
         generate,
         [layout.owner, *form.inputs],
-        [form.errors, result.job, result.continue_note, *result.outputs],
+        [form.errors, result.job, result.continue_note, *result.outputs, *tray.outputs],
         concurrency_limit=None,
         show_progress="minimal",
-        show_progress_on=[result.video],  # not over the status words
+        show_progress_on=[form.errors],  # brief: the job is sent, then the tray shows it
         preprocess=False,  # frames are checked from the original upload: see uploads.py
         js=SHOW_CARD_JS,
         **PRIVATE,
@@ -236,7 +233,7 @@ def _wire_generate(page: Page, layout: Layout) -> None:
 
 
 def _wire_job_card(page: Page, layout: Layout) -> None:
-    studio, form, result = page.studio, layout.form, layout.result
+    studio, form, result, tray = page.studio, layout.form, layout.result, layout.tray
     key_boxes = list(form.keys.values())
 
     def key_for(provider: str | None, typed: tuple[str, ...]) -> str | None:
@@ -276,19 +273,20 @@ def _wire_job_card(page: Page, layout: Layout) -> None:
         **PRIVATE,
     )
 
-    async def check_again(token: str | None, job_id: str | None, *typed: str):
-        caller = page.caller(token)
+    async def check_again(request: gr.Request, token: str | None, job_id: str | None, *typed):
+        """Ask now; the tray's timer shows what comes of it."""
+        caller = page.caller(token, request)
         job = studio.job(caller, job_id)
         if job is None:
-            return
+            return {}
         await studio.check_again(caller, job.id, key_for(job.provider, typed))
-        async for update in result.follow(caller, job.id):
-            yield update
+        values = shown_job(page, layout, caller, studio.job(caller, job.id), language(request))
+        return {**values, tray.timer: gr.Timer(active=True)}
 
     result.check.click(
         check_again,
         [layout.owner, result.job, *key_boxes],
-        result.outputs,
+        [result.job, *result.outputs, *tray.outputs],
         concurrency_limit=None,
         **PRIVATE,
     )

@@ -1,0 +1,68 @@
+"""Words of the job tray and its cards, built on the server (see lang.py)."""
+
+EN: dict[str, str] = {
+    "tray.empty": "Your jobs appear here as you start them: several can run at once.",
+    "tray.heading": "Your jobs ({running} running)",
+    "tray.heading_idle": "Your jobs",
+    "tray.show": "Show",
+    "tray.cancel": "Cancel",
+    "tray.cancel_free": "Cancel now and you won't be charged.",
+    "tray.cancel_cannot": "{provider} can't stop it now: it finishes and may be charged.",
+    "tray.check": "Check again",
+    "tray.retry": "Retry · {cost}",
+    "tray.retry_free": "Retry (free)",
+    "tray.download": "Download the video (MP4)",
+    "tray.continue": "Continue from its last frame",
+    "tray.ladder": "Make it on Kling: {model} on {provider} · {cost}",
+    "tray.ladder_final": "Final on {model} · {cost}",
+    "tray.charged": "Cost: {cost}",
+    "tray.estimate": "Cost: {cost}",
+    "tray.free": "Free (offline preview)",
+    "tray.not_charged": "Not charged: nothing was sent.",
+    "tray.not_charged_queued": "Not charged: canceled while queued.",
+    "tray.maybe_charged": "May have been charged: see your usage page.",
+    "tray.depends": "Charged or not by {provider}'s own rules: see your usage page.",
+    "tray.paid_not_saved": "Charged; not saved here yet: Check again.",
+    "tray.usage": "{provider} usage page",
+    "tray.film": "Story film",
+    "tray.no_prompt": "(no prompt)",
+    "tray.in_flight": (
+        "You have {limit} jobs in flight, the most at once here: wait for one to end (or "
+        "cancel one), then press Generate again. Nothing was sent."
+    ),
+    "tray.started": "Started: it is in your jobs. You can start another one now.",
+    "tray.selected": "Showing this job.",
+}
+ZH: dict[str, str] = {
+    "tray.empty": "您开始的任务会显示在这里：可以同时运行多个。",
+    "tray.heading": "您的任务（{running} 个进行中）",
+    "tray.heading_idle": "您的任务",
+    "tray.show": "查看",
+    "tray.cancel": "取消",
+    "tray.cancel_free": "现在取消不会收费。",
+    "tray.cancel_cannot": "{provider} 现在无法停止它：它会完成，并可能收费。",
+    "tray.check": "再次检查",
+    "tray.retry": "重试 · {cost}",
+    "tray.retry_free": "重试（免费）",
+    "tray.download": "下载视频（MP4）",
+    "tray.continue": "从最后一帧继续",
+    "tray.ladder": "在 Kling 上生成：{provider} 的 {model} · {cost}",
+    "tray.ladder_final": "用 {model} 生成终版 · {cost}",
+    "tray.charged": "费用：{cost}",
+    "tray.estimate": "费用：{cost}",
+    "tray.free": "免费（离线预览）",
+    "tray.not_charged": "未收费：没有发送任何内容。",
+    "tray.not_charged_queued": "未收费：在排队时已取消。",
+    "tray.maybe_charged": "可能已收费：请查看您的用量页面。",
+    "tray.depends": "是否收费取决于 {provider} 的规则：请查看您的用量页面。",
+    "tray.paid_not_saved": "已收费；尚未保存到这里：请再次检查。",
+    "tray.usage": "{provider} 用量页面",
+    "tray.film": "故事影片",
+    "tray.no_prompt": "（无提示词）",
+    "tray.in_flight": (
+        "您已有 {limit} 个任务在进行，这是这里同时允许的上限：请等待一个结束（或取消一个），"
+        "再按“生成”。没有发送任何内容。"
+    ),
+    "tray.started": "已开始：它在您的任务中。您现在可以再开始一个。",
+    "tray.selected": "正在显示此任务。",
+}
