@@ -27,7 +27,7 @@ from .conftest import (
     form_payload,
     serve_studio,
 )
-from .pagedriver import HTTP
+from .pagedriver import HTTP, tray_tick, until_ended
 from .pagedriver import Page as PageDriver
 
 ASSET = str(assets.path("sunset_lake.jpg"))
@@ -83,24 +83,13 @@ class Page(PageDriver):
         return event
 
     def tray_tick(self) -> list:
-        """One tick of the tray's timer, as the page's timer fires it while jobs run."""
-        dep = self.dependency_showing("tick", "tray")
-        return self.fire_index(dep["id"], [self.token, None, None, None, None]).shown()
-
-    def history(self) -> list[list[str]]:
-        table, *_ = self.fire(None, "tick", [self.token, None, None, []]).shown()
-        return table["data"]
-
-    def cancel(self, job_id: str) -> str:
-        return self.fire("cancel", "click", [self.token, job_id, "", ""]).shown()[0]
+        return tray_tick(self)
 
 
 # outputs of the page's generate event (the job id is a State: the page never sees it)
 ERRORS, JOB, CONTINUE_NOTE, STATUS, DETAILS, VIDEO = range(6)
 SPEND = 9  # "Spent today", after the card's buttons
-PANEL = 8  # the job panel's outputs, from STATUS on (the tray's tick shows them too)
-TICK_PANEL = 3  # where the tick's outputs show them: after the tray's own
-UNDER_WAY = re.compile(r"\*\*(Sending|Queued|Generating|Saving the video)\*\*")
+TICK_PANEL = 3  # where the tray's tick shows the panel: after the tray's own outputs
 
 
 def job_id_of(shown: list) -> str:
@@ -113,20 +102,7 @@ def final(job, timeout=60) -> list:
     shown = job.shown(timeout)
     assert job.error is None, job.error
     page = getattr(job, "page", None)
-    if page is None:
-        return shown
-
-    def ended() -> bool:
-        if not UNDER_WAY.search(shown[STATUS] or ""):
-            return True
-        tick = page.tray_tick()
-        for i in range(PANEL):
-            if tick[TICK_PANEL + i] is not None:
-                shown[STATUS + i] = tick[TICK_PANEL + i]
-        return False
-
-    eventually(ended, timeout)
-    return shown
+    return until_ended(page, shown, timeout) if page is not None else shown
 
 
 def test_the_page_says_what_this_visitor_spent_today_and_keeps_their_own_limit(stack):

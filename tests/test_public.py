@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import time
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from kling_ui.testing import serve_on_loopback
 from kling_ui.testing.clock import VirtualClock
 
 from .conftest import RC_BASE, RC_KEY, fakes_on, form_payload, serve_studio
-from .pagedriver import HTTP, Page
+from .pagedriver import HTTP, Page, until_ended
 
 ASSET = str(assets.path("sunset_lake.jpg"))
 ERRORS, STATUS, VIDEO = 0, 3, 5  # outputs of the page's generate event
@@ -62,7 +63,11 @@ def generate(page: Page, *, provider="preview", key="", duration=3, prompt="Slow
         provider=provider,
         keys={"runcomfy": key},
     )
-    return page.fire("generate", "click", [page.token, *payload]).shown()
+    return until_ended(page, page.fire("generate", "click", [page.token, *payload]).shown())
+
+
+def job_of(shown: list) -> str:
+    return re.search(r"job `([0-9a-f]{12})`", shown[STATUS]).group(1)
 
 
 def history(page: Page) -> list[list[str]]:
@@ -259,7 +264,8 @@ def test_a_double_click_on_generate_pays_once(public):
     first = page.fire("generate", "click", [page.token, *payload])
     second = page.fire("generate", "click", [page.token, *payload])
     a, b = first.shown(), second.shown()
-    assert "Done" in a[STATUS] and "Done" in b[STATUS]
+    assert job_of(a) == job_of(b)  # both clicks are shown the one job
+    assert "Done" in until_ended(page, b)[STATUS]
     assert rc.submits == before + 1  # one paid request to the provider, not two
     assert len(history(page)) == 1
 
