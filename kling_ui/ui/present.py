@@ -6,11 +6,13 @@ import time
 from datetime import datetime
 
 from .. import models, pricing
+from ..cancelling import can_cancel
 from ..errors import NOTHING_SENT_CODES
 from ..providers.registry import PROVIDERS
 from ..records import JobRecord
 from ..request import DURATION_MAX, DURATION_MIN
 from ..state import JobState
+from .lang import EN_LANG, say
 
 STATE_LABELS = {
     JobState.SUBMITTING: "Sending",
@@ -120,6 +122,8 @@ def cancel_hint(job: JobRecord) -> str:
     """What Cancel would mean for money, said before the click (paid jobs under way)."""
     if job.provider == "preview" or not job.is_active:
         return ""
+    if not can_cancel(job):  # RunningHub has no cancel; RunComfy can't stop a started job
+        return say(EN_LANG, "tray.cancel_cannot", provider=provider_label(job.provider))
     if job.state == JobState.QUEUED:
         return "Still in line: cancel now and you won't be charged."
     if job.state == JobState.RUNNING:

@@ -25,7 +25,7 @@ from .frame_check import wire_frame_check
 from .history import History, build_history, history_values, wire_history
 from .history_actions import wire_history_actions
 from .lang import language, say
-from .page import ANNOUNCE_JS, CSS, SHOW_CARD_JS
+from .page import ANNOUNCE_JS, CSS, SHOW_CARD_JS, TITLE_JS
 from .present import cost_markdown, spend_markdown, status_markdown
 from .result import Result
 from .segments import from_segments
@@ -178,6 +178,7 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> None:
         **PRIVATE,
     )
     demo.load(None, None, None, js=ANNOUNCE_JS, **PRIVATE)
+    demo.load(None, None, None, js=TITLE_JS, **PRIVATE)
     demo.load(
         None,
         None,
