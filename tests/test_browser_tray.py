@@ -94,7 +94,6 @@ def test_two_paid_jobs_from_one_page_each_get_a_card_and_survive_a_reload(
         expect(card(page, first[:30])).to_contain_text(re.compile("Sending|Queued|Generating"))
         expect(card(page, first[:30])).to_contain_text("RunComfy")
         # The tray is in view: beside the form on a laptop, under Generate on a phone.
-        page.screenshot(path=str(DOCS / f"tray-{device}-debug.png"))
         seen, where = in_view(page, "#tray .tray-card")
         assert seen, where
         page.screenshot(path=str(DOCS / f"tray-{device}.png"))
@@ -118,7 +117,7 @@ def in_view(page, selector: str) -> tuple[bool, object]:
     box = page.locator(selector).first.bounding_box()
     size = page.viewport_size
     assert box and size, (box, size)
-    return (-1 <= box["y"] and box["y"] + 40 <= size["height"]), (box, size)
+    return (box["y"] >= -1 and box["y"] + 40 <= size["height"]), (box, size)
 
 
 def test_a_failed_job_says_so_and_retry_pays_once_after_saying_the_cost(browser, stack):
@@ -162,12 +161,20 @@ def test_make_it_on_kling_sends_the_previews_exact_settings_once(browser, stack)
         before = rc.submits
         ladder.click()
         expect(page.locator("#tray .tray-card", has_text="The ladder")).to_have_count(2)
-        real = page.locator("#tray .tray-card").first
+        real_id = page.locator("#tray .tray-card").first.get_attribute("data-job")
+        real = page.locator(f"#tray .tray-card[data-job='{real_id}']")
         expect(real).to_contain_text("RunComfy")
         expect(real).to_contain_text("Done", timeout=60_000)
         assert rc.submits == before + 1
         body = rc.calls_to("submit")[-1]["json"]
         assert prompt in body.values() and 4 in body.values(), body
+        # The same settings sent from the form by hand make the very same body.
+        choose_provider(page, "RunComfy")
+        page.locator("#model").get_by_text("Kling O3 Standard").click()
+        page.locator("#generate").click()
+        expect(page.locator("#tray .tray-card", has_text="The ladder")).to_have_count(3)
+        assert rc.submits == before + 2
+        assert rc.calls_to("submit")[-1]["json"] == body
         # The draft's card offers the final rung, with its cost.
         expect(real.locator("[data-act^=remake]")).to_have_text(
             re.compile(r"Final on O3 Pro · about \$")

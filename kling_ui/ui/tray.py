@@ -214,7 +214,7 @@ def finished_actions(studio: Studio, job: JobRecord, lang: str, chosen: str | No
     if step is not None:
         provider, model = step
         cost = price_of(job, provider, model)
-        name = models.label(model)
+        name = models.label(model).removeprefix("Kling ")  # the button says Kling already
         if job.provider == "preview":
             label = job_label(JobRecord(id="", owner="", provider=provider, request={}))
             words = say(lang, "tray.ladder", model=name, provider=label, cost=cost)
