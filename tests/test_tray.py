@@ -130,3 +130,44 @@ async def test_cancel_is_offered_only_where_it_can_work(studio, make_image, fake
     assert studio.usage_url(job("runcomfy", JobState.FAILED)).startswith("https://")
     assert studio.usage_url(job("preview", JobState.FAILED)) == ""
     assert OPERATOR.operator
+
+
+def test_the_in_flight_limit_holds_for_the_page_and_the_api_alike(tmp_path, clock):
+    """Two jobs in flight from one visitor: a third is refused in words on the page, and
+    through the public API from the same address, before anything is sent."""
+    from gradio_client import Client, handle_file
+
+    from kling_ui import assets
+    from kling_ui.config import Settings
+
+    from .conftest import RC_BASE, RC_KEY, fakes_on, form_payload, serve_studio
+    from .pagedriver import Page
+
+    rc, rh = fakes_on(clock)
+    settings = Settings(
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        runcomfy_api_key=RC_KEY,
+        runcomfy_base_url=RC_BASE,
+        multi_user=True,
+        mcp=False,
+        max_in_flight=2,
+    )
+    frame = str(assets.path("sunset_lake.jpg"))
+    with serve_studio(settings, clock, rc, rh) as url, clock.frozen():
+        page = Page(url)
+
+        def generate(prompt: str) -> list:
+            payload = form_payload(files=page.upload, start=frame, prompt=prompt, duration=3,
+                                   provider="runcomfy")  # fmt: skip
+            return page.fire("generate", "click", [page.token, *payload]).shown()
+
+        assert generate("one")[0] == "" and generate("two")[0] == ""
+        refused = generate("three")
+        assert "You have 2 jobs in flight, the most at once here" in refused[0]
+        assert rc.submits == 2
+        client = Client(url, verbose=False)
+        args = (handle_file(frame), "four", None, 3, False, "customize", [], "runcomfy")
+        with pytest.raises(Exception, match="2 jobs in flight"):
+            client.predict(*args, api_name="/generate")
+        assert rc.submits == 2
