@@ -82,6 +82,15 @@ class Page(PageDriver):
         event.page = self  # final() follows the job through the tray's timer
         return event
 
+    def history(self) -> list[list[str]]:
+        table, *_ = self.fire(
+            None, "tick", [self.token, None, None, None, "", "all", "all"]
+        ).shown()
+        return table["data"]
+
+    def cancel(self, job_id: str) -> str:
+        return self.fire("cancel", "click", [self.token, job_id, "", ""]).shown()[0]
+
     def tray_tick(self) -> list:
         return tray_tick(self)
 

@@ -71,7 +71,7 @@ def job_of(shown: list) -> str:
 
 
 def history(page: Page) -> list[list[str]]:
-    table, *_ = page.fire(None, "tick", [page.token, None, None, []]).shown()
+    table, *_ = page.fire(None, "tick", [page.token, None, None, None, "", "all", "all"]).shown()
     return table["data"]
 
 
@@ -231,7 +231,7 @@ def test_a_forged_owner_gets_nothing_by_fn_index(public):
         attacker = visitor(url, "203.0.113.7")
         forged = [None, "local", owner_id, owner_id + ".AAAA", "api-0123456789abcdef", "b-x.y"]
         for token in forged:
-            listed = attacker.fire(None, "tick", [token, None, None, []])
+            listed = attacker.fire(None, "tick", [token, None, None, None, "", "all", "all"])
             assert listed.shown()[0]["data"] == [], token
             for button in ("cancel", "history-confirm", "history-restore", "history-open"):
                 event = attacker.fire(button, "click", [token, job_id, "", ""][: _arity(button)])

@@ -113,8 +113,8 @@ def _wire_delete(page: Page, layout: Layout) -> None:
         [layout.owner, history.selected],
         [
             history.selected,
-            history.grid,
-            history.grid_ids,
+            history.cards,
+            history.drawn,
             history.table,
             *history.panel,
             history.confirm_row,
@@ -148,8 +148,8 @@ def _wire_restore(page: Page, layout: Layout) -> None:
         [layout.owner, history.deleted],
         [
             history.selected,
-            history.grid,
-            history.grid_ids,
+            history.cards,
+            history.drawn,
             history.table,
             *history.panel,
             history.shown,

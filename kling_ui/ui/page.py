@@ -43,31 +43,34 @@ CSS = """
   #result-col #result-video video { max-height: 40vh; }
 }
 /* The job tray: a card per job, newest first, scrolling inside itself. */
-#tray .tray-head { font-size: 1em; font-weight: 600; margin: 0 0 4px; }
-#tray .tray-empty { margin: 0; color: #4b5563; font-size: 0.9em; }
-#tray .tray-list { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column;
+.cards .tray-head { font-size: 1em; font-weight: 600; margin: 0 0 4px; }
+.cards .tray-empty { margin: 0; color: #4b5563; font-size: 0.9em; }
+.cards .tray-list { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column;
                    gap: 6px; max-height: 34vh; overflow-y: auto; }
-#tray .tray-card { display: flex; gap: 8px; margin: 0; padding: 6px; cursor: pointer;
+.cards .tray-card { display: flex; gap: 8px; margin: 0; padding: 6px; cursor: pointer;
                    border: 1px solid var(--border-color-primary); border-radius: 8px;
                    background: var(--background-fill-primary); }
-#tray .tray-card.selected { border: 2px solid #4f46e5; padding: 5px; }
-#tray .tray-pick { flex: 0 0 64px; width: 64px; height: 64px; padding: 0; border: 0;
+.cards .tray-card.selected { border: 2px solid #4f46e5; padding: 5px; }
+.cards .tray-pick { flex: 0 0 64px; width: 64px; height: 64px; padding: 0; border: 0;
                    border-radius: 6px; overflow: hidden; background: #e5e7eb; cursor: pointer; }
-#tray .tray-pick img { width: 100%; height: 100%; object-fit: cover; display: block; }
-#tray .tray-body { flex: 1; min-width: 0; font-size: 0.85em; line-height: 1.35; }
-#tray .tray-body p { margin: 0; }
-#tray .tray-prompt { font-weight: 600; white-space: nowrap; overflow: hidden;
+.cards .tray-pick img { width: 100%; height: 100%; object-fit: cover; display: block; }
+.cards .tray-body { flex: 1; min-width: 0; font-size: 0.85em; line-height: 1.35; }
+.cards .tray-body p { margin: 0; }
+.cards .tray-prompt { font-weight: 600; white-space: nowrap; overflow: hidden;
                      text-overflow: ellipsis; }
-#tray .tray-meta, #tray .tray-money, #tray .tray-note { color: #374151; }
-#tray .tray-error { color: #991b1b; }
-#tray .tray-actions { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 4px;
+.cards .tray-meta, .cards .tray-money, .cards .tray-note { color: #374151; }
+.cards .tray-error { color: #991b1b; }
+.cards .tray-actions { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 4px;
                       align-items: center; }
-#tray .tray-btn, #tray .tray-link { font-size: 0.9em; padding: 2px 8px; border-radius: 6px;
+.cards .tray-btn, .cards .tray-link { font-size: 0.9em; padding: 2px 8px; border-radius: 6px;
                    border: 1px solid #4b5563; background: #fff; color: #1f2937;
                    cursor: pointer; text-decoration: none; }
-#tray .tray-primary { background: #4f46e5; border-color: #4f46e5; color: #fff; }
-#tray .tray-stop { border-color: #991b1b; color: #991b1b; }
-#tray .tray-note { font-size: 0.9em; }
+.cards .tray-primary { background: #4f46e5; border-color: #4f46e5; color: #fff; }
+.cards .tray-stop { border-color: #991b1b; color: #991b1b; }
+.cards .tray-note { font-size: 0.9em; }
+/* History: every job as a card in a grid (one column on a phone). */
+#history-cards .tray-list { display: grid; max-height: none;
+                            grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); }
 #job-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px; }
 /* Examples as small pictures; the frames side by side, smaller, on a phone. */
 #examples button img { width: 56px; height: 36px; object-fit: cover; border-radius: 4px; }
@@ -76,7 +79,6 @@ CSS = """
   #title p { font-size: 0.9em !important; }
   #frames { flex-wrap: nowrap !important; }
   #frames > * { min-width: 0 !important; }
-  #history-grid .grid-container { grid-template-columns: repeat(2, 1fr) !important; }
   #examples { flex-wrap: nowrap !important; overflow-x: auto; }
   #examples > * { min-width: 112px !important; max-width: 150px; flex: 0 0 auto !important; }
 }
@@ -152,7 +154,7 @@ TITLE_JS = """
     document.title = (ended ? '✓ ' : '') + (running ? `(${running}) ` : '') + base;
   };
   const read = () => {
-    const head = document.querySelector('#tray .tray-head');
+    const head = document.querySelector('.cards .tray-head');
     const now = head ? Number(head.dataset.running || 0) : 0;
     if (now < running && document.hidden) {
       ended = true;

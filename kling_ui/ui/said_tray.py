@@ -32,6 +32,7 @@ EN: dict[str, str] = {
     ),
     "tray.started": "Started: it is in your jobs. You can start another one now.",
     "tray.selected": "Showing this job.",
+    "history.none": "No job matches: change the search or the filters.",
 }
 ZH: dict[str, str] = {
     "tray.empty": "您开始的任务会显示在这里：可以同时运行多个。",
@@ -65,4 +66,5 @@ ZH: dict[str, str] = {
     ),
     "tray.started": "已开始：它在您的任务中。您现在可以再开始一个。",
     "tray.selected": "正在显示此任务。",
+    "history.none": "没有匹配的任务：请更改搜索或筛选条件。",
 }

@@ -167,8 +167,8 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> None:
         layout.owner,
         [
             history.table,
-            history.grid,
-            history.grid_ids,
+            history.cards,
+            history.drawn,
             result.job,
             *result.outputs,
             *layout.tray.outputs,

@@ -57,7 +57,7 @@ class Tray:
 
 
 def build_tray() -> Tray:
-    cards = gr.HTML("", js_on_load=TRAY_JS, elem_id="tray", min_height=40)
+    cards = gr.HTML("", js_on_load=TRAY_JS, elem_id="tray", elem_classes=["cards"], min_height=40)
     return Tray(cards, gr.State(None), gr.Timer(2.0, active=False))
 
 
@@ -101,15 +101,35 @@ def render(
     running = sum(job.is_active for job in jobs)
     heading = say(lang, "tray.heading", running=running) if running else None
     heading = heading or say(lang, "tray.heading_idle")
-    cards = "".join(card(studio, job, lang, job.id == selected, chosen) for job in jobs)
-    return (
-        f'<h2 class="tray-head" data-running="{running}">{html.escape(heading)}</h2>'
-        f'<ul class="tray-list">{cards}</ul>'
-    ), running
+    cards = cards_html(studio, jobs, lang, selected, chosen)
+    head = f'<h2 class="tray-head" data-running="{running}">{html.escape(heading)}</h2>'
+    return head + cards, running
 
 
-def card(studio: Studio, job: JobRecord, lang: str, selected: bool, chosen: str | None) -> str:
-    """One job's card: picture, prompt, who makes it, status, money, what can be done."""
+def cards_html(
+    studio: Studio,
+    jobs: list[JobRecord],
+    lang: str,
+    selected: str | None,
+    chosen: str | None = None,
+    *,
+    compact: bool = False,
+) -> str:
+    """A list of cards (History's grid: `compact`, whose actions are in its panel)."""
+    cards = "".join(card(studio, job, lang, job.id == selected, chosen, compact) for job in jobs)
+    return f'<ul class="tray-list">{cards}</ul>'
+
+
+def card(
+    studio: Studio,
+    job: JobRecord,
+    lang: str,
+    selected: bool,
+    chosen: str | None,
+    compact: bool = False,
+) -> str:
+    """One job's card: picture, prompt, who makes it, status, money, what can be done
+    (`compact`: only its download, the rest is in History's panel)."""
     e = html.escape
     prompt = (job.request.get("prompt") or "").strip()
     short = prompt[:80] + ("…" if len(prompt) > 80 else "") or say(lang, "tray.no_prompt")
@@ -125,7 +145,13 @@ def card(studio: Studio, job: JobRecord, lang: str, selected: bool, chosen: str 
     ]
     if job.error_message and not job.is_active:
         lines.append(f'<p class="tray-error">{e(job.error_message[:200])}</p>')
-    lines.append(actions(studio, job, lang, chosen))
+    if compact:
+        video = file_url(job.video_path) if job.state == JobState.SUCCEEDED else None
+        if video:
+            download = link(video, say(lang, "tray.download"), download=True)
+            lines.append(f'<div class="tray-actions">{download}</div>')
+    else:
+        lines.append(actions(studio, job, lang, chosen))
     current = ' aria-current="true"' if selected else ""
     return (
         f'<li class="{classes}" data-job="{e(job.id)}" data-active="{int(job.is_active)}"'
