@@ -13,7 +13,15 @@ from kling_ui.server import create_app
 from kling_ui.testing import FakeRunComfy, serve_on_loopback
 
 from .conftest import RC_KEY, ROOT
-from .test_browser import CHROMIUM, LAUNCH_ARGS, choose_provider, open_studio, set_duration, upload
+from .test_browser import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    axe_problems,
+    choose_provider,
+    open_studio,
+    set_duration,
+    upload,
+)
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -109,6 +117,17 @@ def test_two_paid_jobs_from_one_page_each_get_a_card_and_survive_a_reload(
         expect(card(page, second[:30])).to_contain_text("Done", timeout=60_000)
         assert rc.submits == before + 2
         expect(card(page, first[:30]).get_by_text("Download the video (MP4)")).to_be_visible()
+        # History lists them as cards too, with filters; axe finds nothing serious in either.
+        problems = {"Studio": axe_problems(page)}
+        page.get_by_role("tab", name="History").click()
+        expect(page.locator("#history-cards .tray-card", has_text=first[:30])).to_be_visible()
+        page.locator("#history-search input, #history-search textarea").first.fill("Second")
+        expect(page.locator("#history-cards .tray-card", has_text=first[:30])).to_have_count(0)
+        expect(page.locator("#history-cards .tray-card", has_text=second[:30])).to_be_visible()
+        problems["History"] = axe_problems(page)
+        assert problems == {"Studio": [], "History": []}
+        name = "history.png" if device == "laptop" else "history-phone.png"
+        page.screenshot(path=str(DOCS / name))
     finally:
         context.close()
 

@@ -45,8 +45,8 @@ class History:
     cards: gr.HTML  # every job as a card (the tray's full list), filtered below
     drawn: gr.State  # a digest of the cards last sent (nothing is resent unchanged)
     search: gr.Textbox  # words of the prompt
-    status_filter: gr.Radio
-    provider_filter: gr.Radio
+    status_filter: gr.Dropdown
+    provider_filter: gr.Dropdown
     slot: gr.Column  # a place for History's extra modules (e.g. "add a job by its id")
     table: gr.Dataframe
     selected: gr.State
@@ -84,14 +84,14 @@ def build_history() -> History:
         search = gr.Textbox(
             label=t("history.search"), elem_id="history-search", scale=2, max_lines=1
         )
-        status_filter = gr.Radio(
+        status_filter = gr.Dropdown(
             [(t(f"history.{name}"), name) for name in STATUS_GROUPS],
             value="all",
             label=t("history.status"),
             elem_id="history-status-filter",
-            scale=3,
+            scale=2,
         )
-        provider_filter = gr.Radio(
+        provider_filter = gr.Dropdown(
             provider_choices(), value="all", label=t("history.provider"),
             elem_id="history-provider-filter", scale=2,
         )  # fmt: skip

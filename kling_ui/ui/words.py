@@ -58,7 +58,7 @@ EN: dict[str, str] = {
     "details": "Details",
     "ready": "Ready. Fill in the form and press **Generate**.",
     "history.hint": "Jobs started from this browser, newest first. Running jobs keep going "
-    "when you close the tab and update here. Select a row to watch, re-use or delete.",
+    "when you close the tab and update here. Select a card to watch, re-use or delete.",
     "history.video": "Video",
     "history.select": "Select a job above.",
     "history.open": "Open in studio",
@@ -129,7 +129,7 @@ ZH: dict[str, str] = {
     "details": "详情",
     "ready": "准备就绪。填写表单并点击**生成**。",
     "history.hint": "从此浏览器发起的任务，最新的在前。关闭页面后任务仍会继续，并在这里更新。"
-    "选择一行即可观看、复用或删除。",
+    "选择一张卡片即可观看、复用或删除。",
     "history.video": "视频",
     "history.select": "请在上方选择一个任务。",
     "history.open": "在工作室中打开",
