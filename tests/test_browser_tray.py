@@ -97,6 +97,7 @@ def test_two_paid_jobs_from_one_page_each_get_a_card_and_survive_a_reload(
         page.wait_for_timeout(1500)  # a person starts the next a moment later
         start(page, second)
         assert rc.submits == before + 2  # each sent once
+        expect(page).to_have_title(re.compile(r"^\(2\) "))  # the tab says how many run
         cards = page.locator("#tray .tray-card")
         expect(cards.first).to_contain_text(second[:30])  # newest first
         expect(card(page, first[:30])).to_contain_text(re.compile("Sending|Queued|Generating"))

@@ -22,7 +22,15 @@ from ..links import publish
 from ..records import JobRecord
 from ..state import JobState
 from .lang import say
-from .present import STATE_ICONS, STATE_LABELS, cost_line, job_label, money_words, time_left_text
+from .present import (
+    STATE_ICONS,
+    STATE_LABELS,
+    cost_line,
+    job_label,
+    money_words,
+    provider_label,
+    time_left_text,
+)
 
 if TYPE_CHECKING:
     from ..service import Caller, Studio
@@ -242,7 +250,7 @@ def finished_actions(studio: Studio, job: JobRecord, lang: str, chosen: str | No
         cost = price_of(job, provider, model)
         name = models.label(model).removeprefix("Kling ")  # the button says Kling already
         if job.provider == "preview":
-            label = job_label(JobRecord(id="", owner="", provider=provider, request={}))
+            label = provider_label(provider)
             words = say(lang, "tray.ladder", model=name, provider=label, cost=cost)
         else:
             words = say(lang, "tray.ladder_final", model=name, cost=cost)
