@@ -3,6 +3,7 @@ Retry and "make it on Kling" from a stored request, and a Cancel offered only wh
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -171,3 +172,14 @@ def test_the_in_flight_limit_holds_for_the_page_and_the_api_alike(tmp_path, cloc
         with pytest.raises(Exception, match="2 jobs in flight"):
             client.predict(*args, api_name="/generate")
         assert rc.submits == 2
+        # A card's actions check the owner: another browser can't retry or cancel them.
+        first = re.search(r"job `([0-9a-f]{12})`", generate("one")[3]).group(1)
+        stranger = Page(url)
+        for act in ("cancel", "retry", "remake-runcomfy-kling-video-o3-pro", "show"):
+            event = stranger.fire(
+                "tray", "select", [stranger.token, "runcomfy", None, "", ""],
+                event_data={"index": 0, "value": f"{act}:{first}", "selected": True},
+            )  # fmt: skip
+            event.result()
+            assert event.error and "not available" in event.error, (act, event.error)
+        assert rc.submits == 2 and rc.calls_to("cancel") == []

@@ -32,6 +32,7 @@ EN: dict[str, str] = {
     ),
     "tray.started": "Started: it is in your jobs. You can start another one now.",
     "tray.selected": "Showing this job.",
+    "tray.not_available": "That job is not available.",
     "history.none": "No job matches: change the search or the filters.",
 }
 ZH: dict[str, str] = {
@@ -66,5 +67,6 @@ ZH: dict[str, str] = {
     ),
     "tray.started": "已开始：它在您的任务中。您现在可以再开始一个。",
     "tray.selected": "正在显示此任务。",
+    "tray.not_available": "该任务不可用。",
     "history.none": "没有匹配的任务：请更改搜索或筛选条件。",
 }

@@ -105,8 +105,8 @@ def _wire_actions(page: Page, layout: Layout) -> None:
         what, _, job_id = str(evt.value or "").rpartition(":")
         job = page.studio.job(caller, job_id)
         name, _, rest = what.partition("-")
-        if job is None or name not in acts:
-            raise gr.Error(say(language(request), "page.expired"))
+        if job is None or name not in acts:  # another owner's job reads as no job at all
+            raise gr.Error(say(language(request), "tray.not_available"))
         keys = dict(zip(form.keys, typed, strict=True))
         extra = {"keys": keys, "limit": own_limit(limit), "rest": rest, "chosen": chosen}
         return await acts[name](caller, job, language(request), **extra)
