@@ -58,6 +58,7 @@ class Tray:
     html: gr.HTML
     drawn: gr.State  # a digest of the cards last sent (nothing is resent unchanged)
     timer: gr.Timer  # ticks only while one of the owner's jobs runs
+    wake: gr.Timer  # now and then: starts `timer` for jobs begun elsewhere (Story, API)
 
     @property
     def outputs(self) -> list:
@@ -66,7 +67,7 @@ class Tray:
 
 def build_tray() -> Tray:
     cards = gr.HTML("", js_on_load=TRAY_JS, elem_id="tray", elem_classes=["cards"], min_height=40)
-    return Tray(cards, gr.State(None), gr.Timer(2.0, active=False))
+    return Tray(cards, gr.State(None), gr.Timer(2.0, active=False), gr.Timer(10.0))
 
 
 def tray_values(

@@ -80,6 +80,17 @@ def _wire_tick(page: Page, layout: Layout) -> None:
                 values[tray.timer] = gr.Timer(active=True)
         return values
 
+    def wake(token: str | None):
+        """Jobs begun outside the Studio (a story's shots, the API) start the tray's timer."""
+        try:
+            caller = studio.page_caller(token)
+        except TooBusy:
+            return gr.skip()
+        running = caller is not None and any(j.is_active for j in studio.jobs(caller, limit=10))
+        return gr.Timer(active=True) if running else gr.skip()
+
+    tray.wake.tick(wake, layout.owner, tray.timer, queue=False, show_progress="hidden", **PRIVATE)
+
     tray.timer.tick(
         tick,
         [layout.owner, result.job, result.shown, tray.drawn, layout.form.provider],
