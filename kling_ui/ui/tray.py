@@ -219,7 +219,8 @@ def actions(studio: Studio, job: JobRecord, lang: str, chosen: str | None) -> st
     if job.is_active and studio.can_cancel(job):
         parts.append(button("cancel", say(lang, "tray.cancel"), "stop"))
         if paid:
-            parts.append(f'<span class="tray-note">{say(lang, "tray.cancel_free")}</span>')
+            free = html.escape(say(lang, "tray.cancel_free"))
+            parts.append(f'<span class="tray-note">{free}</span>')
     elif job.is_active and paid:
         cannot = say(lang, "tray.cancel_cannot", provider=job_label(job))
         parts.append(f'<span class="tray-note">{html.escape(cannot)}</span>')
