@@ -27,11 +27,13 @@ from .keys import resolve_key
 from .providers.base import Account, Inputs, Provider
 from .request import GenerationRequest
 from .spending import SpendingGuard, SpendingRefused
+from .state import JobState
 from .store import JobRecord, JobStore
 
 log = logging.getLogger(__name__)
 BALANCE_FRESH = 30.0  # seconds a balance read before a submit is reused
 
+ENDED_WITHOUT_VIDEO = frozenset({JobState.FAILED, JobState.CANCELED})
 Admitted = tuple[JobRecord, Provider | None, Inputs | None]
 
 
@@ -81,7 +83,7 @@ class Admission:
         key = await request_key(owner, provider, request, self.keyprints.of(provider, api_key))
         # No await between looking and registering: simultaneous twins see each other.
         first = self._recent.find(key)
-        if first is not None:
+        if first is not None and not self._ended_without_video(first):
             log.info("an identical request from the same owner is already in; sharing it")
             return await asyncio.shield(first), None, None
         future = self._recent.add(key)
@@ -92,6 +94,14 @@ class Admission:
             raise
         future.set_result(admitted[0])
         return admitted
+
+    def _ended_without_video(self, first: asyncio.Future[JobRecord]) -> bool:
+        """The twin already failed or was canceled: asking again is a Retry, not a
+        double click, so it is a new job."""
+        if not first.done() or first.cancelled() or first.exception() is not None:
+            return False
+        job = self.store.get(first.result().id)
+        return job is not None and job.state in ENDED_WITHOUT_VIDEO
 
     async def _admit(
         self,

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     byok_only: bool = Field(False, validation_alias="KLING_UI_BYOK_ONLY")
     daily_cap_usd: float | None = Field(None, gt=0, validation_alias="KLING_UI_DAILY_CAP_USD")
     rate_limit: str | None = Field(None, validation_alias="KLING_UI_RATE_LIMIT")
+    # Jobs one visitor may have in flight at once (page and API alike): several clips at
+    # a time, as on the providers' own sites, but not a flood from one browser or address.
+    max_in_flight: int = Field(4, ge=1, validation_alias="KLING_UI_MAX_IN_FLIGHT")
     # The gate (gate.py), per visitor (address and owner): page events and API calls, and
     # among them the frame checks and crops, each of which decodes up to two frames. A
     # visitor's upload, check, crop and Generate take a handful of each.

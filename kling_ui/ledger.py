@@ -136,6 +136,19 @@ def admitted_at(
     return sorted(row["at"] for row in rows)
 
 
+def in_flight(db: sqlite3.Connection, *, owner: str, caller: str | None) -> int:
+    """How many jobs of this owner (or from this address, when known) are under way."""
+    active = sorted(str(state) for state in JobState if state.is_active)
+    marks = ", ".join("?" for _ in active)
+    who, params = (
+        ("owner = ?", [owner]) if not caller else ("(owner = ? OR caller = ?)", [owner, caller])
+    )
+    row = db.execute(
+        f"SELECT COUNT(*) FROM jobs WHERE {who} AND state IN ({marks})", (*params, *active)
+    ).fetchone()
+    return int(row[0])
+
+
 def owner_spend(db: sqlite3.Connection, owner: str, since: float) -> dict[str, float]:
     """What one owner's jobs admitted since `since` cost (or are estimated to), by currency;
     free jobs and jobs that cost nothing are left out."""

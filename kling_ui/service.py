@@ -9,7 +9,8 @@ its own values to a call and the result back, so a rule written here holds at ev
     Studio                      built on the long-lived Services (services.py)
     ├── generate / generate_and_wait   validate, admit, start (a job a visitor owns)
     ├── job / jobs / latest / watch    reading, only what the caller owns
-    ├── cancel / check_again / resume  a running or held job
+    ├── cancel / check_again / resume  a running or held job (can_cancel: where it works)
+    ├── retry / remake                 a job's stored request again, here or elsewhere
     ├── continue_frame                 a finished video's last frame as the next start
     ├── check_key                      a key's account, read for free
     ├── import_job                     follow a job by its request id (free, never a submit)
@@ -33,7 +34,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import framing, imports, keycheck, ledger, links, media, pricing, workspace
+from . import (
+    cancelling,
+    framing,
+    imports,
+    keycheck,
+    ladder,
+    ledger,
+    links,
+    media,
+    pricing,
+    workspace,
+)
 from .config import Settings
 from .doctor import KeyReport, check_configured, check_provider
 from .errors import InputError, KlingUIError
@@ -340,6 +352,55 @@ class Studio:
         if job is None:
             return "Nothing to cancel."
         return await self.services.jobs.cancel(job.id, api_key=api_key)
+
+    def can_cancel(self, job: JobRecord) -> bool:
+        """Whether Cancel can stop this job now (see cancelling.py)."""
+        return cancelling.can_cancel(job)
+
+    def next_step(self, job: JobRecord, chosen: str | None = None) -> tuple[str, str] | None:
+        """(provider, model) one rung up the ladder from a finished clip (ladder.py)."""
+        return ladder.next_step(job, chosen)
+
+    def usage_url(self, job: JobRecord) -> str:
+        """Where the job's provider shows what an account was charged ("" for the preview)."""
+        cls = PROVIDERS.get(job.provider)
+        return "" if cls is None or not cls.needs_key else cls.usage_url or cls.key_url
+
+    async def retry(
+        self,
+        caller: Caller,
+        job_id: str | None,
+        api_key: str | None = None,
+        own_limit_usd: float | None = None,
+    ) -> JobRecord:
+        """The job's exact request once more, on its provider and model (a new job)."""
+        job = self.require(caller, job_id)
+        return await self.remake(caller, job.id, job.provider, job.model, api_key, own_limit_usd)
+
+    async def remake(
+        self,
+        caller: Caller,
+        job_id: str | None,
+        provider: str,
+        model: str,
+        api_key: str | None = None,
+        own_limit_usd: float | None = None,
+    ) -> JobRecord:
+        """The job's stored request (its frames are kept here with it) as a new job on
+        `provider` and `model`: the same validation, admission and spending rules as
+        generate, so a preview becomes the real clip in one step."""
+        job = self.require(caller, job_id)
+        if job.is_film:
+            raise KlingUIError("A story film is made again from the Story tab.")
+        fields = {**job.request, "model": model}
+        for name in FRAME_FIELDS:
+            frame = fields.get(name)
+            kept = isinstance(frame, str) and not frame.startswith("https://")
+            if kept and not Path(frame).is_file():
+                raise InputError({name: "This job's frames are no longer kept here."})
+        return await self.generate(
+            caller, fields, provider=provider, api_key=api_key, own_limit_usd=own_limit_usd
+        )
 
     async def check_again(
         self, caller: Caller, job_id: str | None, api_key: str | None = None

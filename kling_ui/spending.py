@@ -19,6 +19,14 @@ class SpendingRefused(KlingUIError):
     """A visitor's generation is refused by the deployment's spending rules."""
 
 
+class InFlightRefused(SpendingRefused):
+    """A visitor already has as many jobs in flight as the deployment allows."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(said("spend.in_flight", limit=limit))
+        self.limit = limit
+
+
 class SpendingGuard:
     """Checks a visitor's request against the deployment's rules. Stateless: the spend
     ledger (ledger.py) is the record, so limits hold across restarts, across processes on
@@ -45,6 +53,7 @@ class SpendingGuard:
         paid = provider != "preview"
         if paid and uses_server_key and self.settings.byok_only:
             raise SpendingRefused(said("spend.byok_only", provider=pricing.provider_name(provider)))
+        self._check_in_flight(db, owner, caller)
         if self.settings.rate is not None:
             self._check_rate(db, owner, caller, now)
         if paid and uses_server_key and self.settings.daily_cap_usd is not None:
@@ -66,6 +75,12 @@ class SpendingGuard:
                     wait=_wait_text(wait),
                 )
             )
+
+    def _check_in_flight(self, db: sqlite3.Connection, owner: str, caller: str | None) -> None:
+        # Counted by owner and by network address: a fresh browser id is no new allowance.
+        limit = self.settings.max_in_flight
+        if ledger.in_flight(db, owner=owner, caller=caller) >= limit:
+            raise InFlightRefused(limit)
 
     def _check_cap(
         self,

@@ -9,8 +9,10 @@ its outputs stream back as server-sent events (a generator's later outputs as di
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +120,14 @@ class Page:
                 if name == event and self._ids.get(target) == elem_id:
                     return dep
         raise KeyError(f"no server event {event} on {elem_id}")
+
+    def dependency_showing(self, event: str, elem_id: str) -> dict[str, Any]:
+        """The server event `event` whose outputs include the element `elem_id`."""
+        for dep in self._deps:
+            fired = dep.get("backend_fn") and any(n == event for _, n in dep["targets"])
+            if fired and any(self._ids.get(out) == elem_id for out in dep["outputs"]):
+                return dep
+        raise KeyError(f"no server event {event} showing {elem_id}")
 
     def open(self) -> str | None:
         """Load the page: the server keeps a valid token or issues a new one."""
@@ -227,3 +237,29 @@ class Page:
         target = folder / (file.get("orig_name") or Path(file["path"]).name)
         target.write_bytes(answer.content)
         return target
+
+
+# The job panel as Generate's outputs show it (errors, job, note, then the panel from the
+# status on) and as the tray's tick shows it (after the tray's three outputs).
+STATUS, PANEL, TICK_PANEL = 3, 8, 3
+UNDER_WAY = re.compile(r"\*\*(Sending|Queued|Generating|Saving the video)\*\*")
+
+
+def tray_tick(page: Page) -> list[Any]:
+    """One tick of the tray's timer, as the page's timer fires it while jobs run."""
+    dep = page.dependency_showing("tick", "tray")
+    return page.fire_index(dep["id"], [page.token, None, None, None, None]).shown()
+
+
+def until_ended(page: Page, shown: list[Any], timeout: float = 60) -> list[Any]:
+    """Generate's outputs with the tray's ticks applied in turn until the shown job has
+    ended, as the browser shows them (Generate returns once the job is started)."""
+    deadline = time.monotonic() + timeout
+    while UNDER_WAY.search(shown[STATUS] or ""):
+        assert time.monotonic() < deadline, "the job never ended"
+        tick = tray_tick(page)
+        for i in range(PANEL):
+            if tick[TICK_PANEL + i] is not None:
+                shown[STATUS + i] = tick[TICK_PANEL + i]
+        time.sleep(0.01)
+    return shown

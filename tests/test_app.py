@@ -16,6 +16,7 @@ from kling_ui import assets, media
 from kling_ui.config import Settings
 from kling_ui.store import MIGRATIONS, JobStore
 from kling_ui.testing.clock import VirtualClock
+from kling_ui.ui.form import PROBLEM_SLOTS
 
 from .conftest import (
     RC_BASE,
@@ -27,7 +28,7 @@ from .conftest import (
     form_payload,
     serve_studio,
 )
-from .pagedriver import HTTP
+from .pagedriver import HTTP, tray_tick, until_ended
 from .pagedriver import Page as PageDriver
 
 ASSET = str(assets.path("sunset_lake.jpg"))
@@ -78,25 +79,34 @@ class Page(PageDriver):
         return [self.token, *payload]
 
     def generate(self, **fields):
-        return self.fire("generate", "click", self.form(**fields))
+        event = self.fire("generate", "click", self.form(**fields))
+        event.page = self  # final() follows the job through the tray's timer
+        return event
 
     def history(self) -> list[list[str]]:
-        table, *_ = self.fire(None, "tick", [self.token, None, None, []]).shown()
+        table, *_ = self.fire(
+            None, "tick", [self.token, None, None, None, "", "all", "all"]
+        ).shown()
         return table["data"]
 
     def cancel(self, job_id: str) -> str:
         return self.fire("cancel", "click", [self.token, job_id, "", ""]).shown()[0]
 
+    def tray_tick(self) -> list:
+        return tray_tick(self)
+
 
 # outputs of the page's generate event (the job id is a State: the page never sees it)
 ERRORS, JOB, CONTINUE_NOTE, STATUS, DETAILS, VIDEO = range(6)
-SPEND = 10  # "Spent today", after the card's buttons
+SPEND = 9  # "Spent today", after the card's buttons
+TICK_PANEL = 3  # where the tray's tick shows the panel: after the tray's own outputs
 
 
 def said(shown: list) -> str:
     """Every problem the page shows after Generate: each by its field (the boxes after the
     card's outputs), the rest in the errors box."""
-    parts = (str(shown[i] or "") for i in (ERRORS, *range(SPEND + 1, len(shown))))
+    boxes = len(set(PROBLEM_SLOTS.values()))  # Generate's last outputs, one per part
+    parts = (str(shown[i] or "") for i in (ERRORS, *range(len(shown) - boxes, len(shown))))
     return "\n".join(part for part in parts if part)
 
 
@@ -107,10 +117,12 @@ def job_id_of(shown: list) -> str:
 
 
 def final(job, timeout=60) -> list:
-    """What the page shows at the end: every output applied in turn, as the browser does."""
+    """What the page shows at the end: Generate's outputs, then the tray's ticks applied
+    in turn until the job has ended, as the browser shows them."""
     shown = job.shown(timeout)
     assert job.error is None, job.error
-    return shown
+    page = getattr(job, "page", None)
+    return until_ended(page, shown, timeout) if page is not None else shown
 
 
 def test_the_page_says_what_this_visitor_spent_today_and_keeps_their_own_limit(stack):
@@ -389,8 +401,9 @@ def test_check_key_and_check_again_from_the_page(stack):
         assert "Paid on RunComfy, not saved here yet" in out[STATUS]
     finally:
         rc.expire_results = False
-    again = page.fire("check-again", "click", [page.token, None, "", ""]).shown()
-    assert "Done" in again[0], again[0]
+    page.fire("check-again", "click", [page.token, None, "", ""]).shown()
+    # It asks and returns; the tray's timer shows the video saved once it is.
+    eventually(lambda: "Done" in (page.tray_tick()[TICK_PANEL] or ""))
     assert RH_KEY not in repr(report) and "wrong-key" not in repr(report)
 
 

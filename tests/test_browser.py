@@ -268,17 +268,17 @@ def test_reload_mid_job_and_find_it_finishing_in_history(page, stack):
         # The Studio picks the job up again after the reload, instead of a blank "Ready".
         expect(page.locator("#status")).to_contain_text(re.compile("Queued|Generating|Done"))
         page.get_by_role("tab", name="History").click()
-        row = page.locator("#history-table").get_by_role("gridcell", name="Reload me while I run")
+        row = page.locator("#history-cards .tray-card", has_text="Reload me while I run")
         expect(row).to_be_visible(timeout=15_000)
         row.click()  # while it runs: the panel follows it to the end, no second click
         expect(page.locator("#history-status")).to_contain_text(re.compile("Queued|Generating"))
-        expect(page.locator("#history-table")).to_contain_text("Done", timeout=20_000)
+        expect(row).to_contain_text("Done", timeout=20_000)
         expect(page.locator("#history-status")).to_contain_text("Done", timeout=5_000)
-        # The grid shows the video's first frame; on a fresh page a click on it opens the job.
+        # The card shows the video's first frame; on a fresh page a click on it opens the job.
         page.reload()
         page.get_by_role("tab", name="History").click()
         expect(page.locator("#history-status")).to_contain_text("Select a job above")
-        picture = page.locator("#history-grid button img").first
+        picture = page.locator("#history-cards .tray-pick img").first
         expect(picture).to_be_visible(timeout=5_000)
         picture.click()
         expect(page.locator("#history-status")).to_contain_text("Done")
@@ -479,7 +479,7 @@ def test_a_two_shot_story_previewed_into_one_film_that_plays(page, stack):
     assert stack["rc"].submits == submits + 2
     # The films are in History too, beside their shots.
     page.get_by_role("tab", name="History").click()
-    expect(page.locator("#history-table")).to_contain_text("Story film")
+    expect(page.locator("#history-cards")).to_contain_text("Story film")
 
 
 def in_view(page, selector: str) -> bool:

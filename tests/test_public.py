@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import time
 from pathlib import Path
 
@@ -21,10 +22,10 @@ from kling_ui.testing import serve_on_loopback
 from kling_ui.testing.clock import VirtualClock
 
 from .conftest import RC_BASE, RC_KEY, fakes_on, form_payload, serve_studio
-from .pagedriver import HTTP, Page
+from .pagedriver import HTTP, Page, until_ended
 
 ASSET = str(assets.path("sunset_lake.jpg"))
-ERRORS, STATUS, VIDEO = 0, 3, 5  # outputs of the page's generate event
+ERRORS, STATUS, DETAILS, VIDEO = 0, 3, 4, 5  # outputs of the page's generate event
 PROBLEMS = 11  # then the problems said by their fields
 
 
@@ -68,11 +69,16 @@ def generate(page: Page, *, provider="preview", key="", duration=3, prompt="Slow
         provider=provider,
         keys={"runcomfy": key},
     )
-    return page.fire("generate", "click", [page.token, *payload]).shown()
+    return until_ended(page, page.fire("generate", "click", [page.token, *payload]).shown())
+
+
+def job_of(shown: list) -> str:
+    # Ids are machine facts: they live in Details, not on the job card.
+    return re.search(r"\*\*Job id:\*\* `([0-9a-f]{12})`", shown[DETAILS]).group(1)
 
 
 def history(page: Page) -> list[list[str]]:
-    table, *_ = page.fire(None, "tick", [page.token, None, None, []]).shown()
+    table, *_ = page.fire(None, "tick", [page.token, None, None, None, "", "all", "all"]).shown()
     return table["data"]
 
 
@@ -232,7 +238,7 @@ def test_a_forged_owner_gets_nothing_by_fn_index(public):
         attacker = visitor(url, "203.0.113.7")
         forged = [None, "local", owner_id, owner_id + ".AAAA", "api-0123456789abcdef", "b-x.y"]
         for token in forged:
-            listed = attacker.fire(None, "tick", [token, None, None, []])
+            listed = attacker.fire(None, "tick", [token, None, None, None, "", "all", "all"])
             assert listed.shown()[0]["data"] == [], token
             for button in ("cancel", "history-confirm", "history-restore", "history-open"):
                 event = attacker.fire(button, "click", [token, job_id, "", ""][: _arity(button)])
@@ -265,7 +271,8 @@ def test_a_double_click_on_generate_pays_once(public):
     first = page.fire("generate", "click", [page.token, *payload])
     second = page.fire("generate", "click", [page.token, *payload])
     a, b = first.shown(), second.shown()
-    assert "Done" in a[STATUS] and "Done" in b[STATUS]
+    assert job_of(a) == job_of(b)  # both clicks are shown the one job
+    assert "Done" in until_ended(page, b)[STATUS]
     assert rc.submits == before + 1  # one paid request to the provider, not two
     assert len(history(page)) == 1
 

@@ -133,10 +133,17 @@ def test_the_card_says_time_left_trouble_and_money_in_words():
         id="a" * 12, state="running", request_id="t1", created_at=0.0, expected_at=200.0, **base
     )
     assert "about 2 min left" in status_markdown(running, now=80.0)
-    # What Cancel means for money is said before the click.
-    assert "canceling now stops it, but may still be charged" in status_markdown(running, 80.0)
+    # What Cancel means for money is said before the click, and only what is true:
+    # RunningHub has no cancel, RunComfy stops a queued job but not a started one.
+    cannot = "RunningHub can't stop it now: it finishes and may be charged."
+    assert cannot in status_markdown(running, 80.0)
     queued = JobRecord(id="f" * 12, state="queued", request_id="t1", created_at=0.0, **base)
+    assert cannot in status_markdown(queued, now=1.0)
+    on_rc = {**base, "provider": "runcomfy"}
+    queued = JobRecord(id="f" * 12, state="queued", request_id="t1", created_at=0.0, **on_rc)
     assert "cancel now and you won't be charged" in status_markdown(queued, now=1.0)
+    started = JobRecord(id="f" * 12, state="running", request_id="t1", created_at=0.0, **on_rc)
+    assert "RunComfy can't stop it now" in status_markdown(started, now=1.0)
     assert "ready any moment" in status_markdown(running, now=195.0)
     troubled = JobRecord(
         id="b" * 12, state="running", request_id="t1", created_at=0.0, trouble_since=50.0, **base

@@ -104,7 +104,7 @@ def test_a_runninghub_callback_rings_the_doorbell_and_the_job_is_found_at_once(t
     from kling_ui.testing import FakeRunningHub, serve_on_loopback
 
     from .conftest import RH_KEY
-    from .pagedriver import HTTP, Page
+    from .pagedriver import HTTP, Page, until_ended
 
     # Real time, over real sockets: the provider's callback reaches the app on loopback.
     rh = FakeRunningHub(api_key=RH_KEY, queue_seconds=0.0, run_seconds=0.2)
@@ -125,6 +125,7 @@ def test_a_runninghub_callback_rings_the_doorbell_and_the_job_is_found_at_once(t
             started = time.monotonic()
             payload = _payload(page, assets.path("sunset_lake.jpg"))
             shown = page.fire("generate", "click", [page.token, *payload]).shown(timeout=30)
+            shown = until_ended(page, shown, timeout=30)
             assert "Done" in shown[3], shown[3]
             assert time.monotonic() - started < 8
             [call] = rh.calls_to("submit")

@@ -135,6 +135,11 @@ class Provider(ABC):
     sites: ClassVar[dict[str, str]] = {}
     region_env: ClassVar[str | None] = None  # the variable that picks the server's site
     site_labels: ClassVar[dict[str, str]] = {}
+    # Where a person reads what their account was charged (a link the page shows).
+    usage_url: ClassVar[str] = ""
+    # The job states ("queued", "running") in which this provider's cancel stops a job
+    # already sent; none: it has no cancel (the job finishes and may be charged).
+    cancels_in: ClassVar[frozenset[str]] = frozenset()
     # What the pauses between status checks are timed by (the JobManager sets its own).
     clock: Clock = SYSTEM_CLOCK
 

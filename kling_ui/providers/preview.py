@@ -84,6 +84,7 @@ class PreviewProvider(Provider):
     needs_key = False
     any_model = True  # an animatic of any model's request, for free
     link_lifetime = "until the app restarts"
+    cancels_in = frozenset({"queued", "running"})  # a render here stops at once
 
     def __init__(
         self,

@@ -59,6 +59,10 @@ class RunComfyProvider(HTTPProvider):
     key_url = "https://www.runcomfy.com/profile"
     currency = "USD"
     # No upload endpoint: local frames travel as data URIs (the catalogue's 6 MiB limit).
+    usage_url = "https://www.runcomfy.com/profile"
+    # RunComfy stops a request still in its queue; one already started finishes (its
+    # cancel answers "not_cancellable").
+    cancels_in = frozenset({"queued"})
     dashboard_hint = "Check your RunComfy dashboard (Generations / Usage) before trying again."
     request_id_pattern = _REQUEST_ID
     request_id_shape = "letters, digits, - and _, as its dashboard shows it"

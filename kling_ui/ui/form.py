@@ -10,9 +10,11 @@ import gradio as gr
 
 from .. import models
 from ..config import Settings
+from ..errors import ConfigError, InputError
 from ..keys import configured_providers
 from ..providers.registry import PROVIDERS, models_for, paid_providers
 from ..request import DURATION_DEFAULT, DURATION_MAX, DURATION_MIN, PROMPT_MAX, SHOT_TYPES
+from ..spending import InFlightRefused, SpendingRefused
 from ..uploads import raw_source
 from .frame_check import CROPS
 from .lang import EN_LANG, language, say, say_text
@@ -362,6 +364,14 @@ def problem_values(form: Form, problems: dict[str, str], lang: str | None = None
         by_slot.setdefault(slot if slot in form.problem_boxes else "errors", {})[name] = words
     boxes = {**form.problem_boxes, "errors": form.errors}
     return {box: problem_words(by_slot.get(slot, {}), lang) for slot, box in boxes.items()}
+
+
+def problems_of(exc: InputError | ConfigError | SpendingRefused) -> dict[str, str]:
+    """Problems by field; a missing key or a spending rule is the provider choice's; the
+    limit on jobs in flight is no field's (said above Generate)."""
+    if isinstance(exc, InFlightRefused):
+        return {"in_flight": exc.user_message}
+    return exc.problems if isinstance(exc, InputError) else {"provider": exc.user_message}
 
 
 def problem_words(problems: dict[str, str], lang: str | None = None) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -9,36 +11,42 @@ import gradio as gr
 
 from ..gate import TooBusy
 from ..links import publish
+from ..providers.registry import PROVIDERS
 from ..records import JobRecord
 from ..state import JobState
 from .lang import EN_LANG, language, say
-from .present import (
-    STATE_ICONS,
-    details_markdown,
-    history_headers,
-    history_rows,
-    prompt_words,
-    shorten,
-    state_label,
-    status_markdown,
-)
+from .present import details_markdown, history_headers, history_rows, status_markdown
+from .tray import TRAY_JS, cards_html
 from .words import t
 
 if TYPE_CHECKING:
     from ..service import Caller, Studio
 
 HEADERS = history_headers(EN_LANG)
+# History's status filter: its groups of states (None: every job).
+STATUS_GROUPS: dict[str, frozenset[JobState] | None] = {
+    "all": None,
+    "running": frozenset(s for s in JobState if s.is_active or s.is_held),
+    "done": frozenset({JobState.SUCCEEDED}),
+    "failed": frozenset({JobState.FAILED, JobState.UNKNOWN}),
+    "canceled": frozenset({JobState.CANCELED}),
+}
 
 
-def caption(job: JobRecord, lang: str = EN_LANG) -> str:
-    words = shorten(prompt_words(job, lang), 40)
-    return f"{STATE_ICONS[job.state]} {state_label(job.state, lang)} · {words}"
+def provider_choices() -> list[tuple]:
+    """History's provider filter: every provider by its label, and story films."""
+    named = [(cls.label.replace(" (free)", ""), name) for name, cls in PROVIDERS.items()]
+    return [(t("history.all"), "all"), *named, (t("history.films"), "film")]
 
 
 @dataclass
 class History:
-    grid: gr.Gallery
-    grid_ids: gr.State  # the job id of each picture in the grid, in order
+    cards: gr.HTML  # every job as a card (the tray's full list), filtered below
+    drawn: gr.State  # a digest of the cards last sent (nothing is resent unchanged)
+    search: gr.Textbox  # words of the prompt
+    status_filter: gr.Dropdown
+    provider_filter: gr.Dropdown
+    slot: gr.Column  # a place for History's extra modules (e.g. "add a job by its id")
     table: gr.Dataframe
     selected: gr.State
     status: gr.Markdown
@@ -58,29 +66,36 @@ class History:
     timer: gr.Timer
 
     @property
+    def filters(self) -> list:
+        return [self.search, self.status_filter, self.provider_filter]
+
+    @property
     def panel(self) -> list:
         return [self.video, self.status, self.details, self.open, self.reuse, self.delete]
 
 
 def build_history() -> History:
-    """The grid of pictures, the table, and the panel of the job selected in either."""
+    """Filters, the grid of cards, the selected job's panel, and everything as a table."""
     gr.Markdown(t("history.hint"), elem_classes=["hint"])
-    grid = gr.Gallery(
-        label=t("history.videos"),
-        columns=6,
-        height=230,  # a row of pictures; more scroll inside the grid
-        allow_preview=False,
-        fit_columns=False,  # one video is a thumbnail too, not a full-width picture
-        object_fit="cover",
-        elem_id="history-grid",
-    )
-    table = gr.Dataframe(
-        headers=HEADERS,
-        value=[],
-        interactive=False,
-        wrap=True,
-        elem_id="history-table",
-        label=t("history.table"),
+    # Other parts add themselves here with one call (e.g. "add a job by its id").
+    slot = gr.Column(elem_id="history-slot")
+    with gr.Row(elem_id="history-filters", equal_height=True):
+        search = gr.Textbox(
+            label=t("history.search"), elem_id="history-search", scale=2, max_lines=1
+        )
+        status_filter = gr.Dropdown(
+            [(t(f"history.{name}"), name) for name in STATUS_GROUPS],
+            value="all",
+            label=t("history.status"),
+            elem_id="history-status-filter",
+            scale=2,
+        )
+        provider_filter = gr.Dropdown(
+            provider_choices(), value="all", label=t("history.provider"),
+            elem_id="history-provider-filter", scale=2,
+        )  # fmt: skip
+    cards = gr.HTML(
+        "", js_on_load=TRAY_JS, elem_id="history-cards", elem_classes=["cards"], min_height=40
     )
     selected = gr.State(None)
     with gr.Row():
@@ -93,9 +108,18 @@ def build_history() -> History:
             )
         with gr.Column(scale=2):
             panel = _panel()
+    with gr.Accordion(t("history.table"), open=False):
+        table = gr.Dataframe(
+            headers=HEADERS, value=[], interactive=False, wrap=True,
+            elem_id="history-table", label=t("history.table"),
+        )  # fmt: skip
     return History(
-        grid=grid,
-        grid_ids=gr.State([]),
+        cards=cards,
+        drawn=gr.State(None),
+        search=search,
+        status_filter=status_filter,
+        provider_filter=provider_filter,
+        slot=slot,
         table=table,
         selected=selected,
         video=video,
@@ -160,32 +184,59 @@ def history_spoken(history: History, lang: str) -> dict:
     return {history.status: say(lang, "history.select")}
 
 
-GRID_SIZE = 24
+HISTORY_SIZE = 200
 
 
-def grid_values(
-    studio: Studio, caller: Caller | None, drawn: list[str] | None = None, lang: str = EN_LANG
+def cards_values(
+    studio: Studio,
+    caller: Caller | None,
+    filters: tuple = (),
+    selected: str | None = None,
+    drawn: str | None = None,
+    lang: str = EN_LANG,
 ):
-    """(pictures, signature): the newest GRID_SIZE jobs with a picture, and "id:state" of
-    each, in grid order. Pictures are gr.skip() when the signature is `drawn` (nothing to
-    redraw: the grid is not reloaded under the viewer every tick)."""
-    jobs = studio.jobs(caller, limit=GRID_SIZE) if caller else []
-    shown = [(job, picture) for job in jobs if (picture := studio.thumbnail(job)) is not None]
-    signature = [f"{job.id}:{job.state}" for job, _ in shown]
-    if drawn is not None and signature == drawn:
-        return gr.skip(), drawn
-    return [(publish(picture), caption(job, lang)) for job, picture in shown], signature
+    """(cards, digest): the caller's jobs that pass the filters as cards; the cards are
+    gr.skip() when unchanged since `drawn` (the grid is not redrawn under the viewer)."""
+    jobs = studio.jobs(caller, limit=HISTORY_SIZE) if caller else []
+    shown = filtered(jobs, *filters)
+    if not shown:
+        cards = f'<p class="tray-empty">{html.escape(say(lang, "history.none"))}</p>'
+    else:
+        cards = cards_html(studio, shown, lang, selected, compact=True)
+    digest = hashlib.sha256(cards.encode()).hexdigest()[:16]
+    return (gr.skip() if digest == drawn else cards), digest
+
+
+def filtered(
+    jobs: list[JobRecord], search: str | None = "", status: str | None = "all",
+    provider: str | None = "all",
+) -> list[JobRecord]:  # fmt: skip
+    """The jobs whose prompt has the words, in the status group, by the provider."""
+    words = (search or "").strip().lower()
+    group = STATUS_GROUPS.get(status or "all")
+    return [
+        job
+        for job in jobs
+        if (not words or words in (job.request.get("prompt") or "").lower())
+        and (group is None or job.state in group)
+        and (provider in (None, "all") or ((provider == "film") == job.is_film
+             and (provider == "film" or job.provider == provider)))
+    ]  # fmt: skip
 
 
 def history_values(
-    history: History, studio: Studio, caller: Caller | None, lang: str = EN_LANG
+    history: History,
+    studio: Studio,
+    caller: Caller | None,
+    filters: tuple = (),
+    lang: str = EN_LANG,
 ) -> dict:
-    """The table and the grid, drawn afresh."""
-    grid, drawn = grid_values(studio, caller, lang=lang)
+    """The table and the cards, drawn afresh, in the visitor's language."""
+    cards, drawn = cards_values(studio, caller, filters, lang=lang)
     return {
         history.table: table_rows(studio, caller, lang),
-        history.grid: grid,
-        history.grid_ids: drawn,
+        history.cards: cards,
+        history.drawn: drawn,
     }
 
 
@@ -208,7 +259,7 @@ def panel_values(
 
 
 def wire_history(history: History, studio: Studio, owner: gr.BrowserState) -> None:
-    """The table, the grid and the panel, kept up to date for the page's owner."""
+    """The table, the cards and the panel, kept up to date for the page's owner."""
     private = {"api_visibility": "private"}
 
     opened = [history.selected, *history.panel, history.shown, history.confirm_row]
@@ -233,13 +284,30 @@ def wire_history(history: History, studio: Studio, owner: gr.BrowserState) -> No
 
     history.table.select(select, [owner], opened, queue=False, **private)
 
-    def pick(request: gr.Request, token: str | None, drawn: list[str], evt: gr.SelectData):
-        index = evt.index if evt is not None and isinstance(evt.index, int) else -1
-        in_grid = 0 <= index < len(drawn or [])
-        chosen = drawn[index].split(":")[0] if in_grid else None
+    def pick(request: gr.Request, token: str | None, evt: gr.SelectData):
+        """A card clicked: "action:job id" (in History every action opens the job)."""
+        chosen = str(evt.value or "").rpartition(":")[2] or None
         return open_job(token, chosen, language(request))
 
-    history.grid.select(pick, [owner, history.grid_ids], opened, queue=False, **private)
+    history.cards.select(pick, [owner], opened, queue=False, **private)
+
+    def refilter(request: gr.Request, token: str | None, selected, *filters):
+        try:
+            caller = studio.page_caller(token)
+        except TooBusy as exc:
+            raise gr.Error(exc.user_message) from exc
+        lang = language(request)
+        return cards_values(studio, caller, filters, selected, lang=lang)
+
+    for box in history.filters:
+        box.change(
+            refilter,
+            [owner, history.selected, *history.filters],
+            [history.cards, history.drawn],
+            queue=False,
+            show_progress="hidden",
+            **private,
+        )
 
     _wire_tick(history, studio, owner)
 
@@ -253,16 +321,13 @@ def wire_history(history: History, studio: Studio, owner: gr.BrowserState) -> No
 
 
 def _wire_tick(history: History, studio: Studio, owner: gr.BrowserState) -> None:
-    """Every 2 s: the table and grid, and the open job's panel while it changes."""
+    """Every 2 s: the table and cards, and the open job's panel while it changes."""
     private = {"api_visibility": "private"}
 
     def tick(
-        request: gr.Request,
-        token: str | None,
-        job_id: str | None,
-        shown: str | None,
-        drawn: list | None,
-    ):
+        request: gr.Request, token: str | None, job_id: str | None, shown: str | None, drawn,
+        *filters,
+    ):  # fmt: skip
         lang = language(request)
         try:
             caller = studio.page_caller(token)
@@ -270,20 +335,20 @@ def _wire_tick(history: History, studio: Studio, owner: gr.BrowserState) -> None
             return [gr.skip()] * (len(history.panel) + 4)
         job = studio.job(caller, job_id) if caller else None
         # Redraw the open job's panel while it runs and once more when its state changes
-        # (so it never says "Generating" beside a table that says Done); a finished one is
+        # (so it never says "Generating" beside a card that says Done); a finished one is
         # then left alone, so a playing video is not reloaded under the viewer.
         now = shown_state(job)
         if job is not None and (job.is_active or now != shown):
             panel = panel_values(studio, caller, job_id, lang)
         else:
             panel = [gr.skip()] * len(history.panel)
-        grid, signature = grid_values(studio, caller, drawn or [], lang)
-        return [table_rows(studio, caller, lang), *panel, now, grid, signature]
+        cards, digest = cards_values(studio, caller, filters, job_id, drawn, lang)
+        return [table_rows(studio, caller, lang), *panel, now, cards, digest]
 
     history.timer.tick(
         tick,
-        [owner, history.selected, history.shown, history.grid_ids],
-        [history.table, *history.panel, history.shown, history.grid, history.grid_ids],
+        [owner, history.selected, history.shown, history.drawn, *history.filters],
+        [history.table, *history.panel, history.shown, history.cards, history.drawn],
         queue=False,
         show_progress="hidden",
         **private,

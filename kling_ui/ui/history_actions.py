@@ -12,6 +12,7 @@ from ..trash import RESTORE_SECONDS
 from .history import History, history_values, panel_values
 from .lang import language, say, say_text
 from .present import shorten
+from .tray_events import shown_job
 
 if TYPE_CHECKING:
     from .studio import Layout, Page
@@ -30,23 +31,23 @@ def wire_history_actions(page: Page, layout: Layout) -> None:
 def _wire_open(page: Page, layout: Layout) -> None:
     history, result, form, tabs = layout.history, layout.result, layout.form, layout.tabs
 
-    async def open_in_studio(request: gr.Request, token: str | None, job_id: str | None):
-        """The Studio tab, with the job's card and video, and its settings in the form."""
-        caller = page.caller(token)
+    def open_in_studio(request: gr.Request, token: str | None, job_id: str | None):
+        """The Studio tab, with the job's card and video, and its settings in the form:
+        the form and the result show the same job."""
+        caller = page.caller(token, request)
         job = page.studio.job(caller, job_id)
         if job is None:
-            return
-        first = {tabs: gr.Tabs(selected="studio"), result.job: job.id, result.video: None}
+            return {}
+        values = {tabs: gr.Tabs(selected="studio")}
+        values.update(shown_job(page, layout, caller, job, language(request)))
         if not job.is_film:  # (a story film's settings are its shots)
-            first.update(page.fill_form(form, job.request, job.provider, language(request)))
-        yield first
-        async for update in result.follow(caller, job.id, lang=language(request)):
-            yield update
+            values.update(page.fill_form(form, job.request, job.provider, language(request)))
+        return values
 
     history.open.click(
         open_in_studio,
         [layout.owner, history.selected],
-        [tabs, result.job, *result.outputs, *form.fill_outputs],
+        [tabs, result.job, *result.outputs, *layout.tray.outputs, *form.fill_outputs],
         concurrency_limit=None,
         **PRIVATE,
     ).then(None, js=TO_TOP_JS)
@@ -56,18 +57,27 @@ def _wire_reuse(page: Page, layout: Layout) -> None:
     history, form, tabs = layout.history, layout.form, layout.tabs
 
     def reuse(request: gr.Request, token: str | None, job_id: str | None):
+        """The form gets the job's settings and the result shows that job: never the
+        settings of one job beside the video of another."""
         lang = language(request)
-        job = page.studio.job(page.caller(token), job_id)
+        caller = page.caller(token, request)
+        job = page.studio.job(caller, job_id)
         if job is None:
             raise gr.Error(say(lang, "history.gone"))
         if job.is_film:  # its settings are its shots
             raise gr.Error(say(lang, "history.film_reuse"))
         gr.Info(say(lang, "history.reused"))
-        filled = page.fill_form(form, job.request, job.provider, lang)
-        return {tabs: gr.Tabs(selected="studio"), **filled}
+        return {
+            tabs: gr.Tabs(selected="studio"),
+            **shown_job(page, layout, caller, job, lang),
+            **page.fill_form(form, job.request, job.provider, lang),
+        }
 
     history.reuse.click(
-        reuse, [layout.owner, history.selected], [tabs, *form.fill_outputs], **PRIVATE
+        reuse,
+        [layout.owner, history.selected],
+        [tabs, layout.result.job, *layout.result.outputs, *layout.tray.outputs, *form.fill_outputs],
+        **PRIVATE,
     ).then(None, js=TO_TOP_JS)
 
 
@@ -75,7 +85,7 @@ def _panel(history: History, page: Page, caller: Any, job_id: str | None, lang: 
     """The table, the grid and the panel showing `job_id` (None: nothing selected)."""
     panel = panel_values(page.studio, caller, job_id, lang)
     return {
-        **history_values(history, page.studio, caller, lang),
+        **history_values(history, page.studio, caller, lang=lang),
         **dict(zip(history.panel, panel, strict=True)),
     }
 
@@ -105,8 +115,8 @@ def _wire_delete(page: Page, layout: Layout) -> None:
         [layout.owner, history.selected],
         [
             history.selected,
-            history.grid,
-            history.grid_ids,
+            history.cards,
+            history.drawn,
             history.table,
             *history.panel,
             history.confirm_row,
@@ -140,8 +150,8 @@ def _wire_restore(page: Page, layout: Layout) -> None:
         [layout.owner, history.deleted],
         [
             history.selected,
-            history.grid,
-            history.grid_ids,
+            history.cards,
+            history.drawn,
             history.table,
             *history.panel,
             history.shown,

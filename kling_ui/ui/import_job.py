@@ -66,7 +66,7 @@ def wire_import(page: Page, layout: Layout, importer: ImportJob) -> None:
         key = typed_key(provider, dict(zip(form.keys, keys, strict=True)))
         site = chosen_site(provider, dict(zip(form.regions, sites, strict=True)))
         said = await _import(page, caller, lang, provider, request_id, key, site)
-        return {importer.note: said, **history_values(history, page.studio, caller)}
+        return {importer.note: said, **history_values(history, page.studio, caller, lang=lang)}
 
     importer.add.click(
         add,
@@ -77,7 +77,7 @@ def wire_import(page: Page, layout: Layout, importer: ImportJob) -> None:
             *form.keys.values(),
             *form.regions.values(),
         ],
-        [importer.note, history.table, history.grid, history.grid_ids],
+        [importer.note, history.table, history.cards, history.drawn],
         concurrency_limit=None,
         **PRIVATE,
     )

@@ -25,6 +25,7 @@ from . import (
     said_present,
     said_segments,
     said_story,
+    said_tray,
     said_workspace,
 )
 
@@ -40,6 +41,7 @@ _PARTS = (
     said_page,
     said_present,
     said_story,
+    said_tray,
     said_jobs,
     said_segments,
     said_failures,

@@ -53,9 +53,40 @@ html { scroll-padding-bottom: 96px; }
 #examples-more { display: none; }
 /* On a wide screen the job card stays in view beside the form as it scrolls. */
 @media (min-width: 1024px) {
-  #result-col { position: sticky; top: 8px; align-self: flex-start; }
-  #result-col #result-video video { max-height: 52vh; }
+  /* The tray on top, never pushed out of view: the column scrolls inside itself. */
+  #result-col { position: sticky; top: 8px; align-self: flex-start;
+                max-height: calc(100vh - 16px); overflow-y: auto; }
+  #result-col #result-video video { max-height: 40vh; }
 }
+/* The job tray: a card per job, newest first, scrolling inside itself. */
+.cards .tray-head { font-size: 1em; font-weight: 600; margin: 0 0 4px; }
+.cards .tray-empty { margin: 0; color: #4b5563; font-size: 0.9em; }
+.cards .tray-list { list-style: none; margin: 0; padding: 0; display: flex; flex-direction: column;
+                   gap: 6px; max-height: 34vh; overflow-y: auto; }
+.cards .tray-card { display: flex; gap: 8px; margin: 0; padding: 6px; cursor: pointer;
+                   border: 1px solid var(--border-color-primary); border-radius: 8px;
+                   background: var(--background-fill-primary); }
+.cards .tray-card.selected { border: 2px solid #4f46e5; padding: 5px; }
+.cards .tray-pick { flex: 0 0 64px; width: 64px; height: 64px; padding: 0; border: 0;
+                   border-radius: 6px; overflow: hidden; background: #e5e7eb; cursor: pointer; }
+.cards .tray-pick img { width: 100%; height: 100%; object-fit: cover; display: block; }
+.cards .tray-body { flex: 1; min-width: 0; font-size: 0.85em; line-height: 1.35; }
+.cards .tray-body p { margin: 0; }
+.cards .tray-prompt { font-weight: 600; white-space: nowrap; overflow: hidden;
+                     text-overflow: ellipsis; }
+.cards .tray-meta, .cards .tray-money, .cards .tray-note { color: #374151; }
+.cards .tray-error { color: #991b1b; }
+.cards .tray-actions { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 4px;
+                      align-items: center; }
+.cards .tray-btn, .cards .tray-link { font-size: 0.9em; padding: 2px 8px; border-radius: 6px;
+                   border: 1px solid #4b5563; background: #fff; color: #1f2937;
+                   cursor: pointer; text-decoration: none; }
+.cards .tray-primary { background: #4f46e5; border-color: #4f46e5; color: #fff; }
+.cards .tray-stop { border-color: #991b1b; color: #991b1b; }
+.cards .tray-note { font-size: 0.9em; }
+/* History: every job as a card in a grid (one column on a phone). */
+#history-cards .tray-list { display: grid; max-height: none;
+                            grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); }
 #job-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px; }
 /* Examples as small pictures; the frames side by side, smaller, on a phone. */
 #examples button img { width: 56px; height: 36px; object-fit: cover; border-radius: 4px; }
@@ -140,11 +171,19 @@ ANNOUNCE_JS = """
   return [];
 }
 """
-# Runs in the browser as Generate is pressed, before the request leaves: the job card comes
-# into view (on a phone it is below the form). The form's values pass through unchanged.
+# Runs in the browser as Generate is pressed, before the request leaves: the tray comes
+# into view (on a phone it is below the form), and on the first paid Generate (never
+# before) the browser may ask whether to tell when a job is done. The form's values pass
+# through unchanged.
 SHOW_CARD_JS = """
 (...values) => {
-  const card = document.querySelector('#job-card');
+  const provider = document.querySelector('#provider input:checked');
+  if (provider && provider.value !== 'preview' && 'Notification' in window
+      && Notification.permission === 'default' && !localStorage.getItem('kling-ui-asked')) {
+    localStorage.setItem('kling-ui-asked', '1');
+    Notification.requestPermission().catch(() => {});
+  }
+  const card = document.querySelector('#tray');
   const box = card?.getBoundingClientRect();
   if (box && (box.top < 0 || box.bottom > window.innerHeight)) {
     card.scrollIntoView({block: 'start', behavior: 'instant'});
@@ -185,6 +224,36 @@ SHOW_FILLED_JS = """
     const target = rows && rows.offsetParent ? '#segments' : '#prompt';
     document.querySelector(target)?.scrollIntoView({block: 'start', behavior: 'instant'});
   }, 50);
+  return [];
+}
+"""
+# The tab's title says how many jobs run ("(2) Kling ..."), and "✓" when one ends while the
+# tab is in the background (with a notification, if the visitor allowed them); read from
+# the tray's heading, which the server redraws.
+TITLE_JS = """
+() => {
+  const base = document.title;
+  let running = 0, ended = false;
+  const show = () => {
+    document.title = (ended ? '✓ ' : '') + (running ? `(${running}) ` : '') + base;
+  };
+  const read = () => {
+    const head = document.querySelector('.cards .tray-head');
+    const now = head ? Number(head.dataset.running || 0) : 0;
+    if (now < running && document.hidden) {
+      ended = true;
+      if ('Notification' in window && Notification.permission === 'granted') {
+        try { new Notification(base, {body: '✓'}); } catch (e) { /* not allowed here */ }
+      }
+    }
+    running = now;
+    show();
+  };
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) { ended = false; show(); }
+  });
+  new MutationObserver(read).observe(document.body, {childList: true, subtree: true});
+  read();
   return [];
 }
 """

@@ -6,6 +6,7 @@ import time
 from datetime import datetime
 
 from .. import models, pricing
+from ..cancelling import can_cancel
 from ..errors import NOTHING_SENT_CODES, ErrorCode
 from ..providers.registry import PROVIDERS
 from ..records import JobRecord
@@ -155,6 +156,8 @@ def cancel_hint(job: JobRecord, lang: str | None = EN_LANG) -> str:
     """What Cancel would mean for money, said before the click (paid jobs under way)."""
     if job.provider == "preview" or not job.is_active:
         return ""
+    if not can_cancel(job):  # RunningHub has no cancel; RunComfy can't stop a started job
+        return say(lang, "tray.cancel_cannot", provider=provider_label(job.provider, lang))
     if job.state == JobState.QUEUED:
         return say(lang, "cancel.queued")
     if job.state == JobState.RUNNING:

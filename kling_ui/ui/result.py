@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import gradio as gr
@@ -12,7 +11,7 @@ from ..links import publish
 from ..records import JobRecord
 from ..state import JobState
 from .form import Form
-from .lang import EN_LANG, say
+from .lang import EN_LANG
 from .present import details_markdown, spend_markdown, status_markdown
 from .words import t
 
@@ -48,53 +47,54 @@ class Result:
         self.continue_note = gr.Markdown("", elem_id="continue-note")
         with gr.Accordion(t("details"), open=False):
             self.details = gr.Markdown("", elem_id="details")
-        self.job = gr.State(None)
+        self.job = gr.State(None)  # the job the panel shows (a card's, picked or started)
+        self.shown = gr.State(None)  # "id:state" the panel shows, so a change is drawn once
 
     @property
     def outputs(self) -> list:
+        """What a job's panel sets (see panel): Generate is never among them, since jobs
+        run side by side."""
         return [
             self.status,
             self.details,
             self.video,
             self.continue_,
             self.form.cancel,
-            self.form.generate,
             self.check,
             self.form.spend,
+            self.shown,
         ]
 
-    def values(self, job: JobRecord, lang: str = EN_LANG) -> dict:
-        """The panel for `job` in the visitor's language, except the video (see follow)."""
-        done = job.state == JobState.SUCCEEDED and job.video_path
-        return {
-            self.status: status_markdown(job, lang=lang),
-            self.details: details_markdown(job, lang),
-            self.continue_: gr.Button(interactive=bool(done)),
-            self.form.cancel: gr.Button(interactive=job.is_active),
-            self.form.generate: gr.Button(interactive=not job.is_active),
-            self.check: gr.Button(interactive=job.is_active or job.is_held),
-        }
-
-    async def follow(
+    def panel(
         self,
         caller: Caller,
-        job_id: str,
-        progress: gr.Progress | None = None,
-        lang: str = EN_LANG,
-    ) -> AsyncIterator[dict]:
-        """Yield panel updates until the job ends. Leaving the page stops only this watcher:
-        the job itself runs on in the server."""
-        shown_video, shown_state = False, None
-        async for job in self.studio.watch(caller, job_id):
-            values = self.values(job, lang)
-            if job.state != shown_state:  # admitted, settled: the ledger has news
-                spent = self.studio.spent_today(caller)
-                values[self.form.spend] = spend_markdown(spent, lang=lang)
-                shown_state = job.state
-            if progress is not None and job.state == JobState.RUNNING and job.progress is not None:
-                progress(job.progress, desc=say(lang, "progress.generating"))
-            if job.state == JobState.SUCCEEDED and job.video_path and not shown_video:
-                # Published once: a later update must not reload a video already playing.
-                values[self.video] = publish(job.video_path)
-                shown_video = True
-            yield values
+        job: JobRecord | None,
+        shown: str | None = None,
+        lang: str | None = EN_LANG,
+    ) -> dict:
+        """The panel for `job` (and only that job). `shown` is what the panel showed
+        ("id:state"): the video is handed out once, as the job's state changes, so a
+        redraw never reloads a video being watched. Words in the visitor's `lang`."""
+        if job is None:
+            return {self.status: t("ready"), self.details: "", self.video: None,
+                    self.shown: None, **self._buttons(None)}  # fmt: skip
+        now = f"{job.id}:{job.state}"
+        values = {
+            self.status: status_markdown(job, lang=lang),
+            self.details: details_markdown(job, lang),
+            self.shown: now,
+            **self._buttons(job),
+        }
+        if now != shown:
+            done = job.state == JobState.SUCCEEDED and job.video_path
+            values[self.video] = publish(job.video_path) if done else None
+            values[self.form.spend] = spend_markdown(self.studio.spent_today(caller), lang=lang)
+        return values
+
+    def _buttons(self, job: JobRecord | None) -> dict:
+        done = job is not None and job.state == JobState.SUCCEEDED and bool(job.video_path)
+        return {
+            self.continue_: gr.Button(interactive=done),
+            self.form.cancel: gr.Button(interactive=bool(job and self.studio.can_cancel(job))),
+            self.check: gr.Button(interactive=bool(job and (job.is_active or job.is_held))),
+        }

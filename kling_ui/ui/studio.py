@@ -28,6 +28,7 @@ from .form import (
     chosen_site,
     model_for,
     problem_values,
+    problems_of,
     restore_keys_js,
     spoken,
     spoken_outputs,
@@ -38,12 +39,14 @@ from .history import History, build_history, history_spoken, history_values, wir
 from .history_actions import wire_history_actions
 from .import_job import ImportJob, build_import, other_site_words, wire_import
 from .lang import EN_LANG, language, say, say_text
-from .page import ANNOUNCE_JS, CSS, FORM_KEYS_JS, SHOW_CARD_JS, SHOW_FILLED_JS
+from .page import ANNOUNCE_JS, CSS, FORM_KEYS_JS, SHOW_CARD_JS, SHOW_FILLED_JS, TITLE_JS
 from .present import cost_markdown, spend_markdown, status_markdown
 from .result import Result
 from .segments import clip_for, duration_slider, from_segments
 from .story_library import wire_story_restore
 from .story_tab import build_story_tab, wire_story_tab
+from .tray import Tray, build_tray
+from .tray_events import shown_job, wire_tray
 from .words import t
 
 log = logging.getLogger(__name__)
@@ -51,11 +54,6 @@ log = logging.getLogger(__name__)
 # Page events are private: not on the API page, not MCP tools, not callable by name
 # (server.py refuses named calls to them), and each checks the page's owner token.
 PRIVATE = {"api_visibility": "private"}
-
-
-def problems_of(exc: InputError | ConfigError | SpendingRefused) -> dict[str, str]:
-    """Problems by field; a missing key or a spending rule is the provider choice's."""
-    return exc.problems if isinstance(exc, InputError) else {"provider": exc.user_message}
 
 
 def error_text(exc: KlingUIError, lang: str | None) -> str:
@@ -126,6 +124,7 @@ class Layout:
     form: Form
     result: Result
     history: History
+    tray: Tray
     examples: list[tuple[gr.Button, dict[str, Any]]]
     importer: ImportJob  # History's "Add a job by its id"
     draft: DraftBar | None = None  # "New" and the draft's saved note, above the form
@@ -140,6 +139,7 @@ def build_studio(studio: Studio) -> gr.Blocks:
         layout, story = _layout(studio)
         wire_frame_check(layout.form, page, layout.owner)
         wire_history(layout.history, studio, layout.owner)
+        wire_tray(page, layout)  # after History: its timer stays the page's first
         wire_story_tab(story, page, layout.owner, layout.form.keys)
         wire_public_api(studio)
         loaded = _wire_load(demo, page, layout)
@@ -168,14 +168,17 @@ def _layout(studio: Studio):
                     # Below the form: the first screen stays frames, prompt and Generate.
                     draft = build_draft_bar()
                 with gr.Column(scale=4, elem_id="result-col"):
+                    # The jobs first: beside the form on a laptop, under Generate on a phone.
+                    tray = build_tray()
                     result = Result(form, studio)
         with gr.Tab(t("tab.story"), id="story"):
             story = build_story_tab(studio.settings)
         with gr.Tab(t("tab.history"), id="history"):
             history = build_history()
-            importer = build_import()
+            with history.slot:  # above the filters: "Add a job by its id"
+                importer = build_import()
     pairs = list(zip(buttons, examples, strict=True))
-    return Layout(owner, tabs, form, result, history, pairs, importer, draft), story
+    return Layout(owner, tabs, form, result, history, tray, pairs, importer, draft), story
 
 
 def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> Any:
@@ -183,33 +186,36 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> Any:
     the token's load event (more parts follow it)."""
     studio, history, result, form = page.studio, layout.history, layout.result, layout.form
 
-    async def welcome_back(request: gr.Request, token: str | None):
-        """After a reload: History at once, and the Studio shows the last job again
-        (following it if it still runs), instead of a blank page."""
+    def welcome_back(request: gr.Request, token: str | None):
+        """After a reload: History and the tray at once, and the Studio shows the last job
+        again (the tray's timer follows it if it still runs), instead of a blank page."""
         lang = language(request)
         try:
             caller = studio.page_caller(token)
         except TooBusy:
-            return
+            return {}
         if caller is None:
-            return
-        yield {
-            **history_values(history, studio, caller, lang),
+            return {}
+        latest = studio.latest_clip(caller)
+        return {
+            **history_values(history, studio, caller, lang=lang),
+            **shown_job(page, layout, caller, latest, lang),
             form.spend: spend_markdown(studio.spent_today(caller), lang=lang),
         }
-        latest = studio.latest_clip(caller)
-        if latest is None:
-            return
-        yield {result.job: latest.id}
-        async for update in result.follow(caller, latest.id, lang=lang):
-            yield update
 
     loaded = demo.load(studio.page_token, layout.owner, layout.owner, queue=False, **PRIVATE)
     wire_draft_restore(loaded, form, page, layout.owner, layout.draft)  # as last edited
     loaded.then(
         welcome_back,
         layout.owner,
-        [history.table, history.grid, history.grid_ids, result.job, *result.outputs],
+        [
+            history.table,
+            history.cards,
+            history.drawn,
+            result.job,
+            *result.outputs,
+            *layout.tray.outputs,
+        ],
         concurrency_limit=None,
         show_progress="hidden",
         **PRIVATE,
@@ -217,6 +223,7 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> Any:
     demo.load(None, None, None, js=ANNOUNCE_JS, **PRIVATE)
     _wire_spoken(demo, page, layout)
     demo.load(None, None, None, js=FORM_KEYS_JS, **PRIVATE)
+    demo.load(None, None, None, js=TITLE_JS, **PRIVATE)
     demo.load(
         None,
         None,
@@ -245,15 +252,12 @@ def _wire_spoken(demo: gr.Blocks, page: Page, layout: Layout) -> None:
 
 
 def _wire_generate(page: Page, layout: Layout) -> None:
-    studio, form, result = page.studio, layout.form, layout.result
+    studio, form, result, tray = page.studio, layout.form, layout.result, layout.tray
 
     # Special arguments come first: Gradio only injects positional ones.
-    async def generate(
-        request: gr.Request,
-        progress=gr.Progress(),  # noqa: B008
-        token: str | None = None,
-        *values,
-    ):
+    async def generate(request: gr.Request, token: str | None = None, *values):
+        """Start the job and return: its card joins the tray, the panel shows it, and the
+        tray's timer follows it. Generate is free again at once for the next one."""
         caller = page.caller(token, request)
         lang = language(request)
         read = form.read(list(values))
@@ -267,22 +271,14 @@ def _wire_generate(page: Page, layout: Layout) -> None:
                 region=read.site,
             )
         except (InputError, ConfigError, SpendingRefused) as exc:
-            yield problem_values(form, problems_of(exc), lang)
-            return
+            return problem_values(form, problems_of(exc), lang)
         except KlingUIError as exc:
             raise gr.Error(error_text(exc, lang)) from exc
         except Exception as exc:
             log.exception("generate: unexpected error before submit")
             raise gr.Error(say(lang, "error.unexpected", kind=type(exc).__name__)) from exc
-        # Clear the previous result: this job's video replaces it when it is ready.
-        yield {
-            **problem_values(form, {}, lang),
-            result.job: job.id,
-            result.continue_note: "",
-            result.video: None,
-        }
-        async for update in result.follow(caller, job.id, progress, lang):
-            yield update
+        shown = shown_job(page, layout, caller, job, lang, read.provider)
+        return {**shown, **problem_values(form, {}, lang), result.continue_note: ""}
 
     form.generate.click(
         generate,
@@ -293,11 +289,12 @@ def _wire_generate(page: Page, layout: Layout) -> None:
             result.job,
             result.continue_note,
             *result.outputs,
+            *tray.outputs,
             *form.problem_boxes.values(),
         ],
         concurrency_limit=None,
         show_progress="minimal",
-        show_progress_on=[result.video],  # not over the status words
+        show_progress_on=[form.errors],  # brief: the job is sent, then the tray shows it
         preprocess=False,  # frames are checked from the original upload: see uploads.py
         js=SHOW_CARD_JS,
         **PRIVATE,
@@ -305,7 +302,7 @@ def _wire_generate(page: Page, layout: Layout) -> None:
 
 
 def _wire_job_card(page: Page, layout: Layout) -> None:
-    studio, form, result = page.studio, layout.form, layout.result
+    studio, form, result, tray = page.studio, layout.form, layout.result, layout.tray
     key_boxes = list(form.keys.values())
 
     def key_for(provider: str | None, typed: tuple[str, ...]) -> str | None:
@@ -344,19 +341,20 @@ def _wire_job_card(page: Page, layout: Layout) -> None:
         **PRIVATE,
     )
 
-    async def check_again(request: gr.Request, token: str | None, job_id: str | None, *typed: str):
-        caller = page.caller(token)
+    async def check_again(request: gr.Request, token: str | None, job_id: str | None, *typed):
+        """Ask now; the tray's timer shows what comes of it."""
+        caller = page.caller(token, request)
         job = studio.job(caller, job_id)
         if job is None:
-            return
+            return {}
         await studio.check_again(caller, job.id, key_for(job.provider, typed))
-        async for update in result.follow(caller, job.id, lang=language(request)):
-            yield update
+        values = shown_job(page, layout, caller, studio.job(caller, job.id), language(request))
+        return {**values, tray.timer: gr.Timer(active=True)}
 
     result.check.click(
         check_again,
         [layout.owner, result.job, *key_boxes],
-        result.outputs,
+        [result.job, *result.outputs, *tray.outputs],
         concurrency_limit=None,
         **PRIVATE,
     )
