@@ -99,7 +99,8 @@ def test_the_form_comes_back_after_a_reload_and_in_another_tab(page, stack):
     expect(page.locator("#start-frame img")).to_be_visible()
     expect(page.locator("#provider input[value=runcomfy]")).to_be_checked()
     expect(page.locator("#cost")).not_to_contain_text("free")
-    expect(page.locator("#duration input[type=number]")).to_have_value("6")
+    # 6 s, then segments of 6 s and 3 s: the clip is as long as its segments.
+    expect(page.locator("#duration input[type=number]")).to_have_value("9")
     expect(page.locator("#segment-1-prompt textarea")).to_have_value("a wide shot of the lake")
     expect(page.locator("#segment-2-prompt textarea")).to_have_value("the boat comes closer")
     shot(page, "draft-restored")
