@@ -8,6 +8,7 @@ test_a_chinese_visitor_sees_no_english.
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -38,13 +39,14 @@ from kling_ui.ui.present import (
 )
 from kling_ui.ui.story_shots import progress_markdown, story_cost
 from kling_ui.ui.studio import problems_of
+from kling_ui.ui.tray import cards_html
 
 ZH = ZH_LANG
 # Names that are the same in every language: brands, models, formats, units of the trade.
 BRANDS = {
     "kling", "runcomfy", "runninghub", "mp4", "o3", "pro", "standard", "api", "http", "https",
     "json", "fps", "usd", "cny", "eur", "utc", "jpg", "jpeg", "png", "webp", "bmp", "h264",
-    "aac", "multiprompt", "generations", "usage", "gb", "mb", "px", "true", "false",
+    "aac", "multiprompt", "generations", "usage", "gb", "mb", "px", "true", "false", "id",
 }  # fmt: skip
 
 
@@ -67,6 +69,7 @@ def english_left(text: str) -> list[str]:
     text = re.sub(r"`[^`]*`", " ", text)
     text = re.sub(r"\]\([^)]*\)", "]", text)
     text = re.sub(r"https?://\S+", " ", text)
+    text = re.sub(r"\b[\w-]+\.(?:ai|cn|com)\b", " ", text)  # host names: runninghub.cn
     text = re.sub(r"[\w.]+(?:-[\w.]+)+", " ", text)  # ids such as kling-video-o3-pro
     return [w for w in re.findall(r"[A-Za-z][A-Za-z0-9']*", text) if w.lower() in ENGLISH]
 
@@ -181,6 +184,23 @@ def test_every_job_state_on_every_provider_is_said_in_chinese(job: JobRecord):
     assert_chinese(status_markdown(job, now=1060.0, lang=ZH))
     assert_chinese(details_markdown(job, ZH, now=1060.0))
     assert_chinese(" ".join(" ".join(row) for row in history_rows([job], ZH)))
+
+
+def card_text(markup: str) -> str:
+    """What a card shows and a screen reader says: its text and its buttons' names."""
+    names = " ".join(re.findall(r'aria-label="([^"]*)"', markup))
+    return html.unescape(re.sub(r"<[^>]+>", " ", markup) + " " + names)
+
+
+def test_every_card_in_the_tray_and_history_is_said_in_chinese(studio):
+    jobs = list(_states())
+    film = _job("runcomfy", JobState.SUCCEEDED, kind="film", finished_at=1094.0)
+    film.request["prompt"] = str(said("story.film_prompt", shots="3", prompts="猫 / 狗 / 鸟"))
+    for compact in (False, True):
+        for job in [*jobs, film]:
+            text = card_text(cards_html(studio, [job], ZH, None, None, compact=compact))
+            assert "一只猫" in text or "猫 / 狗" in text, text  # the card was drawn
+            assert_chinese(text)
 
 
 def test_a_story_film_is_said_in_chinese():

@@ -21,14 +21,16 @@ from .. import models, pricing
 from ..links import publish
 from ..records import JobRecord
 from ..state import JobState
-from .lang import say
+from .lang import say, say_text
 from .present import (
     STATE_ICONS,
-    STATE_LABELS,
     cost_line,
+    estimate_text,
     job_label,
     money_words,
+    prompt_words,
     provider_label,
+    state_label,
     time_left_text,
 )
 
@@ -140,20 +142,21 @@ def card(
     """One job's card: picture, prompt, who makes it, status, money, what can be done
     (`compact`: only its download, the rest is in History's panel)."""
     e = html.escape
-    prompt = (job.request.get("prompt") or "").strip()
+    prompt = prompt_words(job, lang).strip()
     short = prompt[:80] + ("…" if len(prompt) > 80 else "") or say(lang, "tray.no_prompt")
     picture = file_url(str(thumb)) if (thumb := studio.thumbnail(job)) else None
     image = f'<img src="{e(picture)}" alt="" loading="lazy">' if picture else ""
     classes = f"tray-card state-{job.state}" + (" selected" if selected else "")
-    label = say(lang, "tray.film") if job.is_film else job_label(job)
+    label = say(lang, "tray.film") if job.is_film else job_label(job, lang)
     lines = [
         f'<p class="tray-prompt">{e(short)}</p>',
         f'<p class="tray-meta">{e(label)}</p>',
-        f'<p class="tray-status">{e(status_words(job))}</p>',
+        f'<p class="tray-status">{e(status_words(job, lang=lang))}</p>',
         f'<p class="tray-money">{e(money(job, lang))}</p>',
     ]
     if job.error_message and not job.is_active:
-        lines.append(f'<p class="tray-error">{e(job.error_message[:200])}</p>')
+        error = say_text(lang, job.error_message)[:200]
+        lines.append(f'<p class="tray-error">{e(error)}</p>')
     if compact:
         video = file_url(job.video_path) if job.state == JobState.SUCCEEDED else None
         if video:
@@ -170,36 +173,36 @@ def card(
     )
 
 
-def status_words(job: JobRecord, now: float | None = None) -> str:
+def status_words(job: JobRecord, now: float | None = None, lang: str | None = None) -> str:
     """Where the job is, with its time left or progress (the card's one status line)."""
     now = time.time() if now is None else now
-    words = f"{STATE_ICONS[job.state]} {STATE_LABELS[job.state]}"
+    words = f"{STATE_ICONS[job.state]} {state_label(job.state, lang)}"
     if job.state == JobState.QUEUED and job.queue_position is not None:
         words += f" · #{job.queue_position + 1}"
     if job.state == JobState.RUNNING and job.progress is not None:
         words += f" · {job.progress:.0%}"
     elif job.is_active and job.expected_at:
-        words += f" · {time_left_text(job.expected_at - now)}"
+        words += f" · {time_left_text(job.expected_at - now, lang)}"
     return words
 
 
 def money(job: JobRecord, lang: str) -> str:
     """What it costs, or whether it was charged once it ended."""
     if job.is_film:
-        return cost_line(job)
+        return cost_line(job, lang)
     if job.provider == "preview":
         return say(lang, "tray.free")
     if job.is_active or job.state == JobState.SUCCEEDED:
-        return say(lang, "tray.estimate", cost=cost_line(job))
-    return money_words(job).replace("**", "")
+        return say(lang, "tray.estimate", cost=cost_line(job, lang))
+    return money_words(job, lang).replace("**", "")
 
 
-def price_of(job: JobRecord, provider: str, model: str) -> str:
+def price_of(job: JobRecord, provider: str, model: str, lang: str | None = None) -> str:
     req = job.request
     estimate = pricing.estimate(
         provider, int(req.get("duration") or 5), bool(req.get("sound")), model
     )
-    return estimate.text()
+    return estimate_text(estimate, lang)
 
 
 def button(act: str, words: str, kind: str = "") -> str:
@@ -222,19 +225,19 @@ def actions(studio: Studio, job: JobRecord, lang: str, chosen: str | None) -> st
             free = html.escape(say(lang, "tray.cancel_free"))
             parts.append(f'<span class="tray-note">{free}</span>')
     elif job.is_active and paid:
-        cannot = say(lang, "tray.cancel_cannot", provider=job_label(job))
+        cannot = say(lang, "tray.cancel_cannot", provider=job_label(job, lang))
         parts.append(f'<span class="tray-note">{html.escape(cannot)}</span>')
     if job.is_held or (job.is_active and job.trouble_since is not None):
         parts.append(button("check", say(lang, "tray.check")))
     if job.state in (JobState.FAILED, JobState.CANCELED, JobState.UNKNOWN) and not job.is_film:
-        cost = price_of(job, job.provider, job.model)
+        cost = price_of(job, job.provider, job.model, lang)
         words = say(lang, "tray.retry", cost=cost) if paid else say(lang, "tray.retry_free")
         parts.append(button("retry", words, "primary"))
     if job.state == JobState.SUCCEEDED:
         parts.extend(finished_actions(studio, job, lang, chosen))
     usage = studio.usage_url(job) if not job.is_active else ""
     if usage and job.state != JobState.SUCCEEDED:
-        words = say(lang, "tray.usage", provider=job_label(job).split(",")[0])
+        words = say(lang, "tray.usage", provider=job_label(job, lang).split(",")[0])
         parts.append(link(usage, words))
     return f'<div class="tray-actions">{"".join(parts)}</div>' if parts else ""
 
@@ -249,10 +252,10 @@ def finished_actions(studio: Studio, job: JobRecord, lang: str, chosen: str | No
     step = studio.next_step(job, chosen)
     if step is not None:
         provider, model = step
-        cost = price_of(job, provider, model)
+        cost = price_of(job, provider, model, lang)
         name = models.label(model).removeprefix("Kling ")  # the button says Kling already
         if job.provider == "preview":
-            label = provider_label(provider)
+            label = provider_label(provider, lang)
             words = say(lang, "tray.ladder", model=name, provider=label, cost=cost)
         else:
             words = say(lang, "tray.ladder_final", model=name, cost=cost)
