@@ -57,7 +57,7 @@ def test_ctrl_enter_in_the_prompt_starts_a_job_and_focus_goes_to_the_card(laptop
     prompt.fill("slow push in over the lake")
     prompt.press("Control+Enter")
     expect(laptop.locator("#cancel")).to_be_enabled()
-    focused = laptop.evaluate("() => document.activeElement.closest('#job-card') !== null")
+    focused = laptop.evaluate("() => document.activeElement.closest('#tray') !== null")
     assert focused, laptop.evaluate("() => document.activeElement.outerHTML.slice(0, 80)")
     expect(laptop.locator("#status")).to_contain_text("Done", timeout=60_000)
 
@@ -120,7 +120,8 @@ def test_a_refused_key_creates_no_job_and_says_not_charged(laptop, stack):  # no
     assert rc.submits == submits
     expect(laptop.locator("#status")).not_to_contain_text("Failed")
     laptop.get_by_role("tab", name="History").click()
-    expect(laptop.locator("#history-table")).not_to_contain_text("one refused key")
+    expect(laptop.locator("#history-cards")).to_be_visible()
+    expect(laptop.locator("#history-cards")).not_to_contain_text("one refused key")
     # What a provider said of a key goes when the key or the provider changes.
     laptop.get_by_role("tab", name="Studio").click()
     laptop.locator("#check-key").click()

@@ -6,6 +6,8 @@ Kept apart from studio.py (the wiring) so the layout can be read and changed in 
 CSS = """
 .hint { opacity: 0.8; font-size: 0.92em; }
 .field-problem:has(li) { border-left: 4px solid #d9534f; padding-left: 0.75em; }
+/* Scrolled to after Generate: a gap above it, so a line that changes above keeps it in view. */
+#tray { scroll-margin-top: 16px; }
 /* Empty notes take no room (the first screen is short): they show when they say something. */
 .field-problem:not(:has(li)), #frame-note:not(:has(p)), #key-report:not(:has(p)) {
   display: none !important;
@@ -117,7 +119,7 @@ ANNOUNCE_JS = """
     set('#generate', {'aria-keyshortcuts': 'Control+Enter Meta+Enter'});
     // Generate moved focus to the job card; when it answers with a problem instead, focus
     // goes on to the first problem, by its field.
-    const card = document.querySelector('#job-card');
+    const card = document.querySelector('#tray');
     const problem = [...document.querySelectorAll('.field-problem[id]')]
       .find((el) => el.querySelector('li'));
     if (problem && card && document.activeElement === card) {
@@ -131,10 +133,18 @@ ANNOUNCE_JS = """
       if (el.id === el.parentElement.id) { el.removeAttribute('id'); }
     });
     // Gradio names each radio option apart, which makes each its own tab stop: one name
-    // per group makes the group one stop, moved through with the arrow keys.
-    document.querySelectorAll('.gradio-container fieldset').forEach((set, n) => {
-      const radios = set.querySelectorAll('input[type=radio]');
-      radios.forEach((r) => { if (r.name !== `group-${n}`) { r.name = `group-${n}`; } });
+    // per group makes the group one stop, moved through with the arrow keys. A group keeps
+    // the name it was first given: renaming by position could, for a moment, give two
+    // groups one name, and the browser would then uncheck one of them.
+    document.querySelectorAll('.gradio-container fieldset').forEach((set) => {
+      if (!set.dataset.group) {
+        window.klingGroups = (window.klingGroups || 0) + 1;
+        set.dataset.group = `group-${window.klingGroups}`;
+      }
+      const name = set.dataset.group;
+      set.querySelectorAll('input[type=radio]').forEach((r) => {
+        if (r.name !== name) { r.name = name; }
+      });
     });
     set('#key-report, #continue-note', {'aria-live': 'polite'});
     // Gradio's empty-video placeholder carries a label without a role; its upload boxes
