@@ -353,8 +353,11 @@ def _wire_editor(
             language(request), seconds
         )
 
+    # On the visitor's own typing only: the editor's buttons and a restored draft draw the
+    # total with the rows, and a retotal fired by their redraw could answer late, with the
+    # rows as they were a click before (three quick Adds once left "12 s" beside 15 s of rows).
     for row in rows:
-        row.seconds.change(retotal, [duration, *editor.inputs], [duration, editor.total], **private)
+        row.seconds.input(retotal, [duration, *editor.inputs], [duration, editor.total], **private)
 
     def recheck(request: gr.Request, *values):
         # Raw values: a typed 30 must be reported, not silently read as 15.
