@@ -624,8 +624,8 @@ def english_in_view(page) -> list[str]:
     """Words of the English catalogues in what the page shows and announces (test_words_zh)."""
     from .test_words_zh import KEYS, english_left
 
-    # Gradio's own progress timer ("processing | 0.3s") is its words, not the catalogue's.
-    timer = re.compile(r"\b\d+(\.\d+)?s\b")
+    # Gradio's own progress ("queue: 1/1 | 0.3s") is its words, not the catalogue's.
+    timer = re.compile(r"\b\d+(\.\d+)?s\b|\bqueue: \d+/\d+")
     seen = timer.sub(" ", page.evaluate("() => document.body.innerText"))
     heard = [timer.sub(" ", t) for t in page.evaluate("() => window.__heard")]
     page.evaluate("() => { window.__heard = []; }")
@@ -659,13 +659,14 @@ def test_a_chinese_visitor_sees_and_hears_no_english(browser, stack):
         page.locator("#segment-clear").click()
         page.locator("#segments").get_by_text("分段：定时提示词").click()
         page.locator("#generate").click()  # no frame, no prompt
-        expect(page.locator("#form-errors")).to_contain_text("生成前请先修正")
+        expect(page.locator("#prompt-problem")).to_contain_text("生成前请先修正")
+        expect(page.locator("#frames-problem")).to_contain_text("生成前请先修正")
         left["problems"] = english_in_view(page)
         choose_provider(page, "RunningHub")  # no key here
         upload(page, "start-frame", assets.path("sunset_lake.jpg"))
         page.locator("#prompt textarea").fill("湖面上缓缓推近")
         page.locator("#generate").click()
-        expect(page.locator("#form-errors")).to_contain_text("RunningHub 需要 API 密钥")
+        expect(page.locator("#provider-problem")).to_contain_text("RunningHub 需要 API 密钥")
         left["runninghub"] = english_in_view(page)
         for provider in ("离线预览", "RunComfy"):
             choose_provider(page, provider)
@@ -683,8 +684,9 @@ def test_a_chinese_visitor_sees_and_hears_no_english(browser, stack):
         expect(page.locator("#story-status")).to_contain_text("影片已完成", timeout=90_000)
         left["story"] = english_in_view(page)
         page.get_by_role("tab", name="历史", exact=True).click()
-        expect(page.locator("#history-table")).to_contain_text("故事影片")
-        page.locator("#history-table").get_by_role("gridcell", name="湖面上缓缓推近").first.click()
+        cards = page.locator("#history-cards")
+        expect(cards.locator(".tray-card", has_text="故事影片")).not_to_have_count(0)
+        cards.locator(".tray-card", has_text="湖面上缓缓推近").first.locator(".tray-pick").click()
         expect(page.locator("#history-details")).to_contain_text("任务编号")
         left["history"] = english_in_view(page)
         page.get_by_role("tab", name="工作室", exact=True).click()

@@ -109,7 +109,9 @@ def test_two_paid_jobs_from_one_page_each_get_a_card_and_survive_a_reload(
         # A card click shows that job, and only that job, in the result panel.
         card(page, first[:30]).locator(".tray-pick").click()
         job_id = card(page, first[:30]).get_attribute("data-job")
-        expect(page.locator("#status")).to_contain_text(f"job {job_id}")
+        page.get_by_text("Details", exact=True).click()
+        expect(page.locator("#details")).to_contain_text(job_id)
+        page.get_by_text("Details", exact=True).click()
         expect(card(page, first[:30])).to_have_attribute("aria-current", "true")
         page.reload()
         expect(card(page, first[:30])).to_be_visible()

@@ -79,7 +79,9 @@ def test_a_china_site_key_checks_and_adds_a_job_by_its_id(stack):
         page.locator("#import-request-id textarea, #import-request-id input").first.fill(task_id)
         page.locator("#import-add").click()
         expect(page.locator("#import-note")).to_contain_text("Added as job")
-        expect(page.locator("#history-table")).to_contain_text("Done", timeout=30_000)
+        expect(page.locator("#history-cards .tray-card", has_text="Done")).to_have_count(
+            1, timeout=30_000
+        )
         shot(page, "history-import")
         browser.close()
     assert stack["china"].submits == 1  # only the one made elsewhere
