@@ -105,9 +105,14 @@ def test_the_form_comes_back_after_a_reload_and_in_another_tab(page, stack):
     expect(page.locator("#segment-2-prompt textarea")).to_have_value("the boat comes closer")
     shot(page, "draft-restored")
 
-    other = page.context.new_page()  # another tab of the same browser: the same owner
+    # Another tab of the same browser (the same owner), once any save the restore's
+    # drawing set off has landed: the draft is whole, its frame too.
+    page.wait_for_timeout(1500)
+    other = page.context.new_page()
     open_studio(other, stack["url"])
     expect(other.locator("#prompt textarea")).to_have_value("The lake, kept as a draft")
+    expect(other.locator("#start-frame img")).to_be_visible()
+    expect(other.locator("#segment-2-prompt textarea")).to_have_value("the boat comes closer")
     other.close()
 
     # New empties the form, and a reload keeps it empty.

@@ -252,28 +252,41 @@ def wire_library(tab: StoryTab, lib: Library, page: Page, owner: gr.BrowserState
     _wire_autosave(tab, lib, page, [*inputs, *tab.shot_inputs])
 
 
+async def save_open(
+    page: Page, request: gr.Request, token, story_id, fields: dict[str, Any]
+) -> str | None:
+    """Keep the edit of a story already saved (a story never saved waits for Save, Preview or
+    Generate, so typing never fills the list); a refusal's words, else None."""
+    caller = page.caller(token, request)
+    story = page.studio.open_story(caller, story_id)
+    if story is None:
+        return None
+    fields = {**fields, "name": fields.get("name") or story["name"]}
+    try:
+        await page.studio.save_story(caller, story_id, {**fields, "ran_on": story.get("ran_on")})
+    except InputError as exc:
+        return say(language(request), "story.refused", problem=exc.user_message)
+    return None
+
+
 def _wire_autosave(tab: StoryTab, lib: Library, page: Page, inputs: list) -> None:
-    """An open story is saved as it is edited (debounced in the browser, as the draft is):
-    a reload mid-edit loses nothing. A story not saved yet waits for Save, Preview or
-    Generate, so typing never fills the list with stories."""
+    """An open story is saved as the visitor edits it (debounced in the browser, as the
+    draft is): a reload mid-edit loses nothing.
+
+    On the visitor's own edits only (`input`, not `change`): a story drawn by the page (a
+    reload's restore, Open) fires `change` once per part as each part is drawn, and a save
+    taken between two parts kept the new shots with the old, empty start frame. The shot
+    buttons save what they change themselves (story_tab.py)."""
 
     async def autosave(request: gr.Request, token, story_id, name, provider, crossfade, *rest):
-        caller = page.caller(token, request)
-        story = page.studio.open_story(caller, story_id)
-        if story is None:
-            return gr.skip()
         start, shots = rest[0], tab.shots_from(list(rest[1:]))
-        fields = story_fields(name or story["name"], provider, crossfade, start, shots)
-        try:
-            await page.studio.save_story(
-                caller, story_id, {**fields, "ran_on": story.get("ran_on")}
-            )
-        except InputError as exc:
-            return say(language(request), "story.refused", problem=exc.user_message)
-        return gr.skip()
+        fields = story_fields(name, provider, crossfade, start, shots)
+        refused = await save_open(page, request, token, story_id, fields)
+        return refused if refused else gr.skip()
 
+    edited = [tab.provider, tab.crossfade, tab.start, *tab.shot_inputs[1:]]  # not the count
     gr.on(
-        [c.change for c in [tab.provider, tab.crossfade, tab.start, *tab.shot_inputs]],
+        [c.input for c in edited],
         autosave,
         inputs,
         lib.note,

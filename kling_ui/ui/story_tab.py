@@ -33,6 +33,7 @@ from .story_library import (
     build_library,
     choices,
     follow,
+    save_open,
     shots_of,
     story_fields,
     wire_library,
@@ -243,13 +244,14 @@ _STORY_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def wire_story_tab(tab: StoryTab, page: Page, owner: gr.BrowserState, keys: dict) -> None:
-    _wire_editing(tab)
+    _wire_editing(tab, page, owner)
     _wire_making(tab, page, owner, keys)
     wire_library(tab, tab.library, page, owner)
 
 
-def _wire_editing(tab: StoryTab) -> None:
-    """Add, move, duplicate and remove shots, and the cost as they change."""
+def _wire_editing(tab: StoryTab, page: Page, owner: gr.BrowserState) -> None:
+    """Add, move, duplicate and remove shots (an open story keeps the change), and the cost
+    as they change."""
 
     # Special arguments come first: Gradio only injects positional ones.
     def cost_of(request: gr.Request, provider: str, *values):
@@ -257,20 +259,27 @@ def _wire_editing(tab: StoryTab) -> None:
         return story_cost(provider or "preview", shots, language(request))
 
     def on_change(op: str, index: int):
-        def handler(request: gr.Request, provider: str, *values):
-            shots = change(tab.shots_from(list(values)), op, index)
-            return [*tab.render(shots), story_cost(provider or "preview", shots, language(request))]
+        async def handler(request: gr.Request, token, story_id, name, crossfade, start, *rest):
+            provider, values = rest[0], list(rest[1:])
+            shots = change(tab.shots_from(values), op, index)
+            fields = story_fields(name, provider, crossfade, start, shots)
+            refused = await save_open(page, request, token, story_id, fields)
+            cost = story_cost(provider or "preview", shots, language(request))
+            return [*tab.render(shots), cost, refused if refused else gr.skip()]
 
         return handler
 
-    # One event per button, the cost included: every event is held in each visitor's session
-    # copy of the page config, so fewer events keep memory per API call down (see bench).
+    # One event per button, the cost and the save included: every event is held in each
+    # visitor's session copy of the page config, so fewer events keep memory per API call
+    # down (see bench).
+    lib = tab.library
+    inputs = [owner, tab.story_id, lib.name, tab.crossfade, tab.start, tab.provider]
     for op, row_buttons in [*tab.buttons.items(), ("add", [tab.add])]:
         for i, button in enumerate(row_buttons):
             button.click(
                 on_change(op, i),
-                [tab.provider, *tab.shot_inputs],
-                [*tab.shot_outputs, tab.cost],
+                [*inputs, *tab.shot_inputs],
+                [*tab.shot_outputs, tab.cost, lib.note],
                 preprocess=False,
                 **PRIVATE,
             )
