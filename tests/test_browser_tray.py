@@ -139,7 +139,11 @@ def in_view(page, selector: str) -> tuple[bool, object]:
     box = page.locator(selector).first.bounding_box()
     size = page.viewport_size
     assert box and size, (box, size)
-    return (box["y"] >= -1 and box["y"] + 40 <= size["height"]), (box, size)
+    # Where the page and the result column were scrolled, should the card be out of view.
+    scrolled = page.evaluate(
+        "() => ({page: window.scrollY, column: document.querySelector('#result-col')?.scrollTop})"
+    )
+    return (box["y"] >= -1 and box["y"] + 40 <= size["height"]), (box, size, scrolled)
 
 
 def test_a_failed_job_says_so_and_retry_pays_once_after_saying_the_cost(browser, stack):

@@ -194,6 +194,11 @@ SHOW_CARD_JS = """
     Notification.requestPermission().catch(() => {});
   }
   const card = document.querySelector('#tray');
+  // On a wide screen the tray tops a column that scrolls inside itself: show its top.
+  const column = card?.closest('#result-col');
+  if (column && column.scrollTop > 0 && getComputedStyle(column).position === 'sticky') {
+    column.scrollTop = 0;
+  }
   const box = card?.getBoundingClientRect();
   if (box && (box.top < 0 || box.bottom > window.innerHeight)) {
     card.scrollIntoView({block: 'start', behavior: 'instant'});
