@@ -105,6 +105,11 @@ def test_two_paid_jobs_from_one_page_each_get_a_card_and_survive_a_reload(
         # The tray is in view: beside the form on a laptop, under Generate on a phone.
         seen, where = in_view(page, "#tray .tray-card")
         assert seen, where
+        if device == "laptop":  # beside the form it stays in view, to the page's very end
+            page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+            seen, where = in_view(page, "#tray .tray-card")
+            assert seen, where
+            page.evaluate("() => window.scrollTo(0, 0)")
         page.screenshot(path=str(DOCS / f"tray-{device}.png"))
         # A card click shows that job, and only that job, in the result panel.
         card(page, first[:30]).locator(".tray-pick").click()

@@ -55,9 +55,11 @@ html { scroll-padding-bottom: 96px; }
 #examples-more { display: none; }
 /* On a wide screen the job card stays in view beside the form as it scrolls. */
 @media (min-width: 1024px) {
-  /* The tray on top, never pushed out of view: the column scrolls inside itself. */
+  /* The tray on top, never pushed out of view: the column scrolls inside itself. It is
+     shorter than the screen by what follows its row (the page's foot), so at the very end
+     of the page the row's end doesn't push its top, the tray, above the screen. */
   #result-col { position: sticky; top: 8px; align-self: flex-start;
-                max-height: calc(100vh - 16px); overflow-y: auto; }
+                max-height: calc(100vh - 72px); overflow-y: auto; }
   #result-col #result-video video { max-height: 40vh; }
 }
 /* The job tray: a card per job, newest first, scrolling inside itself. */
