@@ -61,6 +61,10 @@ def _english_words() -> set[str]:
 
 ENGLISH = _english_words()
 KEYS = {key for key in [*SAY_EN, *words.EN] if "." in key}
+# Any catalogue key standing on its own (longest first, so a key isn't read as its prefix).
+RAW_KEY = re.compile(
+    r"(?<![\w.])(" + "|".join(map(re.escape, sorted(KEYS, key=len, reverse=True))) + r")(?![\w.])"
+)
 
 
 def english_left(text: str) -> list[str]:
@@ -77,7 +81,7 @@ def english_left(text: str) -> list[str]:
 def assert_chinese(text: str) -> None:
     left = english_left(text)
     assert not left, f"English in zh-CN: {left} in {text!r}"
-    raw = [key for key in KEYS if re.search(rf"(?<![\w.]){re.escape(key)}(?![\w.])", text)]
+    raw = sorted(set(RAW_KEY.findall(text)))
     assert not raw, f"catalogue keys shown raw: {raw} in {text!r}"
 
 
