@@ -123,6 +123,8 @@ EN: dict[str, str] = {
     "under 'Your API keys', or use the free offline preview.",
     "spend.in_flight": "You have {limit} jobs in flight, the most at once here: wait for one to "
     "end (or cancel one), then press Generate again. Nothing was sent.",
+    "spend.in_flight_one": "You have a job in flight, and one at a time is the most here: wait "
+    "for it to end (or cancel it), then press Generate again. Nothing was sent.",
     "spend.rate": "You've started {count} generations in the last {period}, the limit here. "
     "Try again in {wait}.",
     "spend.cap": "Today's spending limit for this studio (${cap}) is reached (${spent} used; "
@@ -198,6 +200,8 @@ ZH: dict[str, str] = {
     "密钥，或使用免费的离线预览。",
     "spend.in_flight": "你已有 {limit} 个任务在进行中，这里最多同时这么多：请等一个结束（或取消"
     "一个）后再点“生成”。什么都没有发送。",
+    "spend.in_flight_one": "你已有一个任务在进行中，这里一次只能进行一个：请等它结束（或取消它）"
+    "后再点“生成”。什么都没有发送。",
     "spend.rate": "你在最近{period}内已发起 {count} 次生成，已达上限。请在 {wait}后再试。",
     "spend.cap": "本工作室今日的花费上限（${cap}）已用完（已用 ${spent}；此视频约需 ${wanted}）。"
     "上限于 UTC 午夜重置。请粘贴你自己的密钥，或使用免费的离线预览。",

@@ -23,7 +23,9 @@ class InFlightRefused(SpendingRefused):
     """A visitor already has as many jobs in flight as the deployment allows."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(said("spend.in_flight", limit=limit))
+        # One is said as one ("a job"), never "1 jobs".
+        key = "spend.in_flight_one" if limit == 1 else "spend.in_flight"
+        super().__init__(said(key, limit=limit))
         self.limit = limit
 
 

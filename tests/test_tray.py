@@ -66,7 +66,7 @@ async def test_the_limit_is_a_setting(studio, make_image, clock):
     studio.settings.max_in_flight = 1
     with clock.frozen():
         await studio.generate(visitor(), await fields(make_image), provider="preview")
-        with pytest.raises(InFlightRefused, match="1 jobs in flight"):
+        with pytest.raises(InFlightRefused, match="You have a job in flight, and one at a time"):
             await studio.generate(visitor(), await fields(make_image, "two"), provider="preview")
 
 

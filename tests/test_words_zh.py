@@ -20,7 +20,7 @@ from kling_ui.providers.runninghub import _ERRORS as RUNNINGHUB_ERRORS
 from kling_ui.records import JobRecord
 from kling_ui.request import parse_request
 from kling_ui.said import listed, said
-from kling_ui.spending import SpendingRefused
+from kling_ui.spending import InFlightRefused, SpendingRefused
 from kling_ui.state import JobState
 from kling_ui.story import Outcome, StoryRun
 from kling_ui.ui import words
@@ -263,6 +263,8 @@ def test_spending_refusals_and_key_words_are_said_in_chinese():
         ),
         SpendingRefused(said("spend.cap", cap="5.00", spent="4.80", wanted="0.90")),
         SpendingRefused(said("spend.own_limit", limit="2.00", spent="1.50", wanted="0.90")),
+        InFlightRefused(4),
+        InFlightRefused(1),
     ]  # fmt: skip
     for refusal in refusals:
         assert_chinese(problem_words(problems_of(refusal), ZH))
