@@ -294,7 +294,9 @@ def _wire_generate(page: Page, layout: Layout) -> None:
         ],
         concurrency_limit=None,
         show_progress="minimal",
-        show_progress_on=[form.errors],  # brief: the job is sent, then the tray shows it
+        # Brief: the job is sent, then the tray shows it. Shown on the tray, where the card
+        # comes: the problem boxes are alerts, and a screen reader read "queue: 1/1" out.
+        show_progress_on=[tray.html],
         preprocess=False,  # frames are checked from the original upload: see uploads.py
         js=SHOW_CARD_JS,
         **PRIVATE,
