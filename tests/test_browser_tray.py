@@ -123,6 +123,12 @@ def test_two_paid_jobs_from_one_page_each_get_a_card_and_survive_a_reload(
         expect(card(page, second[:30])).to_be_visible()
         expect(card(page, first[:30])).to_contain_text("Done", timeout=60_000)
         expect(card(page, second[:30])).to_contain_text("Done", timeout=60_000)
+        # Two finished cards, one shown: its video sits under the status, on the screen (a
+        # column capped in height once wrapped it off the screen's right edge).
+        card(page, first[:30]).locator(".tray-pick").click()
+        expect(page.locator("#result-video video")).to_be_attached()
+        video = page.locator("#result-video").bounding_box()
+        assert video and video["x"] + video["width"] <= viewport["width"], video
         assert rc.submits == before + 2
         expect(card(page, first[:30]).get_by_text("Download the video (MP4)")).to_be_visible()
         # History lists them as cards too, with filters; axe finds nothing serious in either.

@@ -59,7 +59,10 @@ html { scroll-padding-bottom: 96px; }
      shorter than the screen by what follows its row (the page's foot), so at the very end
      of the page the row's end doesn't push its top, the tray, above the screen. */
   #result-col { position: sticky; top: 8px; align-self: flex-start;
-                max-height: calc(100vh - 72px); overflow-y: auto; }
+                max-height: calc(100vh - 72px); overflow-y: auto; flex-wrap: nowrap !important; }
+  /* Gradio's columns wrap: capped in height, this one put the video in a second column
+     off the screen's right edge. Unwrapped, its parts keep their size and it scrolls. */
+  #result-col > * { flex-shrink: 0; }
   #result-col #result-video video { max-height: 40vh; }
 }
 /* The job tray: a card per job, newest first, scrolling inside itself. */
