@@ -156,6 +156,8 @@ def test_a_story_survives_a_reload_mid_run_and_reuses_its_paid_shots(page, stack
             "Lake at dusk", timeout=20_000
         )
         expect(page.locator("#shot-3-prompt textarea")).to_have_value("the moon rises")
+        expect(page.locator("#story-start img")).to_be_visible()  # the frame, mid-run too
+        expect(page.locator("#story-saved input")).to_have_value("Lake at dusk")  # and chosen
         expect(page.locator("#story-status")).to_contain_text(re.compile("Making shot [23] of 3"))
         expect(page.locator("#story-frames")).to_contain_text("Shot 1: paid")
         expect(page.locator("#story-status")).to_contain_text("Your film is ready", timeout=90_000)

@@ -225,12 +225,12 @@ def wire_library(tab: StoryTab, lib: Library, page: Page, owner: gr.BrowserState
             **show_story(tab, lib, lang, view, page, caller),
             lib.note: say(lang, "story.opened", name=name),
         }
-        if view.run is not None and view.run.running:
-            async for update in follow(tab, lib, lang, page, caller, view.story["id"]):
-                yield update
 
-    lib.open.click(open_, [owner, lib.saved], outputs, **common)
-    lib.saved.input(open_, [owner, lib.saved], outputs, **common)
+    for opened in (
+        lib.open.click(open_, [owner, lib.saved], outputs, **common),
+        lib.saved.input(open_, [owner, lib.saved], outputs, **common),
+    ):
+        then_follow(opened, tab, lib, page, owner)
 
     async def save(request: gr.Request, token, story_id, name, provider, crossfade, start, *rest):
         caller, lang = page.caller(token, request), language(request)
@@ -345,14 +345,37 @@ def wire_story_restore(loaded: Any, tab: StoryTab, lib: Library, page: Page, own
             return
         yield shown_rows(tab, view.story)
         yield show_story(tab, lib, lang, view, page, caller)
-        if view.run is not None and view.run.running:
-            async for update in follow(tab, lib, lang, page, caller, view.story["id"]):
-                yield update
 
-    loaded.then(
+    shown = loaded.then(
         restore,
         owner,
         library_outputs(tab, lib),
+        concurrency_limit=None,
+        show_progress="hidden",
+        **PRIVATE,
+    )
+    then_follow(shown, tab, lib, page, owner)
+
+
+def then_follow(shown: Any, tab: StoryTab, lib: Library, page: Page, owner) -> None:
+    """After a story is shown (`shown`): the progress of its run, if it still runs, in an
+    event of its own. While an event runs, Gradio holds its image and drop-down outputs as
+    pending: followed in the same event, a reload mid-run showed no start frame and no
+    story chosen until the run ended."""
+
+    async def follow_run(request: gr.Request, token: str | None, story_id: str | None):
+        caller, lang = page_caller(page, token, request), language(request)
+        view = page.studio.story_view(caller, story_id) if caller and story_id else None
+        if view is None or view.run is None or not view.run.running:
+            yield {tab.status: gr.skip()}  # (a generator that yields nothing empties all)
+            return
+        async for update in follow(tab, lib, lang, page, caller, story_id):
+            yield update
+
+    shown.then(
+        follow_run,
+        [owner, tab.story_id],
+        [tab.status, lib.frames, tab.film],
         concurrency_limit=None,
         show_progress="hidden",
         **PRIVATE,
