@@ -5,7 +5,12 @@ final clip), each step the same stored request on the next rung (service.remake 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
 from . import models
+from .identity import FRAME_FIELDS
 from .providers.registry import PROVIDERS
 from .records import JobRecord
 from .state import JobState
@@ -39,3 +44,38 @@ def next_step(job: JobRecord, chosen: str | None = None) -> tuple[str, str] | No
         if target is not None:
             return target, model
     return None
+
+
+# A step taken again only when the one taken before came to nothing.
+_CAME_TO_NOTHING = (JobState.FAILED, JobState.CANCELED)
+
+
+def made_again(job: JobRecord, jobs: Iterable[JobRecord], provider: str, model: str) -> bool:
+    """Whether `job`'s request was already sent again to `provider` and `model` (a Retry, a
+    step up the ladder) by a later job that didn't fail or get canceled: its button would pay
+    twice for one clip, so a card offers it only once.
+
+    Cheap enough for every redraw: the settings compared as stored, each frame by its size
+    (a remade job keeps its own copy of the same normalised bytes)."""
+    wanted = _same_clip(job.request)
+    return any(
+        other.id != job.id
+        and not other.is_film
+        and other.created_at >= job.created_at
+        and (other.provider, other.model) == (provider, model)
+        and other.state not in _CAME_TO_NOTHING
+        and _same_clip(other.request) == wanted
+        for other in jobs
+    )
+
+
+def _same_clip(request: dict[str, Any]) -> tuple:
+    settings = {k: v for k, v in request.items() if k not in (*FRAME_FIELDS, "model")}
+    return settings, tuple(_frame_size(request.get(name)) for name in FRAME_FIELDS)
+
+
+def _frame_size(frame: Any) -> Any:
+    if isinstance(frame, str) and not frame.startswith(("https://", "data:")):
+        path = Path(frame)
+        return path.stat().st_size if path.is_file() else frame
+    return frame

@@ -14,6 +14,7 @@ from kling_ui.errors import KlingUIError
 from kling_ui.service import OPERATOR, Caller
 from kling_ui.spending import InFlightRefused
 from kling_ui.state import JobState
+from kling_ui.ui.tray import cards_html
 
 from .conftest import until
 
@@ -98,6 +99,40 @@ async def test_a_preview_is_made_on_kling_with_its_exact_settings(studio, make_i
     assert fake_rc.submits == 1
     keep = ("prompt", "duration", "sound", "shot_type", "multi_prompt", "end_image")
     assert {k: real.request[k] for k in keep} == {k: preview.request[k] for k in keep}
+
+
+async def test_a_paid_step_already_taken_is_not_offered_again(studio, make_image, fake_rc):
+    """Retry and "make it on Kling" leave a card once their job is under way or made: one more
+    click would pay twice for one clip. A retry that came to nothing offers Retry again."""
+    caller = visitor()
+
+    fake_rc.fail_next_job()
+    first = await studio.generate(caller, await fields(make_image), provider="runcomfy")
+    failed = await until(studio.services.jobs, first.id, lambda j: j.is_final)
+    assert "Retry · about" in tray_card(studio, caller, failed)
+    fake_rc.fail_next_job()
+    again = await studio.retry(caller, failed.id)
+    await until(studio.services.jobs, again.id, lambda j: j.is_final)
+    assert "Retry · about" in tray_card(studio, caller, failed)  # that one failed too
+    third = await studio.retry(caller, failed.id)
+    await until(studio.services.jobs, third.id, lambda j: j.is_final)
+    shown = tray_card(studio, caller, failed)
+    assert "Retry" not in shown and "Made again" in shown
+
+    preview = await studio.generate(caller, await fields(make_image, "Up"), provider="preview")
+    preview = await until(studio.services.jobs, preview.id, lambda j: j.is_final)
+    assert "Make it on Kling" in tray_card(studio, caller, preview, "runcomfy")
+    await studio.remake(caller, preview.id, "runcomfy", "kling-video-o3-std")
+    shown = tray_card(studio, caller, preview, "runcomfy")
+    assert "Make it on Kling" not in shown and "Made again" in shown
+
+
+def tray_card(studio, caller, job, chosen=None) -> str:
+    """`job`'s card as the tray draws it, beside the owner's other jobs."""
+    drawn = cards_html(studio, studio.jobs(caller), "en", None, chosen)
+    start = drawn.index(f'data-job="{job.id}"')
+    end = drawn.find("</li>", start)
+    return drawn[start:end]
 
 
 async def test_nobody_retries_or_remakes_another_owners_job(studio, make_image, fake_rc):

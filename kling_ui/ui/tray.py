@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import html
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -18,6 +19,7 @@ from urllib.parse import quote
 import gradio as gr
 
 from .. import models, pricing
+from ..ladder import made_again
 from ..links import publish
 from ..records import JobRecord
 from ..state import JobState
@@ -127,7 +129,9 @@ def cards_html(
     compact: bool = False,
 ) -> str:
     """A list of cards (History's grid: `compact`, whose actions are in its panel)."""
-    cards = "".join(card(studio, job, lang, job.id == selected, chosen, compact) for job in jobs)
+    cards = "".join(
+        card(studio, job, lang, job.id == selected, chosen, compact, others=jobs) for job in jobs
+    )
     return f'<ul class="tray-list">{cards}</ul>'
 
 
@@ -138,9 +142,11 @@ def card(
     selected: bool,
     chosen: str | None,
     compact: bool = False,
+    others: Sequence[JobRecord] = (),
 ) -> str:
     """One job's card: picture, prompt, who makes it, status, money, what can be done
-    (`compact`: only its download, the rest is in History's panel)."""
+    (`compact`: only its download, the rest is in History's panel). `others`: the jobs
+    drawn beside it, so a paid step already taken isn't offered twice."""
     e = html.escape
     prompt = prompt_words(job, lang).strip()
     short = prompt[:80] + ("…" if len(prompt) > 80 else "") or say(lang, "tray.no_prompt")
@@ -163,7 +169,7 @@ def card(
             download = link(video, say(lang, "tray.download"), download=True)
             lines.append(f'<div class="tray-actions">{download}</div>')
     else:
-        lines.append(actions(studio, job, lang, chosen))
+        lines.append(actions(studio, job, lang, chosen, others))
     current = ' aria-current="true"' if selected else ""
     return (
         f'<li class="{classes}" data-job="{e(job.id)}" data-active="{int(job.is_active)}"'
@@ -210,12 +216,18 @@ def button(act: str, words: str, kind: str = "") -> str:
     return f'<button class="tray-btn{extra}" data-act="{act}">{html.escape(words)}</button>'
 
 
+def note(words: str) -> str:
+    return f'<span class="tray-note">{html.escape(words)}</span>'
+
+
 def link(url: str, words: str, download: bool = False) -> str:
     how = " download" if download else ' target="_blank" rel="noopener noreferrer"'
     return f'<a class="tray-link" href="{html.escape(url)}"{how}>{html.escape(words)}</a>'
 
 
-def actions(studio: Studio, job: JobRecord, lang: str, chosen: str | None) -> str:
+def actions(
+    studio: Studio, job: JobRecord, lang: str, chosen: str | None, others: Sequence[JobRecord]
+) -> str:
     """The buttons that make sense for this job now, and a true word where Cancel can't."""
     parts: list[str] = []
     paid = job.provider != "preview" and not job.is_film
@@ -230,11 +242,14 @@ def actions(studio: Studio, job: JobRecord, lang: str, chosen: str | None) -> st
     if job.is_held or (job.is_active and job.trouble_since is not None):
         parts.append(button("check", say(lang, "tray.check")))
     if job.state in (JobState.FAILED, JobState.CANCELED, JobState.UNKNOWN) and not job.is_film:
-        cost = price_of(job, job.provider, job.model, lang)
-        words = say(lang, "tray.retry", cost=cost) if paid else say(lang, "tray.retry_free")
-        parts.append(button("retry", words, "primary"))
+        if made_again(job, others, job.provider, job.model):
+            parts.append(note(say(lang, "tray.made_again")))
+        else:
+            cost = price_of(job, job.provider, job.model, lang)
+            words = say(lang, "tray.retry", cost=cost) if paid else say(lang, "tray.retry_free")
+            parts.append(button("retry", words, "primary"))
     if job.state == JobState.SUCCEEDED:
-        parts.extend(finished_actions(studio, job, lang, chosen))
+        parts.extend(finished_actions(studio, job, lang, chosen, others))
     usage = studio.usage_url(job) if not job.is_active else ""
     if usage and job.state != JobState.SUCCEEDED:
         words = say(lang, "tray.usage", provider=job_label(job, lang).split(",")[0])
@@ -242,7 +257,9 @@ def actions(studio: Studio, job: JobRecord, lang: str, chosen: str | None) -> st
     return f'<div class="tray-actions">{"".join(parts)}</div>' if parts else ""
 
 
-def finished_actions(studio: Studio, job: JobRecord, lang: str, chosen: str | None) -> list:
+def finished_actions(
+    studio: Studio, job: JobRecord, lang: str, chosen: str | None, others: Sequence[JobRecord]
+) -> list:
     parts = []
     video = file_url(job.video_path)
     if video:
@@ -250,7 +267,9 @@ def finished_actions(studio: Studio, job: JobRecord, lang: str, chosen: str | No
     if not job.is_film:
         parts.append(button("continue", say(lang, "tray.continue")))
     step = studio.next_step(job, chosen)
-    if step is not None:
+    if step is not None and made_again(job, others, *step):
+        parts.append(note(say(lang, "tray.made_again")))
+    elif step is not None:
         provider, model = step
         cost = price_of(job, provider, model, lang)
         name = models.label(model).removeprefix("Kling ")  # the button says Kling already
