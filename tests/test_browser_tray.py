@@ -111,6 +111,10 @@ def test_two_paid_jobs_from_one_page_each_get_a_card_and_survive_a_reload(
             assert seen, where
             page.evaluate("() => window.scrollTo(0, 0)")
         page.screenshot(path=str(DOCS / f"tray-{device}.png"))
+        # The pinned bar shows both amounts, the estimate and what was spent, uncut.
+        expect(page.locator("#spend-today")).to_contain_text("Spent today")
+        for box in ("#cost", "#spend-today"):
+            assert amount_shown(page, box), (box, page.locator(box).inner_text())
         # A card click shows that job, and only that job, in the result panel.
         card(page, first[:30]).locator(".tray-pick").click()
         job_id = card(page, first[:30]).get_attribute("data-job")
@@ -144,6 +148,27 @@ def test_two_paid_jobs_from_one_page_each_get_a_card_and_survive_a_reload(
         page.screenshot(path=str(DOCS / name))
     finally:
         context.close()
+
+
+def amount_shown(page, selector: str) -> bool:
+    """Whether the first "$" amount in `selector` is drawn inside its box (not clamped)."""
+    return page.evaluate(
+        """(selector) => {
+          const box = document.querySelector(selector + ' p');
+          const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const at = node.textContent.indexOf('$');
+            if (at < 0) { continue; }
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, Math.min(at + 5, node.textContent.length));
+            const got = range.getBoundingClientRect(), outer = box.getBoundingClientRect();
+            return got.bottom <= outer.bottom + 1 && got.right <= outer.right + 1;
+          }
+          return false;
+        }""",
+        selector,
+    )
 
 
 def in_view(page, selector: str) -> tuple[bool, object]:

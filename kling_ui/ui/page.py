@@ -98,6 +98,15 @@ html { scroll-padding-bottom: 96px; }
 /* Examples as small pictures; the frames side by side, smaller, on a phone. */
 #examples button img { width: 56px; height: 36px; object-fit: cover; border-radius: 4px; }
 @media (max-width: 640px) {
+  /* The bar on a phone: the cost over what was spent, a line each, beside Generate (side by
+     side, each cut to "Estimated cost:…" and "Spent today:…", neither amount showed). */
+  #actions .styler { display: grid !important; grid-template-columns: minmax(0, 1fr) auto;
+                     grid-template-areas: "cost generate" "spend generate"; row-gap: 2px; }
+  #actions #cost { grid-area: cost; }
+  #actions #spend-today { grid-area: spend; }
+  #actions #generate { grid-area: generate; min-width: 6.5em; }
+  #actions #cost, #actions #spend-today { font-size: 0.8em; }
+  #actions #spend-today p { -webkit-line-clamp: 1; }
   #title h1 { font-size: 1.3em !important; margin-bottom: 0.2em !important; }
   #title p { font-size: 0.9em !important; }
   #frames { flex-wrap: nowrap !important; }
