@@ -6,8 +6,10 @@ final clip), each step the same stored request on the next rung (service.remake 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
+from functools import lru_cache
 from typing import Any
+
+from PIL import Image
 
 from . import models
 from .identity import FRAME_FIELDS
@@ -55,27 +57,36 @@ def made_again(job: JobRecord, jobs: Iterable[JobRecord], provider: str, model: 
     step up the ladder) by a later job that didn't fail or get canceled: its button would pay
     twice for one clip, so a card offers it only once.
 
-    Cheap enough for every redraw: the settings compared as stored, each frame by its size
-    (a remade job keeps its own copy of the same normalised bytes)."""
-    wanted = _same_clip(job.request)
+    Cheap enough for every redraw: the settings compared as stored, then each frame by its
+    size in pixels (a remade job keeps its own re-encoded copy of the frame)."""
+    wanted = _settings(job.request)
     return any(
         other.id != job.id
         and not other.is_film
         and other.created_at >= job.created_at
         and (other.provider, other.model) == (provider, model)
         and other.state not in _CAME_TO_NOTHING
-        and _same_clip(other.request) == wanted
+        and _settings(other.request) == wanted
+        and _frames(other.request) == _frames(job.request)
         for other in jobs
     )
 
 
-def _same_clip(request: dict[str, Any]) -> tuple:
-    settings = {k: v for k, v in request.items() if k not in (*FRAME_FIELDS, "model")}
-    return settings, tuple(_frame_size(request.get(name)) for name in FRAME_FIELDS)
+def _settings(request: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in request.items() if k not in (*FRAME_FIELDS, "model")}
 
 
-def _frame_size(frame: Any) -> Any:
+def _frames(request: dict[str, Any]) -> tuple:
+    return tuple(_frame_shape(request.get(name)) for name in FRAME_FIELDS)
+
+
+@lru_cache(maxsize=512)
+def _frame_shape(frame: Any) -> Any:
+    """A kept frame's size in pixels (its header only); a URL or a missing file as given."""
     if isinstance(frame, str) and not frame.startswith(("https://", "data:")):
-        path = Path(frame)
-        return path.stat().st_size if path.is_file() else frame
+        try:
+            with Image.open(frame) as image:
+                return image.size
+        except OSError:
+            return frame
     return frame

@@ -221,6 +221,7 @@ def test_make_it_on_kling_sends_the_previews_exact_settings_once(browser, stack)
             re.compile(r"Make it on Kling: O3 Standard on RunComfy · about \$")
         )
         before = rc.submits
+        preview_id = preview.get_attribute("data-job")
         ladder.click()
         expect(page.locator("#tray .tray-card", has_text="The ladder")).to_have_count(2)
         real_id = page.locator("#tray .tray-card").first.get_attribute("data-job")
@@ -228,6 +229,9 @@ def test_make_it_on_kling_sends_the_previews_exact_settings_once(browser, stack)
         expect(real).to_contain_text("RunComfy")
         expect(real).to_contain_text("Done", timeout=60_000)
         assert rc.submits == before + 1
+        first = page.locator(f"#tray .tray-card[data-job='{preview_id}']")
+        expect(first.locator("[data-act^=remake]")).to_have_count(0)  # offered once
+        expect(first).to_contain_text("Made again")
         body = rc.calls_to("submit")[-1]["json"]
         assert prompt in body.values() and 4 in body.values(), body
         # The same settings sent from the form by hand make the very same body.
@@ -256,5 +260,26 @@ def test_another_browser_sees_none_of_these_cards(browser, stack):
             expect(other.locator("#tray .tray-card")).to_have_count(0)
         finally:
             other_context.close()
+    finally:
+        context.close()
+
+
+def test_a_new_card_from_a_card_lower_down_is_shown_on_top(browser, stack):
+    context, page = new_page(browser, stack, LAPTOP)
+    try:
+        upload(page, "start-frame", assets.path("sunset_lake.jpg"))
+        for n in range(4):
+            start(page, f"Stacked clip {n}", provider="Offline preview", seconds=3)
+        oldest = card(page, "Stacked clip 0")
+        expect(oldest).to_contain_text("Done", timeout=60_000)
+        # The list scrolled down to the oldest card, whose step up the ladder is pressed.
+        page.evaluate("() => { const l = document.querySelector('#tray .tray-list');"
+                      " l.scrollTop = l.scrollHeight; }")  # fmt: skip
+        oldest.locator("[data-act^=remake]").click()
+        expect(page.locator("#tray .tray-card")).to_have_count(5)
+        expect(page.locator("#tray .tray-card").first).to_contain_text("RunComfy")
+        expect(page.locator("#tray .tray-card").first).to_be_in_viewport()
+        scrolled = page.evaluate("() => document.querySelector('#tray .tray-list').scrollTop")
+        assert scrolled == 0, scrolled
     finally:
         context.close()

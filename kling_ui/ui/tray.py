@@ -50,8 +50,17 @@ element.addEventListener('click', (event) => {
   const card = event.target.closest('[data-job]');
   if (!card) { return; }
   const act = button ? button.dataset.act : 'show';
+  // A new job's card comes in on top: show it there, wherever the list was scrolled to.
+  if (act === 'retry' || act.startsWith('remake')) { element.dataset.toTop = '1'; }
   trigger('select', {index: 0, value: act + ':' + card.dataset.job, selected: true});
 });
+new MutationObserver(() => {
+  const list = element.querySelector('.tray-list');
+  if (element.dataset.toTop && list) {
+    delete element.dataset.toTop;
+    list.scrollTop = 0;
+  }
+}).observe(element, {childList: true, subtree: true});
 """
 
 
