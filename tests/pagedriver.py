@@ -121,6 +121,14 @@ class Page:
                     return dep
         raise KeyError(f"no server event {event} on {elem_id}")
 
+    def then_of(self, elem_id: str | None, event: str) -> dict[str, Any]:
+        """The server event run after `event` on `elem_id` (its `.then`)."""
+        first = self.dependency(elem_id, event)
+        for dep in self._deps:
+            if dep.get("backend_fn") and dep.get("trigger_after") == first["id"]:
+                return dep
+        raise KeyError(f"no server event after {event} on {elem_id}")
+
     def dependency_showing(self, event: str, elem_id: str) -> dict[str, Any]:
         """The server event `event` whose outputs include the element `elem_id`."""
         for dep in self._deps:

@@ -102,7 +102,9 @@ def test_the_rate_limit_is_explained_on_the_page(public):
     assert again.token != busy.token
     assert "the limit here" in said(generate(again, prompt="take 5"))
     # Nor through the Story tab: its shots count against the same address.
-    story = again.fire("story-preview", "click", story_payload(again)).shown()
+    made = again.fire("story-preview", "click", story_payload(again)).shown()
+    follow = again.then_of("story-preview", "click")  # the run, followed after the click
+    story = again.fire_index(follow["id"], [again.token, made[2]]).shown()
     assert "the limit here" in story[0] and "Shot 1" in story[0]
     assert len(history(again)) == 0
     calm = visitor(public["url"], "203.0.113.3")

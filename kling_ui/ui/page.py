@@ -99,8 +99,10 @@ html { scroll-padding-bottom: 96px; }
 #examples button img { width: 56px; height: 36px; object-fit: cover; border-radius: 4px; }
 @media (max-width: 640px) {
   /* The bar on a phone: the cost over what was spent, a line each, beside Generate (side by
-     side, each cut to "Estimated cost:…" and "Spent today:…", neither amount showed). */
-  #actions .styler { display: grid !important; grid-template-columns: minmax(0, 1fr) auto;
+     side, each cut to "Estimated cost:…" and "Spent today:…", neither amount showed).
+     Before anything is spent, the bar stays as short as it was. */
+  #actions .styler:has(#spend-today p) {
+                     display: grid !important; grid-template-columns: minmax(0, 1fr) auto;
                      grid-template-areas: "cost generate" "spend generate"; row-gap: 2px; }
   #actions #cost { grid-area: cost; }
   #actions #spend-today { grid-area: spend; }

@@ -9,6 +9,7 @@ this module only shows what it returns.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +74,11 @@ def build_frames() -> gr.Gallery:
         interactive=False,
         elem_id="story-frames",
     )
+
+
+def named(name: Any, lang: str) -> str:
+    """The story's name, or a dated one in the visitor's language when none was typed."""
+    return name or say(lang, "story.default_name", when=time.strftime("%Y-%m-%d %H:%M"))
 
 
 def story_fields(name: Any, provider: Any, crossfade: Any, start: Any, shots: list[Shot]) -> dict:
@@ -234,7 +240,8 @@ def wire_library(tab: StoryTab, lib: Library, page: Page, owner: gr.BrowserState
 
     async def save(request: gr.Request, token, story_id, name, provider, crossfade, start, *rest):
         caller, lang = page.caller(token, request), language(request)
-        fields = story_fields(name, provider, crossfade, start, tab.shots_from(list(rest)))
+        shots = tab.shots_from(list(rest))
+        fields = story_fields(named(name, lang), provider, crossfade, start, shots)
         try:
             story = await page.studio.save_story(caller, story_id, fields)
         except InputError as exc:
@@ -358,17 +365,18 @@ def wire_story_restore(loaded: Any, tab: StoryTab, lib: Library, page: Page, own
 
 
 def then_follow(shown: Any, tab: StoryTab, lib: Library, page: Page, owner) -> None:
-    """After a story is shown (`shown`): the progress of its run, if it still runs, in an
-    event of its own. While an event runs, Gradio holds its image and drop-down outputs as
+    """After a story is shown (`shown`): the progress of its run, to its end, in an event of
+    its own. While an event runs, Gradio holds its image and drop-down outputs as
     pending: followed in the same event, a reload mid-run showed no start frame and no
     story chosen until the run ended."""
 
     async def follow_run(request: gr.Request, token: str | None, story_id: str | None):
         caller, lang = page_caller(page, token, request), language(request)
         view = page.studio.story_view(caller, story_id) if caller and story_id else None
-        if view is None or view.run is None or not view.run.running:
+        if view is None or view.run is None:
             yield {tab.status: gr.skip()}  # (a generator that yields nothing empties all)
             return
+        # A run that ended before this event began is shown as it ended (follow says so).
         async for update in follow(tab, lib, lang, page, caller, story_id):
             yield update
 

@@ -32,10 +32,11 @@ from .story_library import (
     Library,
     build_library,
     choices,
-    follow,
+    named,
     save_open,
     shots_of,
     story_fields,
+    then_follow,
     wire_library,
 )
 from .story_shots import change, progress_markdown, read_shots, story_cost
@@ -306,7 +307,8 @@ def _wire_making(tab: StoryTab, page: Page, owner: gr.BrowserState, keys: dict) 
             return
         name, shots = rest[n_shot], tab.shots_from(list(rest[:n_shot]))
         key = typed_key(provider, dict(zip(keys, rest[n_shot + 1 :], strict=True)))
-        fields = {**story_fields(name, chosen, crossfade, start, shots), "ran_on": provider}
+        fields = story_fields(named(name, lang), chosen, crossfade, start, shots)
+        fields["ran_on"] = provider
         try:
             story, run = await _save_and_start(page, caller, story_id, fields, key)
         except InputError as exc:
@@ -320,9 +322,8 @@ def _wire_making(tab: StoryTab, page: Page, owner: gr.BrowserState, keys: dict) 
             tab.status: progress_markdown(run, provider, lang),
             lib.saved: gr.Dropdown(choices=choices(page, caller), value=story["id"]),
             lib.name: story["name"],
+            lib.note: say(lang, "story.saved", name=story["name"]),
         }
-        async for update in follow(tab, lib, lang, page, caller, story["id"]):
-            yield update
 
     inputs = [
         owner,
@@ -335,14 +336,19 @@ def _wire_making(tab: StoryTab, page: Page, owner: gr.BrowserState, keys: dict) 
         lib.name,
         *keys.values(),
     ]
-    outputs = [tab.status, tab.film, tab.story_id, tab.confirm, lib.saved, lib.name, lib.frames]
+    outputs = [tab.status, tab.film, tab.story_id, tab.confirm, lib.saved, lib.name, lib.note]
     for button, paid in ((tab.preview, False), (tab.generate, True)):
         # gr.Request first: Gradio injects special arguments only by position.
         async def handler(request: gr.Request, *values, paid=paid):
             async for update in make(paid, request, *values):
                 yield update
 
-        button.click(handler, inputs, outputs, preprocess=False, concurrency_limit=None, **PRIVATE)
+        # The run is followed in an event of its own (then_follow): while an event runs,
+        # Gradio holds its drop-down output as pending, and Saved stories showed blank.
+        made = button.click(
+            handler, inputs, outputs, preprocess=False, concurrency_limit=None, **PRIVATE
+        )
+        then_follow(made, tab, lib, page, owner)
 
 
 async def _save_and_start(
