@@ -59,15 +59,15 @@ def made_again(job: JobRecord, jobs: Iterable[JobRecord], provider: str, model: 
 
     Cheap enough for every redraw: the settings compared as stored, then each frame by its
     size in pixels (a remade job keeps its own re-encoded copy of the frame)."""
-    wanted = _settings(job.request)
+    settings, frames = _settings(job.request), _frames(job.request)
     return any(
         other.id != job.id
         and not other.is_film
         and other.created_at >= job.created_at
         and (other.provider, other.model) == (provider, model)
         and other.state not in _CAME_TO_NOTHING
-        and _settings(other.request) == wanted
-        and _frames(other.request) == _frames(job.request)
+        and _settings(other.request) == settings
+        and _frames(other.request) == frames
         for other in jobs
     )
 

@@ -28,7 +28,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -360,6 +360,13 @@ class Studio:
     def next_step(self, job: JobRecord, chosen: str | None = None) -> tuple[str, str] | None:
         """(provider, model) one rung up the ladder from a finished clip (ladder.py)."""
         return ladder.next_step(job, chosen)
+
+    def made_again(
+        self, job: JobRecord, jobs: Iterable[JobRecord], provider: str, model: str
+    ) -> bool:
+        """Whether a later job among `jobs` already sent `job`'s clip to `provider` and
+        `model` (ladder.py): a paid step is offered once."""
+        return ladder.made_again(job, jobs, provider, model)
 
     def usage_url(self, job: JobRecord) -> str:
         """Where the job's provider shows what an account was charged ("" for the preview)."""

@@ -19,7 +19,6 @@ from urllib.parse import quote
 import gradio as gr
 
 from .. import models, pricing
-from ..ladder import made_again
 from ..links import publish
 from ..records import JobRecord
 from ..state import JobState
@@ -243,15 +242,13 @@ def actions(
     if job.is_active and studio.can_cancel(job):
         parts.append(button("cancel", say(lang, "tray.cancel"), "stop"))
         if paid:
-            free = html.escape(say(lang, "tray.cancel_free"))
-            parts.append(f'<span class="tray-note">{free}</span>')
+            parts.append(note(say(lang, "tray.cancel_free")))
     elif job.is_active and paid:
-        cannot = say(lang, "tray.cancel_cannot", provider=job_label(job, lang))
-        parts.append(f'<span class="tray-note">{html.escape(cannot)}</span>')
+        parts.append(note(say(lang, "tray.cancel_cannot", provider=job_label(job, lang))))
     if job.is_held or (job.is_active and job.trouble_since is not None):
         parts.append(button("check", say(lang, "tray.check")))
     if job.state in (JobState.FAILED, JobState.CANCELED, JobState.UNKNOWN) and not job.is_film:
-        if made_again(job, others, job.provider, job.model):
+        if studio.made_again(job, others, job.provider, job.model):
             parts.append(note(say(lang, "tray.made_again")))
         else:
             cost = price_of(job, job.provider, job.model, lang)
@@ -276,7 +273,7 @@ def finished_actions(
     if not job.is_film:
         parts.append(button("continue", say(lang, "tray.continue")))
     step = studio.next_step(job, chosen)
-    if step is not None and made_again(job, others, *step):
+    if step is not None and studio.made_again(job, others, *step):
         parts.append(note(say(lang, "tray.made_again")))
     elif step is not None:
         provider, model = step
