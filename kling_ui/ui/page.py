@@ -104,10 +104,9 @@ html { scroll-padding-bottom: 96px; }
   #actions .styler:has(#spend-today p) {
                      display: grid !important; grid-template-columns: minmax(0, 1fr) auto;
                      grid-template-areas: "cost generate" "spend generate"; row-gap: 2px; }
-  #actions #cost { grid-area: cost; }
-  #actions #spend-today { grid-area: spend; }
-  #actions #generate { grid-area: generate; min-width: 6.5em; }
-  #actions #cost, #actions #spend-today { font-size: 0.8em; }
+  #actions .styler:has(#spend-today p) #cost { grid-area: cost; font-size: 0.8em; }
+  #actions .styler:has(#spend-today p) #spend-today { grid-area: spend; font-size: 0.8em; }
+  #actions .styler:has(#spend-today p) #generate { grid-area: generate; min-width: 6.5em; }
   #actions #spend-today p { -webkit-line-clamp: 1; }
   #title h1 { font-size: 1.3em !important; margin-bottom: 0.2em !important; }
   #title p { font-size: 0.9em !important; }
