@@ -127,6 +127,9 @@ class App:
             # The bench is hundreds of visitors behind one address: the gate's per-visitor
             # budget would count them as one (gate.py).
             KLING_UI_EVENT_LIMIT="1000000/minute",
+            # ...and its jobs as one owner's: the limit on jobs in flight (4 by default) would
+            # turn a burst of 500 into 496 polite refusals.
+            KLING_UI_MAX_IN_FLIGHT="100000",
             **env,
         )
         if fake is not None:
