@@ -50,18 +50,14 @@ def create_app(
     """The studio as an ASGI app; unfinished jobs resume when it starts. `transport` and
     `clock` replace the network and real time for providers and jobs (see build_services)."""
     settings = settings or load_settings()
-    services = build_services(settings, transport=transport, clock=clock)
-    demo = build_studio(Studio(services))
-    # Gradio's queue runs at most `max_threads` events at once (40 by default), whatever each
-    # event's concurrency_limit says. launch(max_threads=...) raises it; a mounted app has to
-    # set it here. Generations are coroutines waiting on a provider, so hundreds are cheap.
-    demo.max_threads = settings.max_events
     # After every event (each click, each history timer tick) Gradio rebuilds the summary
     # behind its monitoring dashboard: a pandas table of up to 10,000 past events, 10-30 ms
-    # of CPU each time. The dashboard is off here (below), so it is never read: asked to
-    # rebuild only every 2**62 events, the queue never does.
+    # of CPU each time. The dashboard is off here (mount_studio), so it is never read: asked
+    # to rebuild only every 2**62 events, the queue never does. (Read when the Blocks is made.)
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
-    demo.queue(default_concurrency_limit=None)
+    services = build_services(settings, transport=transport, clock=clock)
+    demo = build_studio(Studio(services))
+    use_many_events_at_once(demo, settings.max_events)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -101,6 +97,20 @@ def create_app(
 
     mount_studio(app, demo, settings)
     return app
+
+
+def use_many_events_at_once(demo: gr.Blocks, most: int) -> None:
+    """Let Gradio's queue run up to `most` events at once, each event kind unlimited.
+
+    Its queue runs at most `max_threads` events at once (40 by default), whatever each event's
+    concurrency_limit says; launch(max_threads=...) raises it, and a mounted app has to do
+    what launch does. Generations are coroutines waiting on a provider: hundreds are cheap.
+    (demo.queue(...) would say the same but builds Gradio's whole FastAPI app once more,
+    a quarter of a second that mount_gradio_app then throws away.)
+    """
+    demo.max_threads = most
+    demo._queue.max_thread_count = most  # as Blocks.launch(max_threads=...) sets it
+    demo._queue.default_concurrency_limit = None
 
 
 def mount_studio(app: FastAPI, demo: gr.Blocks, settings: Settings) -> None:

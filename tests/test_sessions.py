@@ -31,7 +31,7 @@ def _generate_over_http(url: str) -> str:
     return event_id
 
 
-def test_an_api_call_renders_only_the_blocks_it_touches(tmp_path):
+def test_an_api_call_renders_only_the_blocks_it_touches_in_a_queue_hundreds_wide(tmp_path):
     rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.05, run_seconds=0.1)
     with serve_on_loopback(rc.app) as rc_url:
         settings = Settings(
@@ -43,9 +43,14 @@ def test_an_api_call_renders_only_the_blocks_it_touches(tmp_path):
             runcomfy_base_url=rc_url,
             mcp=False,
             allow_private_downloads=True,  # the fake's video links are on loopback
+            max_events=321,
         )
         app = create_app(settings)
         gradio_app = mounted_gradio_app(app)
+        # Gradio's queue takes as many events at once as the settings say (not its 40), and
+        # no kind of event waits for another of its kind: generations mostly wait on a provider.
+        queue = gradio_app.get_blocks()._queue
+        assert (queue.max_thread_count, queue.default_concurrency_limit) == (321, None)
         with serve_on_loopback(app) as url:
             event_id = _generate_over_http(url)
     page_blocks = len(gradio_app.get_blocks().blocks)
