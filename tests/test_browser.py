@@ -13,8 +13,9 @@ from kling_ui import assets
 from kling_ui.config import Settings
 from kling_ui.server import create_app
 from kling_ui.testing import FakeRunComfy, serve_on_loopback
+from kling_ui.testing.clock import VirtualClock
 
-from .conftest import RC_KEY, ROOT
+from .conftest import RC_KEY, ROOT, eventually
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +43,15 @@ expect = sync_api.expect
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     # Videos big enough to continue from (Kling makes 720p and up; a story chains them).
-    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=0.3, run_seconds=1.0, video_size=(640, 360))
+    # The provider's time runs as real time, and is also the test's to move (`finish`).
+    provider_time = VirtualClock(autojump=False)
+    rc = FakeRunComfy(
+        api_key=RC_KEY,
+        queue_seconds=0.3,
+        run_seconds=1.0,
+        video_size=(640, 360),
+        clock=provider_time,
+    )
     data = tmp_path_factory.mktemp("browser") / "data"
     with serve_on_loopback(rc.app) as rc_url:
         settings = Settings(
@@ -57,7 +66,15 @@ def stack(tmp_path_factory):
             allow_private_downloads=True,  # the fakes' video links are on loopback
         )
         with serve_on_loopback(create_app(settings)) as url:
-            yield {"url": url, "rc": rc, "settings": settings}
+            yield {"url": url, "rc": rc, "settings": settings, "time": provider_time}
+
+
+def finish(stack, submits: int) -> None:
+    """RunComfy ends every job it has (each as it would after its queue and run), once it
+    has been sent `submits` jobs in all: a test holds a job unfinished while it acts, then
+    needs no real wait for its end."""
+    eventually(lambda: stack["rc"].submits >= submits)
+    stack["time"].advance(60)
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +273,8 @@ def test_cancel_a_job_on_runcomfy(page, stack):
 
 def test_reload_mid_job_and_find_it_finishing_in_history(page, stack):
     rc = stack["rc"]
-    rc.run_seconds = 8
+    rc.run_seconds = 8  # held running while the page reloads; ended by `finish`
+    submits = rc.submits
     try:
         upload(page, "start-frame", assets.path("sunset_lake.jpg"))
         page.locator("#prompt textarea").fill("Reload me while I run")
@@ -272,6 +290,7 @@ def test_reload_mid_job_and_find_it_finishing_in_history(page, stack):
         expect(row).to_be_visible(timeout=15_000)
         row.click()  # while it runs: the panel follows it to the end, no second click
         expect(page.locator("#history-status")).to_contain_text(re.compile("Queued|Generating"))
+        finish(stack, submits + 1)
         expect(row).to_contain_text("Done", timeout=20_000)
         expect(page.locator("#history-status")).to_contain_text("Done", timeout=5_000)
         # The card shows the video's first frame; on a fresh page a click on it opens the job.

@@ -11,13 +11,15 @@ from kling_ui import assets
 from kling_ui.config import Settings
 from kling_ui.server import create_app
 from kling_ui.testing import FakeRunComfy, serve_on_loopback
+from kling_ui.testing.clock import VirtualClock
 
-from .conftest import RC_KEY, ROOT
+from .conftest import RC_KEY, ROOT, eventually
 from .test_browser import (
     CHROMIUM,
     LAUNCH_ARGS,
     axe_problems,
     choose_provider,
+    finish,
     open_studio,
     set_duration,
     upload,
@@ -34,8 +36,16 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    # Slow: jobs stay queued and running long enough to start another and to reload.
-    rc = FakeRunComfy(api_key=RC_KEY, queue_seconds=2.0, run_seconds=6.0, video_size=(640, 360))
+    # Slow: jobs stay queued and running long enough to start another and to reload. The
+    # provider's time is also the test's to move: `finish` ends every job it has at once.
+    provider_time = VirtualClock(autojump=False)
+    rc = FakeRunComfy(
+        api_key=RC_KEY,
+        queue_seconds=2.0,
+        run_seconds=6.0,
+        video_size=(640, 360),
+        clock=provider_time,
+    )
     data = tmp_path_factory.mktemp("tray") / "data"
     with serve_on_loopback(rc.app) as rc_url:
         settings = Settings(
@@ -51,7 +61,7 @@ def stack(tmp_path_factory):
             preview_short_side=360,
         )
         with serve_on_loopback(create_app(settings)) as url:
-            yield {"url": url, "rc": rc, "settings": settings}
+            yield {"url": url, "rc": rc, "settings": settings, "time": provider_time}
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +135,7 @@ def test_two_paid_jobs_from_one_page_each_get_a_card_and_survive_a_reload(
         page.reload()
         expect(card(page, first[:30])).to_be_visible()
         expect(card(page, second[:30])).to_be_visible()
+        finish(stack, before + 2)
         expect(card(page, first[:30])).to_contain_text("Done", timeout=60_000)
         expect(card(page, second[:30])).to_contain_text("Done", timeout=60_000)
         # Two finished cards, one shown: its video sits under the status, on the screen (a
@@ -188,7 +199,9 @@ def test_a_failed_job_says_so_and_retry_pays_once_after_saying_the_cost(browser,
     try:
         upload(page, "start-frame", assets.path("night_city.jpg"))
         rc.fail_next_job("Generation failed: content filter")
+        before = rc.submits
         start(page, "Fail me once, then retry")
+        finish(stack, before + 1)
         failed = card(page, "Fail me once")
         expect(failed).to_contain_text("Failed", timeout=60_000)
         expect(failed).to_contain_text("content filter")
@@ -200,6 +213,7 @@ def test_a_failed_job_says_so_and_retry_pays_once_after_saying_the_cost(browser,
         before = rc.submits
         retry.click()
         expect(page.locator("#tray .tray-card", has_text="Fail me once")).to_have_count(2)
+        finish(stack, before + 1)
         expect(page.locator("#tray .tray-card").first).to_contain_text("Done", timeout=60_000)
         assert rc.submits == before + 1
     finally:
@@ -227,6 +241,7 @@ def test_make_it_on_kling_sends_the_previews_exact_settings_once(browser, stack)
         real_id = page.locator("#tray .tray-card").first.get_attribute("data-job")
         real = page.locator(f"#tray .tray-card[data-job='{real_id}']")
         expect(real).to_contain_text("RunComfy")
+        finish(stack, before + 1)
         expect(real).to_contain_text("Done", timeout=60_000)
         assert rc.submits == before + 1
         first = page.locator(f"#tray .tray-card[data-job='{preview_id}']")
@@ -234,17 +249,40 @@ def test_make_it_on_kling_sends_the_previews_exact_settings_once(browser, stack)
         expect(first).to_contain_text("Made again")
         body = rc.calls_to("submit")[-1]["json"]
         assert prompt in body.values() and 4 in body.values(), body
-        # The same settings sent from the form by hand make the very same body.
+        # The same settings sent from the form by hand, seconds later, are that very job
+        # (the double-submit guard): nothing is paid twice.
+        first.locator(".tray-pick").click()  # the preview is shown: Generate's answer shows
+        expect(first).to_have_attribute("aria-current", "true")
         choose_provider(page, "RunComfy")
         page.locator("#model").get_by_text("Kling O3 Standard").click()
         page.locator("#generate").click()
-        expect(page.locator("#tray .tray-card", has_text="The ladder")).to_have_count(3)
-        assert rc.submits == before + 2
-        assert rc.calls_to("submit")[-1]["json"] == body
+        expect(real).to_have_attribute("aria-current", "true")  # ...the job it already is
+        expect(page.locator("#tray .tray-card", has_text="The ladder")).to_have_count(2)
+        assert rc.submits == before + 1
+        # Typed by hand into another visitor's page, they make the very same body.
+        assert by_hand(browser, stack, prompt) == body
         # The draft's card offers the final rung, with its cost.
         expect(real.locator("[data-act^=remake]")).to_have_text(
             re.compile(r"Final on O3 Pro · about \$")
         )
+    finally:
+        context.close()
+
+
+def by_hand(browser, stack, prompt: str) -> dict:
+    """What a new visitor's page sends for this prompt on a 4 s O3 Standard clip."""
+    context, page = new_page(browser, stack, LAPTOP)
+    try:
+        rc = stack["rc"]
+        submits = rc.submits
+        upload(page, "start-frame", assets.path("sunset_lake.jpg"))
+        page.locator("#prompt textarea").fill(prompt)
+        choose_provider(page, "RunComfy")
+        page.locator("#model").get_by_text("Kling O3 Standard").click()
+        set_duration(page, 4)
+        page.locator("#generate").click()
+        eventually(lambda: rc.submits == submits + 1)
+        return rc.calls_to("submit")[-1]["json"]
     finally:
         context.close()
 

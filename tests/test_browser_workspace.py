@@ -14,6 +14,7 @@ from .conftest import ROOT
 from .test_browser import (
     choose_provider,
     expect,
+    finish,
     open_segments,
     open_studio,
     set_duration,
@@ -135,7 +136,7 @@ def fill_shot(page, n: int, words: str) -> None:
 
 def test_a_story_survives_a_reload_mid_run_and_reuses_its_paid_shots(page, stack):
     rc = stack["rc"]
-    rc.run_seconds = 8  # slow enough to reload while the story is being made
+    rc.run_seconds = 8  # held running while the page reloads; ended by `finish`
     try:
         page.get_by_role("tab", name="Story", exact=True).click()
         upload(page, "story-start", assets.path("sunset_lake.jpg"))
@@ -148,6 +149,7 @@ def test_a_story_survives_a_reload_mid_run_and_reuses_its_paid_shots(page, stack
         page.locator("#story-confirm input").check()
         submits = rc.submits
         page.locator("#story-generate").click()
+        finish(stack, submits + 1)
         expect(page.locator("#story-status")).to_contain_text("Shot 1: ✓ made", timeout=60_000)
 
         page.reload()  # mid-run: the story, its shots and its progress come back
@@ -160,6 +162,8 @@ def test_a_story_survives_a_reload_mid_run_and_reuses_its_paid_shots(page, stack
         expect(page.locator("#story-saved input")).to_have_value("Lake at dusk")  # and chosen
         expect(page.locator("#story-status")).to_contain_text(re.compile("Making shot [23] of 3"))
         expect(page.locator("#story-frames")).to_contain_text("Shot 1: paid")
+        rc.run_seconds = 1.0  # shot 3 in a second; shot 2 ends now
+        finish(stack, submits + 2)
         expect(page.locator("#story-status")).to_contain_text("Your film is ready", timeout=90_000)
         # (The fake's shots end on the same picture: the gallery shows one image once.)
         expect(page.locator("#story-frames")).to_contain_text("Shot 2: paid")
