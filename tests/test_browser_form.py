@@ -111,8 +111,10 @@ def test_a_refused_key_creates_no_job_and_says_not_charged(laptop, stack):  # no
     upload(laptop, "start-frame", assets.path("sunset_lake.jpg"))
     laptop.locator("#prompt textarea").fill("one refused key")
     choose_provider(laptop, "RunComfy")
+    laptop.wait_for_selector("body[data-keys-restored]", state="attached")
     laptop.locator("#keys").get_by_text("Your API keys").click()
     laptop.get_by_label("RunComfy API key").fill("wrong-key-typed-here")
+    laptop.get_by_label("RunComfy API key").press("Tab")  # typed, then on to Generate
     laptop.locator("#generate").click()
     problem = laptop.locator("#provider-problem")
     expect(problem).to_contain_text("refused the key")
