@@ -65,6 +65,7 @@ def stack(tmp_path_factory):
             multi_user=True,
             mcp=False,
             allow_private_downloads=True,  # the fakes' video links are on loopback
+            preview_short_side=360,  # renders 4x faster than 720 (checked in test_preview)
         )
         with serve_on_loopback(create_app(settings)) as url:
             yield {"url": url, "rc": rc, "settings": settings, "time": provider_time}

@@ -224,7 +224,7 @@ def test_python_app_py_serves_the_studio(tmp_path):
                 page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
                 break
             except httpx.TransportError:
-                time.sleep(0.25)
+                time.sleep(0.05)
         assert process.poll() is None, "app.py exited"
         assert page.status_code == 200 and "gradio" in page.text.lower()
     finally:
