@@ -10,7 +10,7 @@ from kling_ui import assets
 from kling_ui.config import Settings
 from kling_ui.server import create_app, mounted_gradio_app
 from kling_ui.testing import FakeRunComfy, serve_on_loopback
-from kling_ui.ui.sessions import LeanSessionState
+from kling_ui.ui.sessions import LeanSessionState, RenderedConfigs
 
 from .conftest import RC_KEY
 from .pagedriver import HTTP
@@ -64,7 +64,8 @@ def test_an_api_call_renders_only_the_blocks_it_touches_in_a_queue_hundreds_wide
 def test_a_deep_link_still_sees_every_component_as_gradio_would(tmp_path):
     settings = Settings(_env_file=None, data_dir=tmp_path / "data", mcp=False)
     blocks = mounted_gradio_app(create_app(settings)).get_blocks()
-    theirs, ours = SessionState(blocks), LeanSessionState(blocks)
+    rendered = RenderedConfigs()  # shared by the app's sessions, as LeanStateHolder does
+    theirs, ours = SessionState(blocks), LeanSessionState(blocks, rendered)
     textbox = next(k for k, b in blocks.blocks.items() if type(b).__name__ == "Textbox")
     for session in (theirs, ours):
         session._update_value_in_config(textbox, "typed here")
@@ -72,5 +73,13 @@ def test_a_deep_link_still_sees_every_component_as_gradio_would(tmp_path):
     def snapshot(session: SessionState) -> str:
         return json.dumps(sorted(session.components, key=lambda c: c["id"]), default=str)
 
-    assert snapshot(ours) == snapshot(theirs)
+    # (Compared as one bool: a diff of two 0.5 MB texts would take pytest minutes to show.)
+    same = snapshot(ours) == snapshot(theirs)
+    assert same, "a deep link sees other components than Gradio's own session shows"
     assert '"typed here"' in snapshot(ours)
+    # Another session starts from the page's own configs: nothing one wrote shows in it.
+    neighbour = LeanSessionState(blocks, rendered)
+    leaked = '"typed here"' in snapshot(neighbour)
+    assert not leaked, "what one session wrote shows in another's"
+    same = snapshot(neighbour) == snapshot(SessionState(blocks))
+    assert same, "a new session does not start from the page's own configs"
