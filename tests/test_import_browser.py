@@ -63,8 +63,10 @@ def test_a_china_site_key_checks_and_adds_a_job_by_its_id(stack):
         page.set_default_timeout(20_000)
         open_studio(page, stack["url"])
 
+        page.wait_for_selector("body[data-keys-restored]", state="attached")
         page.locator("#keys").get_by_text("Your API keys").click()
         page.locator("#runninghub-key input").fill(CN_KEY)
+        page.locator("#runninghub-key input").press("Tab")
         page.locator("#provider").get_by_text("RunningHub", exact=False).click()
         page.locator("#check-key").click()
         expect(page.locator("#key-report")).to_contain_text("China site (runninghub.cn)")

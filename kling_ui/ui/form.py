@@ -63,17 +63,14 @@ def remember_js(names: list[str]) -> str:
 
 
 def restore_keys_js(names: list[str]) -> str:
-    """Remembered keys back in their fields. Takes the fields as they are (the same list it
-    returns): a load event can run a second or more after the page shows, and a key typed
-    by then is the visitor's, not to be blanked or swapped."""
     return f"""
-(...shown) => {{
+() => {{
   // Mark the page once restored, so tests (and scripts) know the fields are final.
   setTimeout(() => {{ document.body.dataset.keysRestored = '1'; }}, 0);
   const names = {names!r};
   return [
-    ...names.map((name, i) => shown[i] || localStorage.getItem(`kling-ui-key-${{name}}`) || ''),
-    shown[names.length] || localStorage.getItem('kling-ui-remember') === '1',
+    ...names.map((name) => localStorage.getItem(`kling-ui-key-${{name}}`) || ''),
+    localStorage.getItem('kling-ui-remember') === '1',
   ];
 }}
 """

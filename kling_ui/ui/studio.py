@@ -224,8 +224,13 @@ def _wire_load(demo: gr.Blocks, page: Page, layout: Layout) -> Any:
     _wire_spoken(demo, page, layout)
     demo.load(None, None, None, js=FORM_KEYS_JS, **PRIVATE)
     demo.load(None, None, None, js=TITLE_JS, **PRIVATE)
-    remembered = [*form.keys.values(), form.remember]
-    demo.load(None, remembered, remembered, js=restore_keys_js(list(form.keys)), **PRIVATE)
+    demo.load(
+        None,
+        None,
+        [*form.keys.values(), form.remember],
+        js=restore_keys_js(list(form.keys)),
+        **PRIVATE,
+    )
     demo.load(None, None, form.own_limit, js=OWN_LIMIT_RESTORE_JS, **PRIVATE)
     return loaded
 
