@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,25 +41,26 @@ sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    # Videos big enough to continue from (Kling makes 720p and up; a story chains them).
-    # The provider's time runs as real time, and is also the test's to move (`finish`).
+def serve_stack(
+    folder: Path, *, queue_seconds: float, run_seconds: float, polls: tuple[float, float]
+) -> Iterator[dict]:
+    """The studio on loopback against a fake RunComfy whose time runs as real time and is
+    also the test's to move (`finish`); yields the stack the journeys use."""
     provider_time = VirtualClock(autojump=False)
     rc = FakeRunComfy(
         api_key=RC_KEY,
-        queue_seconds=0.3,
-        run_seconds=1.0,
+        queue_seconds=queue_seconds,
+        run_seconds=run_seconds,
+        # Videos big enough to continue from (Kling makes 720p and up; a story chains them).
         video_size=(640, 360),
         clock=provider_time,
     )
-    data = tmp_path_factory.mktemp("browser") / "data"
     with serve_on_loopback(rc.app) as rc_url:
         settings = Settings(
             _env_file=None,
-            data_dir=data,
-            poll_interval=0.2,
-            poll_interval_max=0.5,
+            data_dir=folder / "data",
+            poll_interval=polls[0],
+            poll_interval_max=polls[1],
             runcomfy_api_key=RC_KEY,
             runcomfy_base_url=rc_url,
             multi_user=True,
@@ -68,6 +70,12 @@ def stack(tmp_path_factory):
         )
         with serve_on_loopback(create_app(settings)) as url:
             yield {"url": url, "rc": rc, "settings": settings, "time": provider_time}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("browser")
+    yield from serve_stack(folder, queue_seconds=0.3, run_seconds=1.0, polls=(0.2, 0.5))
 
 
 def finish(stack, submits: int) -> None:

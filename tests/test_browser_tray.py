@@ -8,22 +8,21 @@ import re
 import pytest
 
 from kling_ui import assets
-from kling_ui.config import Settings
-from kling_ui.server import create_app
-from kling_ui.testing import FakeRunComfy, serve_on_loopback
-from kling_ui.testing.clock import VirtualClock
 
-from .conftest import RC_KEY, ROOT, eventually
+from . import test_browser
+from .conftest import ROOT, eventually
 from .test_browser import (
-    CHROMIUM,
-    LAUNCH_ARGS,
     axe_problems,
     choose_provider,
     finish,
     open_studio,
+    serve_stack,
     set_duration,
     upload,
 )
+
+# One Chromium for this module, as test_browser's.
+browser = test_browser.browser
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -36,40 +35,10 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    # Slow: jobs stay queued and running long enough to start another and to reload. The
-    # provider's time is also the test's to move: `finish` ends every job it has at once.
-    provider_time = VirtualClock(autojump=False)
-    rc = FakeRunComfy(
-        api_key=RC_KEY,
-        queue_seconds=2.0,
-        run_seconds=6.0,
-        video_size=(640, 360),
-        clock=provider_time,
-    )
-    data = tmp_path_factory.mktemp("tray") / "data"
-    with serve_on_loopback(rc.app) as rc_url:
-        settings = Settings(
-            _env_file=None,
-            data_dir=data,
-            poll_interval=0.3,
-            poll_interval_max=0.6,
-            runcomfy_api_key=RC_KEY,
-            runcomfy_base_url=rc_url,
-            multi_user=True,
-            mcp=False,
-            allow_private_downloads=True,  # the fakes' video links are on loopback
-            preview_short_side=360,
-        )
-        with serve_on_loopback(create_app(settings)) as url:
-            yield {"url": url, "rc": rc, "settings": settings, "time": provider_time}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
+    # Slow: jobs stay queued and running long enough to start another and to reload, unless
+    # the test ends them first (`finish`).
+    folder = tmp_path_factory.mktemp("tray")
+    yield from serve_stack(folder, queue_seconds=2.0, run_seconds=6.0, polls=(0.3, 0.6))
 
 
 def new_page(browser, stack, viewport):
